@@ -1,0 +1,866 @@
+/*
+ * sio.c - safe file I/O on a queue that may hold hostile files.
+ *
+ * Invariants (see sio.h for the contract of each function):
+ *  - Every open is an openat() relative to a directory fd, with
+ *    O_NOFOLLOW|O_CLOEXEC, and is fstat()ed before use.  A symbolic link
+ *    is never followed: a directory walk goes one component at a time.
+ *    An entry name must be a single component (no '/'), because
+ *    O_NOFOLLOW only guards the last component of a path.
+ *  - A non-regular entry is refused from the scan's lstat information
+ *    before open is called: a FIFO would block, a device open can have
+ *    side effects.  The fstat after the open must show the same st_dev
+ *    and st_ino, as sendmail's readqf() compares stat() and fstat() to
+ *    catch a file swapped after the scan.
+ *  - Reads are bounded: sio_read() allocates at most max(limit, what the
+ *    buffer already had) bytes, growing geometrically.
+ *  - Every return value is checked.  A close() on an error path, where a
+ *    more useful failure is already recorded, is deliberately ignored.
+ *  - Names reach messages only through msg_name(), which escapes every
+ *    byte a terminal could act on: the names come from the queue.
+ *
+ * The writer.  A struct sio_writer is the only way to change the file
+ * system through this module.  Exactly these calls are counted, each
+ * just before it is issued, whether it then succeeds or fails:
+ *   1. openat(O_CREAT|O_EXCL) of sio_replace()'s temporary file;
+ *   2. fchown() of it (unless both uid and gid are -1);
+ *   3. fchmod() of it;
+ *   4. renameat() of the temporary file over the target.
+ * So a successful sio_replace() counts 3 calls, or 4 with an owner.
+ * Not counted: flock() and fcntl() locks, the writes of the fill
+ * callback (sio_write_all() takes no writer), fsync() of the file and
+ * of the directory (they make durable what a counted call did), and the
+ * unlinkat() that removes our own temporary file after a failed
+ * sio_replace() (part of the failed operation, not a new change).
+ * With fail_after = n (sio_writer_fail_after(), or MQFSCK_FAULT_AFTER in
+ * the environment when the writer is made), the (n+1)-th counted call
+ * is not made: the process kills itself with SIGKILL, which nothing can
+ * catch, so the tests see exactly the state a crash at that point
+ * leaves.  For sio_replace() without an owner: n = 1 leaves an empty
+ * temporary file; n = 2 leaves the complete, fsync()ed temporary file
+ * next to the untouched original; n >= 3 completes.
+ *
+ * Allocation: sio_read() owns b->data (released by sio_buf_free());
+ * sio_writer_new() allocates the writer (released by sio_writer_free()).
+ * Nothing else allocates.  File descriptors returned belong to the
+ * caller; every other descriptor opened here is closed before return.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sio.h"
+
+#define MSG_NAME_MAX 160	  /* room for one escaped name in a message */
+#define READ_CHUNK_MIN 4096	  /* first allocation of a read buffer */
+#define FAULT_ENV "MQFSCK_FAULT_AFTER"
+
+/* strtoull() parses MQFSCK_FAULT_AFTER straight into a uint64_t. */
+_Static_assert(ULLONG_MAX == UINT64_MAX, "unsigned long long is 64 bits");
+
+/*
+ * REQUIRE - BUG() unless cond holds: misuse of the interface.  The
+ * abort() is never reached (bug_at() is _Noreturn); it is there for
+ * cppcheck 2.10, which ignores _Noreturn and would otherwise report
+ * every dereference after a NULL check.
+ */
+#define REQUIRE(cond)                                           \
+	do {                                                    \
+		if (!(cond)) {                                  \
+			BUG("%s: %s is false", __func__, #cond); \
+			abort();                                \
+		}                                               \
+	} while (0)
+
+struct sio_writer {
+	uint64_t count;		/* counted calls issued so far */
+	uint64_t fail_after;	/* 0, or kill before call fail_after + 1 */
+};
+
+/* ------------------------------------------------------------------ */
+/* Helpers */
+
+/* esc_len - bytes c takes once escaped by msg_name() */
+static size_t
+esc_len(unsigned char c)
+{
+	if (c == '\\')
+		return 2;
+	if (c < 0x20 || c > 0x7e)
+		return 4;
+	return 1;
+}
+
+/*
+ * msg_name - s escaped for a message into out: printable ASCII as is,
+ * backslash doubled, any other byte as \ooo.  When it does not fit, the
+ * end is kept behind "...": in a path the failing component is last.
+ */
+static const char *
+msg_name(const char *s, char *out, size_t outsz)
+{
+	static const char digits[] = "01234567";
+	size_t n = strlen(s), start = n, need = 0, o = 0, i;
+
+	/* Walk back from the end while the escaped tail fits (4 bytes are
+	 * kept for "..." and the NUL). */
+	while (start > 0 &&
+	    need + esc_len((unsigned char)s[start - 1]) + 4 <= outsz) {
+		need += esc_len((unsigned char)s[start - 1]);
+		start--;
+	}
+	if (start > 0) {
+		memcpy(out, "...", 3);
+		o = 3;
+	}
+	for (i = start; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (esc_len(c) == 1) {
+			out[o++] = (char)c;
+		} else if (c == '\\') {
+			out[o++] = '\\';
+			out[o++] = '\\';
+		} else {
+			out[o++] = '\\';
+			out[o++] = digits[(c >> 6) & 7];
+			out[o++] = digits[(c >> 3) & 7];
+			out[o++] = digits[c & 7];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* entry_name_ok - name is one directory entry: non-empty, no '/' */
+static bool
+entry_name_ok(const char *name, struct qerr *err)
+{
+	char vis[MSG_NAME_MAX];
+
+	if (name[0] != '\0' && strchr(name, '/') == NULL)
+		return true;
+	qerr_set(err, EINVAL, "%s: not a single directory entry name",
+	    msg_name(name, vis, sizeof(vis)));
+	return false;
+}
+
+/* close_quietly - close an fd on a failure path; the first error stands */
+static void
+close_quietly(int fd)
+{
+	/* The fd was read-only, or the operation already failed and that
+	 * failure is what gets reported; Linux never needs close retried. */
+	(void)close(fd);
+}
+
+/* flock_retry - flock(2), retrying EINTR */
+static int
+flock_retry(int fd, int op)
+{
+	int r;
+
+	do
+		r = flock(fd, op);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/* fsync_retry - fsync(2), retrying EINTR */
+static int
+fsync_retry(int fd)
+{
+	int r;
+
+	do
+		r = fsync(fd);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/* whole_file_lock - a struct flock covering the whole file */
+static struct flock
+whole_file_lock(short type)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 0; /* 0: to the end of the file, however it grows */
+	return fl;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading */
+
+/*
+ * open_dir - the open of sio_opendirat(), without the name check (the
+ * walk in sio_open_path() also opens "/" and ".").
+ */
+static int
+open_dir(int dirfd, const char *name, struct stat *st, struct qerr *err)
+{
+	char vis[MSG_NAME_MAX];
+	struct stat sb;
+	int fd, e, ret = -1;
+
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		/* Linux checks O_DIRECTORY before O_NOFOLLOW: a symlink,
+		 * even to a directory, fails with ENOTDIR.  Tell it apart,
+		 * since a symlink in a queue path is a different finding. */
+		if (e == ENOTDIR &&
+		    fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(sb.st_mode))
+			e = ELOOP;
+		qerr_set(err, e, "open directory %s: %s",
+		    msg_name(name, vis, sizeof(vis)), strerror(e));
+		goto out;
+	}
+	if (fstat(fd, &sb) < 0) {
+		e = errno;
+		qerr_set(err, e, "fstat directory %s: %s",
+		    msg_name(name, vis, sizeof(vis)), strerror(e));
+		goto out;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		/* O_DIRECTORY promises this; checked all the same. */
+		qerr_set(err, ENOTDIR, "open directory %s: %s",
+		    msg_name(name, vis, sizeof(vis)), strerror(ENOTDIR));
+		goto out;
+	}
+	if (st != NULL)
+		*st = sb;
+	ret = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close_quietly(fd);
+	return ret;
+}
+
+/* sio_opendirat - open a directory entry as a directory, no symlinks */
+int
+sio_opendirat(int dirfd, const char *name, struct stat *st,
+    struct qerr *err)
+{
+	REQUIRE(name != NULL);
+	if (!entry_name_ok(name, err))
+		return -1;
+	return open_dir(dirfd, name, st, err);
+}
+
+/* walk_fail - sio_open_path()'s message: the path so far, then why */
+static void
+walk_fail(struct qerr *err, int e, const char *prefix, const char *why)
+{
+	char vis[MSG_NAME_MAX];
+
+	qerr_set(err, e, "%s: %s", msg_name(prefix, vis, sizeof(vis)),
+	    why != NULL ? why : strerror(e));
+}
+
+/*
+ * walk_step - open `name` (a component already appended to prefix)
+ * under *cur, make it the new *cur (closing the old one unless it is
+ * AT_FDCWD) and visit it.
+ */
+static int
+walk_step(int *cur, const char *name, const char *prefix,
+    sio_path_visit_fn visit, void *arg, struct qerr *err)
+{
+	struct stat st;
+	int nfd, old;
+
+	nfd = open_dir(*cur, name, &st, err);
+	if (nfd < 0) {
+		walk_fail(err, err != NULL ? err->sys_errno : EIO, prefix,
+		    NULL);
+		return -1;
+	}
+	old = *cur;
+	*cur = nfd;
+	if (old != AT_FDCWD && close(old) < 0) {
+		walk_fail(err, errno, prefix, "closing the parent failed");
+		return -1;
+	}
+	if (visit != NULL && visit(arg, prefix, &st) != 0) {
+		walk_fail(err, ECANCELED, prefix, "walk stopped by a check");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * sio_open_path - open a directory path one component at a time.
+ *
+ * The normalised path so far is kept in prefix[]: it names the failing
+ * component in messages and is what visit sees ("/", "/var",
+ * "/var/spool", ...; a relative walk starts at the current directory,
+ * which is not visited unless the path is only "." components).  Each
+ * component is appended to prefix[] and opened from there, so no copy
+ * of the path is needed.  The prefix is never longer than the path.
+ */
+int
+sio_open_path(const char *path, sio_path_visit_fn visit, void *arg,
+    struct qerr *err)
+{
+	char prefix[PATH_MAX];
+	size_t plen = 0, n;
+	const char *p;
+	int cur = AT_FDCWD, ret = -1;
+
+	REQUIRE(path != NULL);
+	if (strnlen(path, PATH_MAX) >= PATH_MAX) {
+		walk_fail(err, ENAMETOOLONG, path, NULL);
+		return -1;
+	}
+	if (path[0] == '\0') {
+		qerr_set(err, ENOENT, "empty path: %s", strerror(ENOENT));
+		return -1;
+	}
+	prefix[0] = '\0';
+	if (path[0] == '/') {
+		prefix[plen++] = '/';
+		prefix[plen] = '\0';
+		if (walk_step(&cur, "/", prefix, visit, arg, err) < 0)
+			goto out;
+	}
+	for (p = path; *p != '\0'; p += n) {
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (n == 0 || (n == 1 && p[0] == '.'))
+			continue;
+		if (plen > 0 && prefix[plen - 1] != '/')
+			prefix[plen++] = '/';
+		if (plen + n >= sizeof(prefix))
+			BUG("sio_open_path: prefix longer than the path");
+		memcpy(prefix + plen, p, n);
+		prefix[plen + n] = '\0';
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			/* Refused rather than resolved: ".." can lead out of
+			 * whatever the earlier components were checked for. */
+			walk_fail(err, EINVAL, prefix, "\"..\" is not allowed");
+			goto out;
+		}
+		if (walk_step(&cur, prefix + plen, prefix, visit, arg,
+			err) < 0)
+			goto out;
+		plen += n;
+	}
+	if (cur == AT_FDCWD) {
+		/* Only "." components: the current directory itself. */
+		memcpy(prefix, ".", 2);
+		if (walk_step(&cur, ".", prefix, visit, arg, err) < 0)
+			goto out;
+	}
+	ret = cur;
+	cur = AT_FDCWD;
+out:
+	if (cur != AT_FDCWD)
+		close_quietly(cur);
+	return ret;
+}
+
+/* sio_open_entry - open a regular file the scan saw, checking identity */
+int
+sio_open_entry(int dirfd, const char *name, const struct stat *seen,
+    struct stat *st, struct qerr *err)
+{
+	char vis[MSG_NAME_MAX];
+	struct stat sb;
+	int fd = -1, e, ret = -1;
+
+	REQUIRE(name != NULL);
+	REQUIRE(seen != NULL);
+	if (!entry_name_ok(name, err))
+		goto out;
+	if (!S_ISREG(seen->st_mode)) {
+		/* Decided before any open: opening a FIFO blocks (or, with
+		 * O_NONBLOCK, wakes a writer), opening a device can act. */
+		qerr_set(err, EINVAL, "%s: not a regular file; not opened",
+		    msg_name(name, vis, sizeof(vis)));
+		goto out;
+	}
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY |
+	    O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		qerr_set(err, e, "open %s: %s",
+		    msg_name(name, vis, sizeof(vis)), strerror(e));
+		goto out;
+	}
+	if (fstat(fd, &sb) < 0) {
+		e = errno;
+		qerr_set(err, e, "fstat %s: %s",
+		    msg_name(name, vis, sizeof(vis)), strerror(e));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		qerr_set(err, EINVAL, "%s: no longer a regular file",
+		    msg_name(name, vis, sizeof(vis)));
+		goto out;
+	}
+	if (sb.st_dev != seen->st_dev || sb.st_ino != seen->st_ino) {
+		/* readqf()'s stat/fstat comparison: swapped since the scan. */
+		qerr_set(err, ESTALE, "%s: replaced since the directory scan",
+		    msg_name(name, vis, sizeof(vis)));
+		goto out;
+	}
+	if (st != NULL)
+		*st = sb;
+	ret = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close_quietly(fd);
+	return ret;
+}
+
+/* sio_buf_free - release a read buffer; it may be reused after */
+void
+sio_buf_free(struct sio_buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+/*
+ * buf_room - make room in b for more bytes, never allocating past limit,
+ * and set *room to how many may be read at b->data + b->len.  Called
+ * only with b->len < limit.
+ */
+static int
+buf_room(struct sio_buf *b, size_t limit, size_t *room, struct qerr *err)
+{
+	size_t ncap;
+	unsigned char *nd;
+
+	ncap = b->cap < limit ? b->cap : limit;
+	if (b->len >= ncap) {
+		/* Doubling keeps the reads and copies logarithmic in the
+		 * file size; the clamp keeps a huge file from costing more
+		 * than limit. */
+		if (b->cap < READ_CHUNK_MIN)
+			ncap = READ_CHUNK_MIN;
+		else if (b->cap <= limit / 2)
+			ncap = b->cap * 2;
+		else
+			ncap = limit;
+		if (ncap > limit)
+			ncap = limit;
+		nd = realloc(b->data, ncap);
+		if (nd == NULL) {
+			qerr_set(err, ENOMEM,
+			    "out of memory reading a file (%zu bytes)", ncap);
+			return -1;
+		}
+		b->data = nd;
+		b->cap = ncap;
+	}
+	*room = ncap - b->len;
+	if (*room > (size_t)SSIZE_MAX)
+		*room = (size_t)SSIZE_MAX;
+	return 0;
+}
+
+/* read_retry - read(2), retrying EINTR */
+static ssize_t
+read_retry(int fd, void *p, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = read(fd, p, n);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/*
+ * sio_read - read to end of file, at most limit bytes.
+ *
+ * Whether bytes were left is found by reading one more byte into a local
+ * once limit is reached (st_size cannot be trusted: the file may grow
+ * while it is read).  That byte is consumed: after a truncated read the
+ * file offset is one past the bytes returned.  On failure b->len counts
+ * the bytes read before it.
+ */
+int
+sio_read(int fd, struct sio_buf *b, size_t limit, bool *truncated,
+    struct qerr *err)
+{
+	unsigned char extra;
+	size_t room;
+	ssize_t r;
+	bool more = false;
+	int e;
+
+	REQUIRE(b != NULL);
+	b->len = 0;
+	for (;;) {
+		if (b->len == limit) {
+			r = read_retry(fd, &extra, 1);
+			if (r < 0)
+				goto fail;
+			more = r > 0;
+			break;
+		}
+		if (buf_room(b, limit, &room, err) < 0)
+			return -1;
+		r = read_retry(fd, b->data + b->len, room);
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		b->len += (size_t)r;
+	}
+	if (truncated != NULL)
+		*truncated = more;
+	return 0;
+fail:
+	e = errno;
+	qerr_set(err, e, "read: %s", strerror(e));
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Locks */
+
+/*
+ * sio_lock_probe - is the file locked by someone else?
+ *
+ * flock: sendmail's conf.c lockfile() with HASFLOCK (Debian builds with
+ * -DHASFLOCK=1) takes LOCK_EX on a job it works on; gatherq() probes with
+ * LOCK_SH|LOCK_NB and drops it at once, as done here.  A shared lock
+ * works on a read-only fd.  flock locks belong to the open file
+ * description, so the caller must not probe an fd on which it holds a
+ * flock itself: LOCK_SH would convert that lock and LOCK_UN drop it.
+ * fcntl: builds without HASFLOCK use F_SETLK; F_GETLK asks, without
+ * taking anything, whether a whole-file write lock would conflict.  It
+ * needs no write access and never reports this process's own locks.
+ */
+int
+sio_lock_probe(int fd, struct qerr *err)
+{
+	struct flock fl;
+	int e;
+
+	if (flock_retry(fd, LOCK_SH | LOCK_NB) < 0) {
+		e = errno;
+		if (e == EWOULDBLOCK)
+			return SIO_LOCKED;
+		qerr_set(err, e, "flock LOCK_SH: %s", strerror(e));
+		return -1;
+	}
+	if (flock_retry(fd, LOCK_UN) < 0) {
+		e = errno;
+		qerr_set(err, e, "flock LOCK_UN after a probe: %s",
+		    strerror(e));
+		return -1;
+	}
+	fl = whole_file_lock(F_WRLCK);
+	if (fcntl(fd, F_GETLK, &fl) < 0) {
+		e = errno;
+		qerr_set(err, e, "fcntl F_GETLK: %s", strerror(e));
+		return -1;
+	}
+	return fl.l_type != F_UNLCK ? SIO_LOCKED : SIO_UNLOCKED;
+}
+
+/*
+ * sio_lock_ex - take sendmail's job lock.
+ *
+ * flock(LOCK_EX|LOCK_NB) is what readqf() takes on Debian (HASFLOCK).
+ * For a non-HASFLOCK sendmail the whole-file F_WRLCK of lockfile() is
+ * taken too, as contrib/qtool.pl does, but only on a writable fd:
+ * F_SETLK with F_WRLCK needs one (EBADF otherwise).  On a conflict
+ * nothing stays held.
+ */
+int
+sio_lock_ex(int fd, struct qerr *err)
+{
+	struct flock fl;
+	int fl_flags, e, r, ret = -1;
+	bool held = false;
+
+	if (flock_retry(fd, LOCK_EX | LOCK_NB) < 0) {
+		e = errno;
+		if (e == EWOULDBLOCK) {
+			ret = SIO_LOCKED;
+			goto out;
+		}
+		qerr_set(err, e, "flock LOCK_EX: %s", strerror(e));
+		goto out;
+	}
+	held = true;
+	fl_flags = fcntl(fd, F_GETFL);
+	if (fl_flags < 0) {
+		e = errno;
+		qerr_set(err, e, "fcntl F_GETFL: %s", strerror(e));
+		goto out;
+	}
+	if ((fl_flags & O_ACCMODE) == O_WRONLY ||
+	    (fl_flags & O_ACCMODE) == O_RDWR) {
+		fl = whole_file_lock(F_WRLCK);
+		do
+			r = fcntl(fd, F_SETLK, &fl);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			e = errno;
+			if (e == EAGAIN || e == EACCES) {
+				ret = SIO_LOCKED;
+				goto out;
+			}
+			qerr_set(err, e, "fcntl F_SETLK F_WRLCK: %s",
+			    strerror(e));
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	if (ret != 0 && held && flock_retry(fd, LOCK_UN) < 0) {
+		e = errno;
+		qerr_set(err, e, "flock LOCK_UN: %s", strerror(e));
+		ret = -1;
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Changing things: only with a writer */
+
+/* sio_writer_new - the capability to change the file system */
+struct sio_writer *
+sio_writer_new(struct qerr *err)
+{
+	struct sio_writer *w;
+	const char *s;
+	unsigned long long v;
+	char *end;
+
+	w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		qerr_set(err, ENOMEM, "out of memory for the writer");
+		return NULL;
+	}
+	/* Only plain decimal digits: strtoull() alone would take leading
+	 * blanks, a sign ("-1" wraps to the maximum) and trailing junk. */
+	s = getenv(FAULT_ENV);
+	if (s != NULL && s[0] >= '0' && s[0] <= '9') {
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (errno == 0 && *end == '\0')
+			w->fail_after = (uint64_t)v;
+	}
+	return w;
+}
+
+/* sio_writer_free - drop the capability */
+void
+sio_writer_free(struct sio_writer *w)
+{
+	free(w);
+}
+
+/* sio_writer_count - counted calls issued through w; 0 for no writer */
+uint64_t
+sio_writer_count(const struct sio_writer *w)
+{
+	return w != NULL ? w->count : 0;
+}
+
+/* sio_writer_fail_after - kill the process before counted call n + 1 */
+void
+sio_writer_fail_after(struct sio_writer *w, uint64_t n)
+{
+	REQUIRE(w != NULL);
+	w->fail_after = n;
+}
+
+/*
+ * writer_tick - every counted call goes through here just before it is
+ * issued (the list is in the header comment of this file).
+ */
+static void
+writer_tick(struct sio_writer *w)
+{
+	if (w->fail_after != 0 && w->count >= w->fail_after) {
+		/* SIGKILL cannot be caught, blocked or ignored: the process
+		 * stops here as a crash or power cut would stop it. */
+		(void)raise(SIGKILL);
+		BUG("raise(SIGKILL) returned");
+	}
+	w->count++;
+}
+
+/*
+ * remove_temp - unlink our temporary file after a failed sio_replace(),
+ * but only if the name still refers to the file we created (fd): the
+ * queue directory may be writable by others.  Best effort: the failure
+ * being reported is the one that got us here.
+ */
+static void
+remove_temp(int dirfd, const char *tmpname, int fd)
+{
+	struct stat ours, now;
+
+	if (fstat(fd, &ours) < 0 ||
+	    fstatat(dirfd, tmpname, &now, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (ours.st_dev != now.st_dev || ours.st_ino != now.st_ino)
+		return;
+	(void)unlinkat(dirfd, tmpname, 0);
+}
+
+/* replace_fail - record a failed step of sio_replace() */
+static void
+replace_fail(struct qerr *err, int e, const char *what, const char *name)
+{
+	char vis[MSG_NAME_MAX];
+
+	qerr_set(err, e, "%s %s: %s", what, msg_name(name, vis, sizeof(vis)),
+	    strerror(e));
+}
+
+/*
+ * sio_replace - write a new file under a temporary name and rename it
+ * over `name`, as sendmail's queue.c queueup() rewrites a qf through tf:
+ * tf is created O_CREAT|O_EXCL (an existing one is somebody's, never
+ * ours to reuse) and flocked LOCK_EX|LOCK_NB at once so that no queue
+ * run can take the job between the rename and our close; fchown comes
+ * before fchmod because chown clears set-id bits; the data is fsync()ed
+ * before the rename so the new name never points at missing blocks; and
+ * deliver.c sync_dir() fsyncs the directory afterwards because Linux
+ * needs it for the rename to be durable (REQUIRES_DIR_FSYNC).
+ */
+int
+sio_replace(struct sio_writer *w, int dirfd, const char *name,
+    const char *tmpname, mode_t mode, uid_t uid, gid_t gid,
+    int (*fill)(int fd, void *arg), void *arg, struct qerr *err)
+{
+	int fd = -1, ret = -1, e;
+	bool ours = false; /* tmpname is a file we created, not yet renamed */
+
+	/* No writer means a read-only (-n) run reached a change: the
+	 * fsck_ffs fswritefd = -1 rule, enforced rather than checked. */
+	REQUIRE(w != NULL);
+	REQUIRE(name != NULL);
+	REQUIRE(tmpname != NULL);
+	REQUIRE(fill != NULL);
+	REQUIRE((mode & ~(mode_t)07777) == 0);
+	REQUIRE(strcmp(name, tmpname) != 0);
+	if (!entry_name_ok(name, err) || !entry_name_ok(tmpname, err))
+		goto out;
+
+	/* Created 0600 and given its owner and mode only then, so that the
+	 * file is never readable by anyone it is not meant for. */
+	writer_tick(w);
+	fd = openat(dirfd, tmpname,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		replace_fail(err, errno, "create", tmpname);
+		goto out;
+	}
+	ours = true;
+	if (flock_retry(fd, LOCK_EX | LOCK_NB) < 0) {
+		replace_fail(err, errno, "flock", tmpname);
+		goto out;
+	}
+	if (uid != (uid_t)-1 || gid != (gid_t)-1) {
+		writer_tick(w);
+		if (fchown(fd, uid, gid) < 0) {
+			replace_fail(err, errno, "fchown", tmpname);
+			goto out;
+		}
+	}
+	writer_tick(w);
+	if (fchmod(fd, mode) < 0) {
+		replace_fail(err, errno, "fchmod", tmpname);
+		goto out;
+	}
+	errno = 0;
+	if (fill(fd, arg) != 0) {
+		e = errno != 0 ? errno : EIO;
+		replace_fail(err, e, "write", tmpname);
+		goto out;
+	}
+	if (fsync_retry(fd) < 0) {
+		replace_fail(err, errno, "fsync", tmpname);
+		goto out;
+	}
+	writer_tick(w);
+	if (renameat(dirfd, tmpname, dirfd, name) < 0) {
+		replace_fail(err, errno, "rename to", name);
+		goto out;
+	}
+	ours = false;
+	/* The rename is done; a failed directory fsync still fails the
+	 * call, since the new name may not survive a crash. */
+	if (sio_fsync_dir(dirfd, err) < 0)
+		goto out;
+	ret = fd;
+	fd = -1;
+out:
+	if (ours)
+		remove_temp(dirfd, tmpname, fd);
+	if (fd >= 0)
+		close_quietly(fd);
+	return ret;
+}
+
+/* sio_fsync_dir - fsync a directory fd, retrying EINTR */
+int
+sio_fsync_dir(int dirfd, struct qerr *err)
+{
+	int e;
+
+	if (fsync_retry(dirfd) < 0) {
+		e = errno;
+		qerr_set(err, e, "fsync directory: %s", strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+/* sio_write_all - write n bytes, retrying short writes and EINTR */
+int
+sio_write_all(int fd, const void *data, size_t n, struct qerr *err)
+{
+	const unsigned char *p = data;
+	ssize_t r;
+	int e;
+
+	REQUIRE(data != NULL || n == 0);
+	while (n > 0) {
+		r = write(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			/* write() returning 0 for n > 0 makes no progress:
+			 * report it rather than spin. */
+			e = r < 0 ? errno : EIO;
+			qerr_set(err, e, "write: %s", strerror(e));
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}

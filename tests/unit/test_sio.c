@@ -1,0 +1,1726 @@
+/*
+ * test_sio.c - safe file I/O (format/sio.c).
+ *
+ * Every test works in a scratch directory of its own (mkdtemp() under
+ * $TMPDIR or /tmp), made by setup() and removed with all it holds by
+ * teardown(), which also checks that the test left no descriptor open.
+ *
+ * Lock, fault-injection and BUG() tests fork.  A child never returns
+ * into cmocka: it reports through its exit status and leaves through
+ * _exit(); the parent asserts.  Slow pipes and a SIGALRM ticker without
+ * SA_RESTART drive the EINTR and short-write paths for real.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sio.h"
+
+#define MAX_VISITS 64
+#define MIB ((size_t)1 << 20)
+
+/* The call failed with -1 and errno eno recorded in *errp. */
+#define assert_fails(expr, errp, eno)                                  \
+	do {                                                           \
+		qerr_clear(errp);                                      \
+		assert_int_equal((expr), -1);                          \
+		assert_int_equal((errp)->sys_errno, (eno));            \
+	} while (0)
+
+struct scratch {
+	char path[PATH_MAX]; /* realpath() of the scratch directory */
+	int dfd;	     /* open on it */
+	int nfds;	     /* descriptors open before setup(), or -1 */
+};
+
+/* ------------------------------------------------------------------ */
+/* Scratch directories */
+
+/* count_fds - descriptors open in this process, or -1 without /proc */
+static int
+count_fds(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	d = opendir("/proc/self/fd");
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	if (closedir(d) != 0)
+		return -1;
+	return n;
+}
+
+static int remove_at(int dfd, const char *name);
+
+/* empty_dir - remove everything in directory dfd */
+static int
+empty_dir(int dfd)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, rc = 0;
+
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		(void)close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (remove_at(dfd, de->d_name) != 0)
+			rc = -1;
+	}
+	if (closedir(d) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* remove_at - remove dfd/name, a directory with its contents */
+static int
+remove_at(int dfd, const char *name)
+{
+	struct stat st;
+	int sub, rc;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dfd, name, 0);
+	sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (sub < 0)
+		return -1;
+	rc = empty_dir(sub);
+	if (close(sub) != 0)
+		rc = -1;
+	if (unlinkat(dfd, name, AT_REMOVEDIR) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* setup - a fresh scratch directory for one test */
+static int
+setup(void **state)
+{
+	static const char leaf[] = "/test_sio.XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	char tmpl[PATH_MAX];
+	struct scratch *sc;
+	size_t n;
+
+	if (tmp == NULL || tmp[0] == '\0')
+		tmp = "/tmp";
+	n = strlen(tmp);
+	if (n + sizeof(leaf) > sizeof(tmpl))
+		return -1;
+	sc = calloc(1, sizeof(*sc));
+	if (sc == NULL)
+		return -1;
+	sc->nfds = count_fds();
+	memcpy(tmpl, tmp, n);
+	memcpy(tmpl + n, leaf, sizeof(leaf));
+	if (mkdtemp(tmpl) == NULL)
+		goto fail;
+	/* realpath(): the walk tests need a path without symlinks, and
+	 * $TMPDIR may contain one. */
+	if (realpath(tmpl, sc->path) == NULL) {
+		(void)rmdir(tmpl);
+		goto fail;
+	}
+	sc->dfd = open(sc->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (sc->dfd < 0) {
+		(void)rmdir(sc->path);
+		goto fail;
+	}
+	*state = sc;
+	return 0;
+fail:
+	free(sc);
+	return -1;
+}
+
+/* teardown - remove the scratch directory; fail on a leaked fd */
+static int
+teardown(void **state)
+{
+	struct scratch *sc = *state;
+	int rc = 0, n;
+
+	if (empty_dir(sc->dfd) != 0)
+		rc = -1;
+	if (close(sc->dfd) != 0)
+		rc = -1;
+	if (rmdir(sc->path) != 0)
+		rc = -1;
+	n = count_fds();
+	if (sc->nfds >= 0 && n != sc->nfds) {
+		print_error("%d descriptors open before the test, %d after\n",
+		    sc->nfds, n);
+		rc = -1;
+	}
+	free(sc);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Small helpers */
+
+/* join - out = a "/" b; fails the test if it does not fit */
+static void
+join(char *out, size_t outsz, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	assert_true(la + 1 + lb < outsz);
+	memcpy(out, a, la + 1);
+	out[la] = '/';
+	memcpy(out + la + 1, b, lb + 1);
+}
+
+/* put_file - create or truncate dfd/name to hold s, mode 0600 */
+static void
+put_file(int dfd, const char *name, const char *s)
+{
+	struct qerr err;
+	int fd;
+
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(sio_write_all(fd, s, strlen(s), &err), 0);
+	assert_int_equal(close(fd), 0);
+}
+
+/* assert_file_is - dfd/name is a regular file holding exactly s */
+static void
+assert_file_is(int dfd, const char *name, const char *s)
+{
+	char buf[256];
+	ssize_t n;
+	int fd;
+
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf));
+	assert_int_equal(close(fd), 0);
+	assert_true(n >= 0);
+	assert_int_equal((size_t)n, strlen(s));
+	assert_memory_equal(buf, s, strlen(s));
+}
+
+/* exists - dfd/name exists (a symlink counts, not followed) */
+static bool
+exists(int dfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* lstat_at - fstatat(AT_SYMLINK_NOFOLLOW), which must succeed */
+static struct stat
+lstat_at(int dfd, const char *name)
+{
+	struct stat st;
+
+	assert_int_equal(fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW), 0);
+	return st;
+}
+
+/* same_file - a and b are the same inode */
+static bool
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* is_cloexec - fd has FD_CLOEXEC */
+static bool
+is_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	return fl >= 0 && (fl & FD_CLOEXEC) != 0;
+}
+
+/* reap - wait for pid: its exit code, or 128 + the signal that killed it */
+static int
+reap(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
+/* nap - sleep ms milliseconds (in a child: nanosleep is async-safe) */
+static void
+nap(long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		continue;
+}
+
+/* ------------------------------------------------------------------ */
+/* sio_opendirat */
+
+static void
+test_opendirat(void **state)
+{
+	struct scratch *sc = *state;
+	struct stat st, ref;
+	struct qerr err;
+	int fd;
+
+	assert_int_equal(mkdirat(sc->dfd, "d", 0700), 0);
+	assert_int_equal(symlinkat("d", sc->dfd, "link"), 0);
+	assert_int_equal(symlinkat("nowhere", sc->dfd, "dangling"), 0);
+	put_file(sc->dfd, "f", "x");
+
+	memset(&st, 0, sizeof(st));
+	fd = sio_opendirat(sc->dfd, "d", &st, &err);
+	assert_true(fd >= 0);
+	assert_true(is_cloexec(fd));
+	ref = lstat_at(sc->dfd, "d");
+	assert_true(S_ISDIR(st.st_mode));
+	assert_true(same_file(&st, &ref));
+	assert_int_equal(close(fd), 0);
+	fd = sio_opendirat(sc->dfd, "d", NULL, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(close(fd), 0);
+
+	/* A symlink is ELOOP even though it leads to a directory. */
+	assert_fails(sio_opendirat(sc->dfd, "link", &st, &err), &err, ELOOP);
+	assert_non_null(strstr(err.msg, "link"));
+	assert_fails(sio_opendirat(sc->dfd, "dangling", NULL, &err), &err,
+	    ELOOP);
+	assert_fails(sio_opendirat(sc->dfd, "f", NULL, &err), &err, ENOTDIR);
+	assert_fails(sio_opendirat(sc->dfd, "missing", NULL, &err), &err,
+	    ENOENT);
+	assert_non_null(strstr(err.msg, "missing"));
+	/* One entry only: a '/' would let the kernel follow a symlink in
+	 * the middle. */
+	assert_fails(sio_opendirat(sc->dfd, "link/.", NULL, &err), &err,
+	    EINVAL);
+	assert_fails(sio_opendirat(sc->dfd, "", NULL, &err), &err, EINVAL);
+}
+
+/* A name with control bytes reaches the message escaped. */
+static void
+test_message_escapes_names(void **state)
+{
+	struct scratch *sc = *state;
+	struct qerr err;
+	const char *p;
+
+	assert_fails(sio_opendirat(sc->dfd, "bad\n\033[2Jname\\", NULL, &err),
+	    &err, ENOENT);
+	for (p = err.msg; *p != '\0'; p++)
+		assert_true(*p >= 0x20 && *p <= 0x7e);
+	assert_non_null(strstr(err.msg, "bad\\012\\033[2Jname\\\\"));
+}
+
+/* ------------------------------------------------------------------ */
+/* sio_open_path */
+
+struct visits {
+	int n;
+	char prefix[MAX_VISITS][PATH_MAX];
+	struct stat st[MAX_VISITS];
+	const char *stop_at; /* return 1 when visiting this prefix */
+};
+
+static struct visits visits;
+
+/* visit - record each directory sio_open_path() opens */
+static int
+visit(void *arg, const char *prefix, const struct stat *st)
+{
+	struct visits *v = arg;
+
+	if (v->n >= MAX_VISITS || strlen(prefix) >= PATH_MAX)
+		return 1;
+	memcpy(v->prefix[v->n], prefix, strlen(prefix) + 1);
+	v->st[v->n] = *st;
+	v->n++;
+	return v->stop_at != NULL && strcmp(prefix, v->stop_at) == 0;
+}
+
+/* reset_visits - forget earlier visits; stop at stop_at (or never) */
+static struct visits *
+reset_visits(const char *stop_at)
+{
+	memset(&visits, 0, sizeof(visits));
+	visits.stop_at = stop_at;
+	return &visits;
+}
+
+/*
+ * assert_visited - the visits were, in order, "/" and every leading
+ * part of the clean absolute path `clean`, each with its own fstat().
+ */
+static void
+assert_visited(const char *clean)
+{
+	char want[PATH_MAX];
+	size_t i, len = strlen(clean);
+	struct stat st;
+	int k = 1;
+
+	assert_true(visits.n > 0);
+	assert_string_equal(visits.prefix[0], "/");
+	assert_int_equal(lstat("/", &st), 0);
+	assert_true(same_file(&visits.st[0], &st));
+	for (i = 1; i <= len; i++) {
+		if (i < len && clean[i] != '/')
+			continue;
+		memcpy(want, clean, i);
+		want[i] = '\0';
+		assert_true(k < visits.n);
+		assert_string_equal(visits.prefix[k], want);
+		assert_int_equal(lstat(want, &st), 0);
+		assert_true(S_ISDIR(st.st_mode));
+		assert_true(same_file(&visits.st[k], &st));
+		k++;
+	}
+	assert_int_equal(visits.n, k);
+}
+
+static void
+test_open_path_absolute(void **state)
+{
+	struct scratch *sc = *state;
+	char clean[PATH_MAX], messy[PATH_MAX];
+	struct stat st, ref;
+	struct qerr err;
+	int fd;
+
+	assert_int_equal(mkdirat(sc->dfd, "a", 0700), 0);
+	assert_int_equal(mkdirat(sc->dfd, "a/b", 0700), 0);
+	join(clean, sizeof(clean), sc->path, "a/b");
+	/* Empty and "." components are skipped; prefixes stay clean. */
+	join(messy, sizeof(messy), sc->path, "/./a//./b/.//");
+
+	fd = sio_open_path(clean, visit, reset_visits(NULL), &err);
+	assert_true(fd >= 0);
+	assert_true(is_cloexec(fd));
+	assert_int_equal(fstat(fd, &st), 0);
+	ref = lstat_at(sc->dfd, "a/b");
+	assert_true(same_file(&st, &ref));
+	assert_int_equal(close(fd), 0);
+	assert_visited(clean);
+
+	fd = sio_open_path(messy, visit, reset_visits(NULL), &err);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(same_file(&st, &ref));
+	assert_int_equal(close(fd), 0);
+	assert_visited(clean);
+
+	/* "/" alone, and visit may be NULL. */
+	fd = sio_open_path("/", visit, reset_visits(NULL), &err);
+	assert_true(fd >= 0);
+	assert_int_equal(visits.n, 1);
+	assert_string_equal(visits.prefix[0], "/");
+	assert_int_equal(close(fd), 0);
+	fd = sio_open_path(clean, NULL, NULL, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(close(fd), 0);
+}
+
+static void
+test_open_path_symlinks(void **state)
+{
+	struct scratch *sc = *state;
+	char p[PATH_MAX], named[PATH_MAX];
+	struct qerr err;
+
+	assert_int_equal(mkdirat(sc->dfd, "real", 0700), 0);
+	assert_int_equal(mkdirat(sc->dfd, "real/x", 0700), 0);
+	assert_int_equal(symlinkat("real", sc->dfd, "lnk"), 0);
+	assert_int_equal(mkdirat(sc->dfd, "real/x/y", 0700), 0);
+	assert_int_equal(symlinkat("y", sc->dfd, "real/x/ylink"), 0);
+
+	/* In the middle of the path. */
+	join(p, sizeof(p), sc->path, "lnk/x");
+	join(named, sizeof(named), sc->path, "lnk");
+	assert_fails(sio_open_path(p, visit, reset_visits(NULL), &err), &err,
+	    ELOOP);
+	assert_non_null(strstr(err.msg, named));
+	assert_string_equal(visits.prefix[visits.n - 1], sc->path);
+
+	/* As the last component. */
+	assert_fails(sio_open_path(named, visit, reset_visits(NULL), &err),
+	    &err, ELOOP);
+	assert_non_null(strstr(err.msg, named));
+
+	/* Deeper, after real directories. */
+	join(p, sizeof(p), sc->path, "real/x/ylink");
+	assert_fails(sio_open_path(p, NULL, NULL, &err), &err, ELOOP);
+	assert_non_null(strstr(err.msg, "real/x/ylink"));
+}
+
+static void
+test_open_path_refusals(void **state)
+{
+	struct scratch *sc = *state;
+	char p[PATH_MAX], stop[PATH_MAX], *big;
+	struct qerr err;
+
+	assert_int_equal(mkdirat(sc->dfd, "a", 0700), 0);
+	assert_int_equal(mkdirat(sc->dfd, "a/b", 0700), 0);
+	put_file(sc->dfd, "f", "x");
+
+	/* ".." is refused, not resolved. */
+	join(p, sizeof(p), sc->path, "a/../a");
+	assert_fails(sio_open_path(p, NULL, NULL, &err), &err, EINVAL);
+	assert_non_null(strstr(err.msg, ".."));
+	assert_fails(sio_open_path("../x", NULL, NULL, &err), &err, EINVAL);
+
+	/* A non-directory and a missing component name themselves. */
+	join(p, sizeof(p), sc->path, "f/x");
+	assert_fails(sio_open_path(p, NULL, NULL, &err), &err, ENOTDIR);
+	join(stop, sizeof(stop), sc->path, "f");
+	assert_non_null(strstr(err.msg, stop));
+	join(p, sizeof(p), sc->path, "a/missing/b");
+	assert_fails(sio_open_path(p, NULL, NULL, &err), &err, ENOENT);
+	assert_non_null(strstr(err.msg, "a/missing"));
+
+	/* visit returning non-zero stops the walk there. */
+	join(p, sizeof(p), sc->path, "a/b");
+	join(stop, sizeof(stop), sc->path, "a");
+	assert_fails(sio_open_path(p, visit, reset_visits(stop), &err), &err,
+	    ECANCELED);
+	assert_string_equal(visits.prefix[visits.n - 1], stop);
+
+	/* Too long, and empty. */
+	big = malloc(PATH_MAX + 1);
+	assert_non_null(big);
+	memset(big, 'a', PATH_MAX);
+	big[0] = '/';
+	big[PATH_MAX] = '\0';
+	assert_fails(sio_open_path(big, NULL, NULL, &err), &err,
+	    ENAMETOOLONG);
+	free(big);
+	assert_fails(sio_open_path("", NULL, NULL, &err), &err, ENOENT);
+}
+
+static void
+test_open_path_relative(void **state)
+{
+	struct scratch *sc = *state;
+	struct stat st, ref;
+	struct qerr err;
+	int cwd, fd;
+
+	assert_int_equal(mkdirat(sc->dfd, "a", 0700), 0);
+	assert_int_equal(mkdirat(sc->dfd, "a/b", 0700), 0);
+	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(cwd >= 0);
+	assert_int_equal(fchdir(sc->dfd), 0);
+
+	fd = sio_open_path("./a//b/", visit, reset_visits(NULL), &err);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	ref = lstat_at(sc->dfd, "a/b");
+	assert_true(same_file(&st, &ref));
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(visits.n, 2);
+	assert_string_equal(visits.prefix[0], "a");
+	assert_string_equal(visits.prefix[1], "a/b");
+	ref = lstat_at(sc->dfd, "a");
+	assert_true(same_file(&visits.st[0], &ref));
+
+	/* Only "." components: the current directory, visited as ".". */
+	fd = sio_open_path(".//.", visit, reset_visits(NULL), &err);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(fstat(sc->dfd, &ref), 0);
+	assert_true(same_file(&st, &ref));
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(visits.n, 1);
+	assert_string_equal(visits.prefix[0], ".");
+
+	assert_int_equal(symlinkat("a", sc->dfd, "l"), 0);
+	assert_fails(sio_open_path("l/b", NULL, NULL, &err), &err, ELOOP);
+	assert_non_null(strstr(err.msg, "l: "));
+
+	assert_int_equal(fchdir(cwd), 0);
+	assert_int_equal(close(cwd), 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* sio_open_entry */
+
+static void
+test_open_entry_regular(void **state)
+{
+	struct scratch *sc = *state;
+	struct stat seen, st;
+	struct qerr err;
+	char buf[8];
+	int fd;
+
+	put_file(sc->dfd, "qf1", "V8\n");
+	seen = lstat_at(sc->dfd, "qf1");
+	fd = sio_open_entry(sc->dfd, "qf1", &seen, &st, &err);
+	assert_true(fd >= 0);
+	assert_true(is_cloexec(fd));
+	assert_true(same_file(&st, &seen));
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(read(fd, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "V8\n", 3);
+	/* Opened read-only. */
+	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	assert_int_equal(close(fd), 0);
+	fd = sio_open_entry(sc->dfd, "qf1", &seen, NULL, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(close(fd), 0);
+
+	/* One entry only, never a path. */
+	assert_int_equal(mkdirat(sc->dfd, "sub", 0700), 0);
+	assert_fails(sio_open_entry(sc->dfd, "sub/../qf1", &seen, NULL, &err),
+	    &err, EINVAL);
+
+	/* Vanished since the scan. */
+	assert_int_equal(unlinkat(sc->dfd, "qf1", 0), 0);
+	assert_fails(sio_open_entry(sc->dfd, "qf1", &seen, NULL, &err), &err,
+	    ENOENT);
+}
+
+static void
+test_open_entry_not_regular(void **state)
+{
+	struct scratch *sc = *state;
+	struct stat seen;
+	struct qerr err;
+
+	assert_int_equal(mkfifoat(sc->dfd, "fifo", 0600), 0);
+	assert_int_equal(mkdirat(sc->dfd, "dir", 0700), 0);
+	put_file(sc->dfd, "target", "x");
+	assert_int_equal(symlinkat("target", sc->dfd, "link"), 0);
+
+	/* A FIFO: if it were opened without O_NONBLOCK this would hang;
+	 * the alarm turns a hang into a failure instead of a stuck run. */
+	seen = lstat_at(sc->dfd, "fifo");
+	(void)alarm(10);
+	assert_fails(sio_open_entry(sc->dfd, "fifo", &seen, NULL, &err),
+	    &err, EINVAL);
+	(void)alarm(0);
+	/* Nothing is even tried: the same `seen` for a name that does not
+	 * exist still gives EINVAL, not open's ENOENT. */
+	assert_fails(sio_open_entry(sc->dfd, "nothing", &seen, NULL, &err),
+	    &err, EINVAL);
+
+	seen = lstat_at(sc->dfd, "link");
+	assert_true(S_ISLNK(seen.st_mode));
+	assert_fails(sio_open_entry(sc->dfd, "link", &seen, NULL, &err), &err,
+	    EINVAL);
+	seen = lstat_at(sc->dfd, "dir");
+	assert_fails(sio_open_entry(sc->dfd, "dir", &seen, NULL, &err), &err,
+	    EINVAL);
+}
+
+static void
+test_open_entry_swapped(void **state)
+{
+	struct scratch *sc = *state;
+	struct stat seen;
+	struct qerr err;
+
+	/* Renamed over after the scan.  The old file is kept under another
+	 * name so that its inode number cannot be reused for the new one. */
+	put_file(sc->dfd, "qf1", "old");
+	seen = lstat_at(sc->dfd, "qf1");
+	assert_int_equal(renameat(sc->dfd, "qf1", sc->dfd, "keep1"), 0);
+	put_file(sc->dfd, "other", "new");
+	assert_int_equal(renameat(sc->dfd, "other", sc->dfd, "qf1"), 0);
+	assert_fails(sio_open_entry(sc->dfd, "qf1", &seen, NULL, &err), &err,
+	    ESTALE);
+	assert_non_null(strstr(err.msg, "qf1"));
+
+	/* Replaced by a symlink (to the very file that was seen). */
+	put_file(sc->dfd, "qf2", "old");
+	seen = lstat_at(sc->dfd, "qf2");
+	assert_int_equal(renameat(sc->dfd, "qf2", sc->dfd, "keep2"), 0);
+	assert_int_equal(symlinkat("keep2", sc->dfd, "qf2"), 0);
+	assert_fails(sio_open_entry(sc->dfd, "qf2", &seen, NULL, &err), &err,
+	    ELOOP);
+
+	/* Replaced by a FIFO: opened without blocking, then refused. */
+	put_file(sc->dfd, "qf3", "old");
+	seen = lstat_at(sc->dfd, "qf3");
+	assert_int_equal(renameat(sc->dfd, "qf3", sc->dfd, "keep3"), 0);
+	assert_int_equal(mkfifoat(sc->dfd, "qf3", 0600), 0);
+	(void)alarm(10);
+	assert_fails(sio_open_entry(sc->dfd, "qf3", &seen, NULL, &err), &err,
+	    EINVAL);
+	(void)alarm(0);
+}
+
+/* ------------------------------------------------------------------ */
+/* sio_read */
+
+/* open_ro - open dfd/name read-only */
+static int
+open_ro(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* put_pattern - dfd/name holds n bytes of a known pattern */
+static void
+put_pattern(int dfd, const char *name, size_t n)
+{
+	struct qerr err;
+	unsigned char *p;
+	size_t i;
+	int fd;
+
+	p = malloc(n);
+	assert_non_null(p);
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(i * 7 + (i >> 9));
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(sio_write_all(fd, p, n, &err), 0);
+	assert_int_equal(close(fd), 0);
+	free(p);
+}
+
+/* pattern_ok - p[0..n) is the start of put_pattern()'s pattern */
+static bool
+pattern_ok(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != (unsigned char)(i * 7 + (i >> 9)))
+			return false;
+	return true;
+}
+
+static void
+test_read_sizes(void **state)
+{
+	struct scratch *sc = *state;
+	struct sio_buf b = { NULL, 0, 0 };
+	struct qerr err;
+	bool trunc;
+	int fd;
+
+	put_file(sc->dfd, "small", "hello, world\n");
+	fd = open_ro(sc->dfd, "small");
+	trunc = true;
+	assert_int_equal(sio_read(fd, &b, 1024, &trunc, &err), 0);
+	assert_false(trunc);
+	assert_int_equal(b.len, 13);
+	assert_memory_equal(b.data, "hello, world\n", 13);
+	/* From the current offset. */
+	assert_int_equal(lseek(fd, 7, SEEK_SET), 7);
+	assert_int_equal(sio_read(fd, &b, 1024, NULL, &err), 0);
+	assert_int_equal(b.len, 6);
+	assert_memory_equal(b.data, "world\n", 6);
+	assert_int_equal(close(fd), 0);
+
+	/* Exactly limit bytes: nothing left, so not truncated. */
+	fd = open_ro(sc->dfd, "small");
+	assert_int_equal(sio_read(fd, &b, 13, &trunc, &err), 0);
+	assert_false(trunc);
+	assert_int_equal(b.len, 13);
+	assert_int_equal(close(fd), 0);
+
+	/* A limit below the first allocation is not exceeded either. */
+	sio_buf_free(&b);
+	fd = open_ro(sc->dfd, "small");
+	assert_int_equal(sio_read(fd, &b, 5, &trunc, &err), 0);
+	assert_true(trunc);
+	assert_int_equal(b.len, 5);
+	assert_true(b.cap <= 5);
+	assert_memory_equal(b.data, "hello", 5);
+	assert_int_equal(close(fd), 0);
+
+	/* Larger than limit: exactly limit bytes, and the buffer never
+	 * grows past limit. */
+	put_pattern(sc->dfd, "big", 100000);
+	sio_buf_free(&b);
+	fd = open_ro(sc->dfd, "big");
+	assert_int_equal(sio_read(fd, &b, 10007, &trunc, &err), 0);
+	assert_true(trunc);
+	assert_int_equal(b.len, 10007);
+	assert_true(b.cap <= 10007);
+	assert_true(pattern_ok(b.data, b.len));
+	assert_int_equal(close(fd), 0);
+
+	/* Empty file, and a limit of 0. */
+	put_file(sc->dfd, "empty", "");
+	fd = open_ro(sc->dfd, "empty");
+	trunc = true;
+	assert_int_equal(sio_read(fd, &b, 1024, &trunc, &err), 0);
+	assert_false(trunc);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(close(fd), 0);
+	fd = open_ro(sc->dfd, "small");
+	assert_int_equal(sio_read(fd, &b, 0, &trunc, &err), 0);
+	assert_true(trunc);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(close(fd), 0);
+	sio_buf_free(&b);
+	assert_null(b.data);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(b.cap, 0);
+}
+
+static void
+test_read_reuse_and_errors(void **state)
+{
+	struct scratch *sc = *state;
+	struct sio_buf b = { NULL, 0, 0 };
+	struct qerr err;
+	unsigned char *first;
+	size_t cap;
+	bool trunc;
+	int fd;
+
+	put_pattern(sc->dfd, "big", 300000);
+	put_file(sc->dfd, "small", "abc");
+	fd = open_ro(sc->dfd, "big");
+	assert_int_equal(sio_read(fd, &b, MIB, &trunc, &err), 0);
+	assert_false(trunc);
+	assert_int_equal(b.len, 300000);
+	assert_true(pattern_ok(b.data, b.len));
+	assert_int_equal(close(fd), 0);
+	first = b.data;
+	cap = b.cap;
+
+	/* The second file replaces the first in the same allocation. */
+	fd = open_ro(sc->dfd, "small");
+	assert_int_equal(sio_read(fd, &b, MIB, &trunc, &err), 0);
+	assert_int_equal(close(fd), 0);
+	assert_false(trunc);
+	assert_int_equal(b.len, 3);
+	assert_memory_equal(b.data, "abc", 3);
+	assert_ptr_equal(b.data, first);
+	assert_int_equal(b.cap, cap);
+	sio_buf_free(&b);
+	sio_buf_free(&b);
+	assert_null(b.data);
+
+	/* Usable again after sio_buf_free(). */
+	fd = open_ro(sc->dfd, "small");
+	assert_int_equal(sio_read(fd, &b, MIB, &trunc, &err), 0);
+	assert_int_equal(b.len, 3);
+	/* Errors: a directory, a closed descriptor. */
+	assert_fails(sio_read(sc->dfd, &b, MIB, &trunc, &err), &err, EISDIR);
+	assert_int_equal(close(fd), 0);
+	assert_fails(sio_read(fd, &b, MIB, &trunc, &err), &err, EBADF);
+	sio_buf_free(&b);
+}
+
+/* A 1 GiB file read with a 1 MiB limit costs 1 MiB, not 1 GiB. */
+static void
+test_read_huge_sparse(void **state)
+{
+	struct scratch *sc = *state;
+	struct sio_buf b = { NULL, 0, 0 };
+	struct qerr err;
+	bool trunc = false;
+	size_t i;
+	int fd;
+
+	fd = openat(sc->dfd, "huge", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)1 << 30), 0);
+	assert_int_equal(sio_read(fd, &b, MIB, &trunc, &err), 0);
+	assert_true(trunc);
+	assert_int_equal(b.len, MIB);
+	assert_true(b.cap <= 2 * MIB);
+	for (i = 0; i < b.len; i++)
+		if (b.data[i] != 0)
+			fail_msg("byte %zu of a hole is %d", i, b.data[i]);
+	assert_int_equal(close(fd), 0);
+	sio_buf_free(&b);
+}
+
+/* ------------------------------------------------------------------ */
+/* EINTR and short transfers, driven by a SIGALRM ticker */
+
+static volatile sig_atomic_t ticks;
+
+/* on_tick - count SIGALRMs; being there is what interrupts syscalls */
+static void
+on_tick(int sig)
+{
+	(void)sig;
+	ticks++;
+}
+
+/* ticker - start (on) or stop a 2 ms SIGALRM without SA_RESTART */
+static void
+ticker(bool on, struct sigaction *saved)
+{
+	struct itimerval it;
+	struct sigaction sa;
+
+	memset(&it, 0, sizeof(it));
+	if (on) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_tick;
+		assert_int_equal(sigemptyset(&sa.sa_mask), 0);
+		sa.sa_flags = 0; /* no SA_RESTART: syscalls see EINTR */
+		assert_int_equal(sigaction(SIGALRM, &sa, saved), 0);
+		ticks = 0;
+		it.it_interval.tv_usec = 2000;
+		it.it_value.tv_usec = 2000;
+	}
+	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+	if (!on) {
+		/* SIG_IGN first discards a tick still pending (valgrind
+		 * delivers late); the default action would kill us. */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_IGN;
+		assert_int_equal(sigemptyset(&sa.sa_mask), 0);
+		assert_int_equal(sigaction(SIGALRM, &sa, NULL), 0);
+		assert_int_equal(sigaction(SIGALRM, saved, NULL), 0);
+	}
+}
+
+/* slow_writer - child: write n pattern bytes to fd in pieces, pausing */
+static int
+slow_writer(int fd, size_t n)
+{
+	unsigned char chunk[4096];
+	size_t done = 0, i, k;
+
+	nap(30);
+	while (done < n) {
+		k = n - done < sizeof(chunk) ? n - done : sizeof(chunk);
+		for (i = 0; i < k; i++)
+			chunk[i] = (unsigned char)((done + i) * 7 +
+			    ((done + i) >> 9));
+		if (write(fd, chunk, k) != (ssize_t)k)
+			return 1;
+		done += k;
+		nap(1);
+	}
+	return close(fd) == 0 ? 0 : 2;
+}
+
+/* slow_reader - child: read fd to EOF, slowly; 0 if it was the pattern */
+static int
+slow_reader(int fd, size_t n)
+{
+	unsigned char chunk[16384];
+	size_t got = 0, i;
+	ssize_t r;
+
+	nap(30);
+	for (;;) {
+		r = read(fd, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return 1;
+		if (r == 0)
+			break;
+		for (i = 0; i < (size_t)r; i++)
+			if (chunk[i] != (unsigned char)((got + i) * 7 +
+			    ((got + i) >> 9)))
+				return 2;
+		got += (size_t)r;
+		nap(1);
+	}
+	return got == n ? 0 : 3;
+}
+
+static void
+test_read_interrupted(void **state)
+{
+	enum { N = 256 * 1024 };
+	struct sio_buf b = { NULL, 0, 0 };
+	struct sigaction saved;
+	struct qerr err;
+	bool trunc = true;
+	pid_t pid;
+	int p[2], r;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		(void)close(p[0]);
+		_exit(slow_writer(p[1], N));
+	}
+	assert_int_equal(close(p[1]), 0);
+	ticker(true, &saved);
+	r = sio_read(p[0], &b, MIB, &trunc, &err);
+	ticker(false, &saved);
+	assert_int_equal(r, 0);
+	assert_int_equal(reap(pid), 0);
+	assert_true(ticks > 0);
+	assert_false(trunc);
+	assert_int_equal(b.len, N);
+	assert_true(pattern_ok(b.data, b.len));
+	assert_int_equal(close(p[0]), 0);
+	sio_buf_free(&b);
+}
+
+static void
+test_write_all_interrupted(void **state)
+{
+	enum { N = 2 * 1024 * 1024 };
+	struct sigaction saved;
+	unsigned char *buf;
+	struct qerr err;
+	pid_t pid;
+	int p[2], r;
+	size_t i;
+
+	(void)state;
+	buf = malloc(N);
+	assert_non_null(buf);
+	for (i = 0; i < N; i++)
+		buf[i] = (unsigned char)(i * 7 + (i >> 9));
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* Freed so that valgrind's leak check of the child does not
+		 * turn its exit status into a failure. */
+		free(buf);
+		(void)close(p[1]);
+		_exit(slow_reader(p[0], N));
+	}
+	assert_int_equal(close(p[0]), 0);
+	ticker(true, &saved);
+	r = sio_write_all(p[1], buf, N, &err);
+	ticker(false, &saved);
+	assert_int_equal(r, 0);
+	assert_int_equal(close(p[1]), 0);
+	assert_int_equal(reap(pid), 0);
+	assert_true(ticks > 0);
+	free(buf);
+}
+
+static void
+test_write_all_and_fsync_dir(void **state)
+{
+	struct scratch *sc = *state;
+	struct qerr err;
+	int fd;
+
+	fd = openat(sc->dfd, "f", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600);
+	assert_true(fd >= 0);
+	assert_int_equal(sio_write_all(fd, "abc", 3, &err), 0);
+	assert_int_equal(sio_write_all(fd, NULL, 0, &err), 0);
+	assert_int_equal(close(fd), 0);
+	assert_file_is(sc->dfd, "f", "abc");
+	assert_fails(sio_write_all(fd, "abc", 3, &err), &err, EBADF);
+	fd = open_ro(sc->dfd, "f");
+	assert_fails(sio_write_all(fd, "abc", 3, &err), &err, EBADF);
+	assert_int_equal(close(fd), 0);
+
+	assert_int_equal(sio_fsync_dir(sc->dfd, &err), 0);
+	assert_fails(sio_fsync_dir(-1, &err), &err, EBADF);
+}
+
+/* ------------------------------------------------------------------ */
+/* Locks */
+
+/* Results a child reports about a lock. */
+enum { R_FREE = 0, R_LOCKED = 1 };
+
+enum child_op {
+	OP_PROBE,    /* sio_lock_probe() on its own O_RDONLY fd */
+	OP_FLOCK_EX, /* flock(LOCK_EX|LOCK_NB) on its own O_RDONLY fd */
+	OP_FCNTL_WR, /* fcntl F_SETLK F_WRLCK on its own O_RDWR fd */
+};
+
+/* child_op_run - in a child: try op on dfd/name; R_FREE, R_LOCKED, 1x */
+static int
+child_op_run(int dfd, const char *name, enum child_op op)
+{
+	struct qerr err;
+	struct flock fl;
+	int fd, r = 19;
+
+	fd = openat(dfd, name, (op == OP_FCNTL_WR ? O_RDWR : O_RDONLY) |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 10;
+	switch (op) {
+	case OP_PROBE:
+		r = sio_lock_probe(fd, &err);
+		r = r == SIO_LOCKED ? R_LOCKED :
+		    r == SIO_UNLOCKED ? R_FREE : 11;
+		break;
+	case OP_FLOCK_EX:
+		r = flock(fd, LOCK_EX | LOCK_NB) == 0 ? R_FREE :
+		    errno == EWOULDBLOCK ? R_LOCKED : 12;
+		break;
+	case OP_FCNTL_WR:
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		r = fcntl(fd, F_SETLK, &fl) == 0 ? R_FREE :
+		    (errno == EAGAIN || errno == EACCES) ? R_LOCKED : 13;
+		break;
+	}
+	return close(fd) == 0 ? r : 14;
+}
+
+/* in_child - run op in a forked child (another process, its own fd) */
+static int
+in_child(int dfd, const char *name, enum child_op op)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(child_op_run(dfd, name, op));
+	return reap(pid);
+}
+
+enum hold_kind { HOLD_FLOCK_EX, HOLD_FLOCK_SH, HOLD_FCNTL_WR };
+
+/* A child holding a lock until told to go. */
+struct holder {
+	pid_t pid;
+	int go; /* write a byte here to release it */
+};
+
+/* hold_lock - in the child: lock dfd/name, say so on ready, wait on go */
+static int
+hold_lock(int dfd, const char *name, enum hold_kind kind, int ready, int go)
+{
+	struct flock fl;
+	char c;
+	int fd, r;
+
+	fd = openat(dfd, name, (kind == HOLD_FCNTL_WR ? O_RDWR : O_RDONLY) |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 2;
+	if (kind == HOLD_FCNTL_WR) {
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		r = fcntl(fd, F_SETLK, &fl);
+	} else {
+		r = flock(fd, (kind == HOLD_FLOCK_EX ? LOCK_EX : LOCK_SH) |
+		    LOCK_NB);
+	}
+	if (r != 0 || write(ready, "r", 1) != 1)
+		return 3;
+	while (read(go, &c, 1) < 0 && errno == EINTR)
+		continue;
+	return close(fd) == 0 ? 0 : 4;
+}
+
+/* holder_start - fork a child holding `kind` on dfd/name */
+static void
+holder_start(struct holder *h, int dfd, const char *name,
+    enum hold_kind kind)
+{
+	int ready[2], go[2];
+	char c;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	h->pid = fork();
+	assert_true(h->pid >= 0);
+	if (h->pid == 0) {
+		(void)close(ready[0]);
+		(void)close(go[1]);
+		_exit(hold_lock(dfd, name, kind, ready[1], go[0]));
+	}
+	assert_int_equal(close(ready[1]), 0);
+	assert_int_equal(close(go[0]), 0);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(close(ready[0]), 0);
+	h->go = go[1];
+}
+
+/* holder_stop - release the holder and check it exited cleanly */
+static void
+holder_stop(struct holder *h)
+{
+	assert_int_equal(write(h->go, "g", 1), 1);
+	assert_int_equal(close(h->go), 0);
+	assert_int_equal(reap(h->pid), 0);
+}
+
+/* open_rw - open dfd/name read-write */
+static int
+open_rw(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* Another process's flock LOCK_EX: sendmail working on the job. */
+static void
+test_lock_flock_holder(void **state)
+{
+	struct scratch *sc = *state;
+	struct holder h;
+	struct qerr err;
+	int ro, rw;
+
+	put_file(sc->dfd, "qf", "V8\n");
+	ro = open_ro(sc->dfd, "qf");
+	rw = open_rw(sc->dfd, "qf");
+	holder_start(&h, sc->dfd, "qf", HOLD_FLOCK_EX);
+	assert_int_equal(sio_lock_probe(ro, &err), SIO_LOCKED);
+	assert_int_equal(sio_lock_ex(ro, &err), SIO_LOCKED);
+	assert_int_equal(sio_lock_ex(rw, &err), SIO_LOCKED);
+	/* The refused sio_lock_ex(rw) left no fcntl lock behind. */
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FCNTL_WR), R_FREE);
+	holder_stop(&h);
+
+	assert_int_equal(sio_lock_probe(ro, &err), SIO_UNLOCKED);
+	assert_int_equal(sio_lock_ex(ro, &err), 0);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FLOCK_EX), R_LOCKED);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_PROBE), R_LOCKED);
+	assert_int_equal(close(ro), 0);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FLOCK_EX), R_FREE);
+	assert_int_equal(close(rw), 0);
+}
+
+/* A shared flock (another gatherq() probing) is not "in use". */
+static void
+test_lock_flock_shared_holder(void **state)
+{
+	struct scratch *sc = *state;
+	struct holder h;
+	struct qerr err;
+	int ro;
+
+	put_file(sc->dfd, "qf", "V8\n");
+	ro = open_ro(sc->dfd, "qf");
+	holder_start(&h, sc->dfd, "qf", HOLD_FLOCK_SH);
+	assert_int_equal(sio_lock_probe(ro, &err), SIO_UNLOCKED);
+	/* But the exclusive lock cannot be had while it lasts. */
+	assert_int_equal(sio_lock_ex(ro, &err), SIO_LOCKED);
+	holder_stop(&h);
+	assert_int_equal(sio_lock_ex(ro, &err), 0);
+	assert_int_equal(close(ro), 0);
+}
+
+/* Another process's fcntl F_WRLCK: a sendmail built without HASFLOCK. */
+static void
+test_lock_fcntl_holder(void **state)
+{
+	struct scratch *sc = *state;
+	struct holder h;
+	struct qerr err;
+	int ro, rw;
+
+	put_file(sc->dfd, "qf", "V8\n");
+	ro = open_ro(sc->dfd, "qf");
+	rw = open_rw(sc->dfd, "qf");
+	holder_start(&h, sc->dfd, "qf", HOLD_FCNTL_WR);
+	assert_int_equal(sio_lock_probe(ro, &err), SIO_LOCKED);
+	assert_int_equal(sio_lock_probe(rw, &err), SIO_LOCKED);
+	/* On a writable fd the fcntl lock conflicts, and the flock taken
+	 * first is released again. */
+	assert_int_equal(sio_lock_ex(rw, &err), SIO_LOCKED);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FLOCK_EX), R_FREE);
+	/* On a read-only fd only the flock is taken. */
+	assert_int_equal(sio_lock_ex(ro, &err), 0);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FLOCK_EX), R_LOCKED);
+	assert_int_equal(close(ro), 0);
+	holder_stop(&h);
+
+	assert_int_equal(sio_lock_probe(rw, &err), SIO_UNLOCKED);
+	assert_int_equal(sio_lock_ex(rw, &err), 0);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FCNTL_WR), R_LOCKED);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FLOCK_EX), R_LOCKED);
+	assert_int_equal(close(rw), 0);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FCNTL_WR), R_FREE);
+}
+
+/* While we hold sio_lock_ex(), another process sees the job in use. */
+static void
+test_lock_ex_seen_by_others(void **state)
+{
+	struct scratch *sc = *state;
+	struct qerr err;
+	int rw;
+
+	put_file(sc->dfd, "qf", "V8\n");
+	rw = open_rw(sc->dfd, "qf");
+	assert_int_equal(sio_lock_ex(rw, &err), 0);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_PROBE), R_LOCKED);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FLOCK_EX), R_LOCKED);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FCNTL_WR), R_LOCKED);
+	assert_int_equal(close(rw), 0);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_PROBE), R_FREE);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FLOCK_EX), R_FREE);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FCNTL_WR), R_FREE);
+}
+
+/* A probe changes nothing lasting, on a read-only or a writable fd. */
+static void
+test_lock_probe_leaves_nothing(void **state)
+{
+	struct scratch *sc = *state;
+	struct qerr err;
+	int ro, rw;
+
+	put_file(sc->dfd, "qf", "V8\n");
+	ro = open_ro(sc->dfd, "qf");
+	rw = open_rw(sc->dfd, "qf");
+	assert_int_equal(sio_lock_probe(ro, &err), SIO_UNLOCKED);
+	assert_int_equal(sio_lock_probe(rw, &err), SIO_UNLOCKED);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FLOCK_EX), R_FREE);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FCNTL_WR), R_FREE);
+	assert_int_equal(close(ro), 0);
+	assert_int_equal(close(rw), 0);
+	assert_fails(sio_lock_probe(ro, &err), &err, EBADF);
+	assert_fails(sio_lock_ex(ro, &err), &err, EBADF);
+}
+
+/* ------------------------------------------------------------------ */
+/* sio_replace */
+
+struct fill_arg {
+	const char *data;
+	int fail_errno; /* fail after a partial write, with this errno */
+	int calls;
+};
+
+/* fill - sio_replace()'s callback */
+static int
+fill(int fd, void *arg)
+{
+	struct fill_arg *fa = arg;
+	struct qerr err;
+
+	fa->calls++;
+	if (fa->fail_errno != 0) {
+		(void)sio_write_all(fd, "partial", 7, &err);
+		errno = fa->fail_errno;
+		return -1;
+	}
+	return sio_write_all(fd, fa->data, strlen(fa->data), &err);
+}
+
+static void
+test_replace(void **state)
+{
+	struct scratch *sc = *state;
+	struct fill_arg fa = { "new contents\n", 0, 0 };
+	struct stat old, st, ref;
+	struct sio_writer *w;
+	struct qerr err;
+	mode_t um;
+	int fd;
+
+	put_file(sc->dfd, "qfX", "old\n");
+	old = lstat_at(sc->dfd, "qfX");
+	w = sio_writer_new(&err);
+	assert_non_null(w);
+	assert_int_equal(sio_writer_count(w), 0);
+	/* A restrictive umask: the mode must come from fchmod(). */
+	um = umask(077);
+	fd = sio_replace(w, sc->dfd, "qfX", "tfX", 0644, (uid_t)-1,
+	    (gid_t)-1, fill, &fa, &err);
+	(void)umask(um);
+	assert_true(fd >= 0);
+	assert_true(is_cloexec(fd));
+	assert_int_equal(fa.calls, 1);
+	assert_file_is(sc->dfd, "qfX", "new contents\n");
+	assert_false(exists(sc->dfd, "tfX"));
+	ref = lstat_at(sc->dfd, "qfX");
+	assert_int_equal(ref.st_mode & 07777, 0644);
+	assert_int_equal(ref.st_uid, geteuid());
+	assert_int_equal(ref.st_nlink, 1);
+	assert_false(same_file(&ref, &old));
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(same_file(&st, &ref));
+	/* openat O_CREAT, fchmod, renameat; no fchown without an owner. */
+	assert_int_equal(sio_writer_count(w), 3);
+	/* Returned locked: no queue run can take the job yet. */
+	assert_int_equal(in_child(sc->dfd, "qfX", OP_FLOCK_EX), R_LOCKED);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(in_child(sc->dfd, "qfX", OP_FLOCK_EX), R_FREE);
+
+	/* A name that did not exist yet. */
+	fd = sio_replace(w, sc->dfd, "qfNew", "tfNew", 0600, (uid_t)-1,
+	    (gid_t)-1, fill, &fa, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(close(fd), 0);
+	assert_file_is(sc->dfd, "qfNew", "new contents\n");
+	assert_false(exists(sc->dfd, "tfNew"));
+	assert_int_equal(lstat_at(sc->dfd, "qfNew").st_mode & 07777, 0600);
+	assert_int_equal(sio_writer_count(w), 6);
+	sio_writer_free(w);
+}
+
+static void
+test_replace_failures(void **state)
+{
+	struct scratch *sc = *state;
+	struct fill_arg fa = { "new\n", 0, 0 };
+	struct sio_writer *w;
+	struct stat old, now;
+	struct qerr err;
+
+	put_file(sc->dfd, "qfX", "old\n");
+	old = lstat_at(sc->dfd, "qfX");
+	w = sio_writer_new(&err);
+	assert_non_null(w);
+
+	/* Somebody's tf is there: EEXIST, and both files untouched. */
+	put_file(sc->dfd, "tfX", "stale\n");
+	assert_fails(sio_replace(w, sc->dfd, "qfX", "tfX", 0600, (uid_t)-1,
+	    (gid_t)-1, fill, &fa, &err), &err, EEXIST);
+	assert_non_null(strstr(err.msg, "tfX"));
+	assert_int_equal(fa.calls, 0);
+	assert_file_is(sc->dfd, "qfX", "old\n");
+	assert_file_is(sc->dfd, "tfX", "stale\n");
+	assert_int_equal(sio_writer_count(w), 1); /* the openat was tried */
+	assert_int_equal(unlinkat(sc->dfd, "tfX", 0), 0);
+
+	/* fill fails: its errno is reported, the temporary removed. */
+	fa.fail_errno = ENOSPC;
+	assert_fails(sio_replace(w, sc->dfd, "qfX", "tfX", 0600, (uid_t)-1,
+	    (gid_t)-1, fill, &fa, &err), &err, ENOSPC);
+	assert_int_equal(fa.calls, 1);
+	assert_file_is(sc->dfd, "qfX", "old\n");
+	now = lstat_at(sc->dfd, "qfX");
+	assert_true(same_file(&old, &now));
+	assert_false(exists(sc->dfd, "tfX"));
+	assert_int_equal(sio_writer_count(w), 3); /* + openat, fchmod */
+
+	/* The rename fails (the target is a non-empty directory). */
+	fa.fail_errno = 0;
+	assert_int_equal(mkdirat(sc->dfd, "qfD", 0700), 0);
+	put_file(sc->dfd, "qfD/inside", "x");
+	qerr_clear(&err);
+	assert_int_equal(sio_replace(w, sc->dfd, "qfD", "tfD", 0600,
+	    (uid_t)-1, (gid_t)-1, fill, &fa, &err), -1);
+	assert_true(err.sys_errno == EISDIR || err.sys_errno == ENOTEMPTY);
+	assert_false(exists(sc->dfd, "tfD"));
+	assert_int_equal(sio_writer_count(w), 6); /* + openat, fchmod, rename */
+
+	/* Not a single entry name: refused before any call. */
+	assert_fails(sio_replace(w, sc->dfd, "qfD/inside", "tfY", 0600,
+	    (uid_t)-1, (gid_t)-1, fill, &fa, &err), &err, EINVAL);
+	assert_fails(sio_replace(w, sc->dfd, "qfY", "../tfY", 0600,
+	    (uid_t)-1, (gid_t)-1, fill, &fa, &err), &err, EINVAL);
+	assert_int_equal(sio_writer_count(w), 6);
+	sio_writer_free(w);
+}
+
+static void
+test_replace_owner(void **state)
+{
+	struct scratch *sc = *state;
+	struct fill_arg fa = { "new\n", 0, 0 };
+	struct sio_writer *w;
+	struct qerr err;
+	struct stat st;
+	int fd;
+
+	w = sio_writer_new(&err);
+	assert_non_null(w);
+	/* Our own owner and group: allowed to anyone, and counted. */
+	fd = sio_replace(w, sc->dfd, "qfA", "tfA", 0640, geteuid(),
+	    getegid(), fill, &fa, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(sio_writer_count(w), 4);
+	st = lstat_at(sc->dfd, "qfA");
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(st.st_gid, getegid());
+
+	if (geteuid() == 0) {
+		/* fchmod after fchown: chown clears set-gid, the mode must
+		 * still come out exact. */
+		fd = sio_replace(w, sc->dfd, "qfB", "tfB", 02640,
+		    (uid_t)65534, (gid_t)65534, fill, &fa, &err);
+		assert_true(fd >= 0);
+		assert_int_equal(close(fd), 0);
+		st = lstat_at(sc->dfd, "qfB");
+		assert_int_equal(st.st_uid, 65534);
+		assert_int_equal(st.st_gid, 65534);
+		assert_int_equal(st.st_mode & 07777, 02640);
+		assert_int_equal(sio_writer_count(w), 8);
+	} else {
+		print_message("not root: chown to 65534:65534 not tested\n");
+		/* Giving the file to root is refused, and the temporary
+		 * goes. */
+		assert_fails(sio_replace(w, sc->dfd, "qfB", "tfB", 0640,
+		    (uid_t)0, (gid_t)0, fill, &fa, &err), &err, EPERM);
+		assert_false(exists(sc->dfd, "tfB"));
+		assert_false(exists(sc->dfd, "qfB"));
+	}
+	sio_writer_free(w);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fault injection and BUG() */
+
+#define FAULT_ENV "MQFSCK_FAULT_AFTER"
+
+/*
+ * replace_in_child - in a child, set or clear MQFSCK_FAULT_AFTER (env),
+ * make a writer, optionally sio_writer_fail_after(after), and replace
+ * qfK through tfK.  Returns what reap() says: 0 when the replace worked.
+ */
+static int
+replace_in_child(int dfd, const char *env, uint64_t after)
+{
+	struct fill_arg fa = { "new\n", 0, 0 };
+	struct sio_writer *w;
+	struct qerr err;
+	pid_t pid;
+	int fd;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid != 0)
+		return reap(pid);
+	if (env != NULL ? setenv(FAULT_ENV, env, 1) : unsetenv(FAULT_ENV))
+		_exit(20);
+	w = sio_writer_new(&err);
+	if (w == NULL)
+		_exit(21);
+	if (after != 0)
+		sio_writer_fail_after(w, after);
+	fd = sio_replace(w, dfd, "qfK", "tfK", 0640, (uid_t)-1, (gid_t)-1,
+	    fill, &fa, &err);
+	sio_writer_free(w);
+	if (fd < 0)
+		_exit(22);
+	_exit(close(fd) == 0 ? 0 : 23);
+}
+
+struct fault_case {
+	const char *env;    /* MQFSCK_FAULT_AFTER, or NULL: unset */
+	uint64_t after;	    /* sio_writer_fail_after(), or 0 */
+	int status;	    /* reap(): 0, or 128 + SIGKILL */
+	const char *tmp;    /* what tfK holds afterwards; NULL: absent */
+	const char *qf;	    /* what qfK holds afterwards */
+};
+
+/*
+ * Counted calls of a replace without owner: 1 openat, 2 fchmod,
+ * 3 renameat.  Killed before call n + 1.
+ */
+static const struct fault_case fault_cases[] = {
+	{ NULL, 1, 128 + SIGKILL, "", "old\n" },      /* before fchmod */
+	{ NULL, 2, 128 + SIGKILL, "new\n", "old\n" }, /* before renameat */
+	{ NULL, 3, 0, NULL, "new\n" },		      /* completes */
+	{ "1", 0, 128 + SIGKILL, "", "old\n" },
+	{ "2", 0, 128 + SIGKILL, "new\n", "old\n" },
+	{ "3", 0, 0, NULL, "new\n" },
+	{ "0", 0, 0, NULL, "new\n" },
+	/* Not plain decimal: ignored. */
+	{ "", 0, 0, NULL, "new\n" },
+	{ "x", 0, 0, NULL, "new\n" },
+	{ "1x", 0, 0, NULL, "new\n" },
+	{ " 1", 0, 0, NULL, "new\n" },
+	{ "+1", 0, 0, NULL, "new\n" },
+	{ "-1", 0, 0, NULL, "new\n" },
+	{ "18446744073709551616", 0, 0, NULL, "new\n" },
+	/* The call overrides the environment. */
+	{ "1", 2, 128 + SIGKILL, "new\n", "old\n" },
+};
+
+static void
+test_fault_injection(void **state)
+{
+	struct scratch *sc = *state;
+	const struct fault_case *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(fault_cases) / sizeof(fault_cases[0]); i++) {
+		c = &fault_cases[i];
+		put_file(sc->dfd, "qfK", "old\n");
+		if (exists(sc->dfd, "tfK"))
+			assert_int_equal(unlinkat(sc->dfd, "tfK", 0), 0);
+		if (replace_in_child(sc->dfd, c->env, c->after) != c->status)
+			fail_msg("case %zu (env %s, after %d): status",
+			    i, c->env != NULL ? c->env : "unset",
+			    (int)c->after);
+		assert_file_is(sc->dfd, "qfK", c->qf);
+		if (c->tmp == NULL)
+			assert_false(exists(sc->dfd, "tfK"));
+		else
+			assert_file_is(sc->dfd, "tfK", c->tmp);
+	}
+}
+
+enum misuse { M_NULL_WRITER, M_SAME_NAMES, M_BAD_MODE, M_FAIL_AFTER_NULL };
+
+/* misuse_in_child - commit `m` in a child; reap()'s answer */
+static int
+misuse_in_child(int dfd, enum misuse m)
+{
+	struct fill_arg fa = { "new\n", 0, 0 };
+	struct sio_writer *w;
+	struct rlimit rl = { 0, 0 };
+	struct qerr err;
+	pid_t pid;
+	int null;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid != 0)
+		return reap(pid);
+	/* No core file, and BUG()'s report out of the test output. */
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null < 0 || dup2(null, STDERR_FILENO) < 0 ||
+	    setrlimit(RLIMIT_CORE, &rl) != 0)
+		_exit(30);
+	w = sio_writer_new(&err);
+	if (w == NULL)
+		_exit(31);
+	switch (m) {
+	case M_NULL_WRITER:
+		(void)sio_replace(NULL, dfd, "qfM", "tfM", 0600, (uid_t)-1,
+		    (gid_t)-1, fill, &fa, &err);
+		break;
+	case M_SAME_NAMES:
+		(void)sio_replace(w, dfd, "qfM", "qfM", 0600, (uid_t)-1,
+		    (gid_t)-1, fill, &fa, &err);
+		break;
+	case M_BAD_MODE:
+		(void)sio_replace(w, dfd, "qfM", "tfM", S_IFREG | 0600,
+		    (uid_t)-1, (gid_t)-1, fill, &fa, &err);
+		break;
+	case M_FAIL_AFTER_NULL:
+		sio_writer_fail_after(NULL, 1);
+		break;
+	}
+	sio_writer_free(w);
+	_exit(0);
+}
+
+static void
+test_misuse_is_a_bug(void **state)
+{
+	struct scratch *sc = *state;
+
+	assert_int_equal(misuse_in_child(sc->dfd, M_NULL_WRITER),
+	    128 + SIGABRT);
+	assert_int_equal(misuse_in_child(sc->dfd, M_SAME_NAMES),
+	    128 + SIGABRT);
+	assert_int_equal(misuse_in_child(sc->dfd, M_BAD_MODE), 128 + SIGABRT);
+	assert_int_equal(misuse_in_child(sc->dfd, M_FAIL_AFTER_NULL),
+	    128 + SIGABRT);
+	/* Nothing was created before the BUG(). */
+	assert_false(exists(sc->dfd, "tfM"));
+	assert_false(exists(sc->dfd, "qfM"));
+}
+
+static void
+test_writer_basics(void **state)
+{
+	struct sio_writer *w;
+	struct qerr err;
+
+	(void)state;
+	assert_int_equal(sio_writer_count(NULL), 0);
+	sio_writer_free(NULL);
+	w = sio_writer_new(&err);
+	assert_non_null(w);
+	assert_int_equal(sio_writer_count(w), 0);
+	sio_writer_fail_after(w, 5);
+	sio_writer_fail_after(w, 0);
+	assert_int_equal(sio_writer_count(w), 0);
+	sio_writer_free(w);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_opendirat),
+		T(test_message_escapes_names),
+		T(test_open_path_absolute),
+		T(test_open_path_symlinks),
+		T(test_open_path_refusals),
+		T(test_open_path_relative),
+		T(test_open_entry_regular),
+		T(test_open_entry_not_regular),
+		T(test_open_entry_swapped),
+		T(test_read_sizes),
+		T(test_read_reuse_and_errors),
+		T(test_read_huge_sparse),
+		T(test_read_interrupted),
+		T(test_write_all_interrupted),
+		T(test_write_all_and_fsync_dir),
+		T(test_lock_flock_holder),
+		T(test_lock_flock_shared_holder),
+		T(test_lock_fcntl_holder),
+		T(test_lock_ex_seen_by_others),
+		T(test_lock_probe_leaves_nothing),
+		T(test_replace),
+		T(test_replace_failures),
+		T(test_replace_owner),
+		T(test_fault_injection),
+		T(test_misuse_is_a_bug),
+		T(test_writer_basics),
+	};
+
+	/* A fault setting inherited from the caller would kill the tests
+	 * that make writers; a dead holder child must not kill us. */
+	if (unsetenv(FAULT_ENV) != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
