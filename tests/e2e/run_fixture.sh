@@ -1,0 +1,108 @@
+#!/bin/sh
+# run_fixture.sh - run mqfsck on one fixture, e2fsprogs style.
+#
+# Usage: MQ_MQFSCK=/abs/path/mqfsck run_fixture.sh [--update] FIXTURE_DIR
+#
+# A fixture directory holds:
+#   name      one line: what the fixture shows
+#   queue/    the queue tree (absent: an empty directory)
+#   prep      optional sh script, run in the scratch directory (which holds
+#             queue/) before mqfsck, for what git cannot store: modes,
+#             owners, hard links, symlinks, FIFOs, empty directories,
+#             I lines bound to the scratch inodes, locks held by a helper
+#             process (whose PIDs it appends to .hold_pids)
+#   args      optional mqfsck arguments (default: -n); the queue argument
+#             "queue" is appended
+#   expect.1  mqfsck's output (stdout and stderr, through filter.sed)
+#             followed by "Exit status is N"
+#   args.2, expect.2   optional second run
+# A run with -n must leave the tree exactly as it was (names, types,
+# modes, owners, sizes, link counts, contents): that is asserted too.
+#
+# Prints "ok NAME" or "FAIL NAME" and the difference; exits 0 or 1.
+set -u
+
+update=0
+if [ "${1:-}" = --update ]; then
+	update=1
+	shift
+fi
+fx=$(cd "$1" && pwd)
+name=$(basename "$fx")
+here=$(cd "$(dirname "$0")" && pwd)
+mqfsck=${MQ_MQFSCK:?set MQ_MQFSCK to the mqfsck binary}
+case $mqfsck in /*) ;; *) mqfsck=$(pwd)/$mqfsck ;; esac
+if [ ! -x "$mqfsck" ]; then
+	echo "FAIL $name: no mqfsck binary at $mqfsck"
+	exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mqfsck-e2e.XXXXXX")
+cleanup() {
+	if [ -f "$tmp/.hold_pids" ]; then
+		for p in $(cat "$tmp/.hold_pids"); do kill "$p" 2>/dev/null; done
+		wait 2>/dev/null
+	fi
+	chmod -R u+rwx "$tmp" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+if [ -d "$fx/queue" ]; then
+	cp -R "$fx/queue" "$tmp/queue"
+else
+	mkdir "$tmp/queue"
+fi
+if [ -f "$fx/prep" ]; then
+	if ! (cd "$tmp" && sh "$fx/prep") >"$tmp/.prep.out" 2>&1; then
+		echo "FAIL $name: prep failed"
+		sed 's/^/    /' "$tmp/.prep.out"
+		exit 1
+	fi
+fi
+
+# listing - everything about the tree a check must not change
+listing() {
+	(cd "$tmp" && find queue -printf '%p %y %m %U %G %s %n %i\n' | LC_ALL=C sort &&
+	    find queue -type f -exec sha256sum {} + | LC_ALL=C sort)
+}
+
+fail=0
+run() {
+	# $1: run number, $2: arguments
+	before=$(listing)
+	(cd "$tmp" && exec "$mqfsck" $2 queue) >"$tmp/.out.$1" 2>&1
+	status=$?
+	after=$(listing)
+	{ sed -f "$here/filter.sed" "$tmp/.out.$1"; echo "Exit status is $status"; } \
+	    >"$tmp/.got.$1"
+	case " $2 " in
+	*" -n "*)
+		if [ "$before" != "$after" ]; then
+			echo "FAIL $name: run $1 ($2) changed the queue"
+			diff -u "$(printf '%s\n' "$before" >"$tmp/.b"; echo "$tmp/.b")" \
+			    "$(printf '%s\n' "$after" >"$tmp/.a"; echo "$tmp/.a")" | sed 's/^/    /'
+			fail=1
+		fi
+		;;
+	esac
+	if [ $update -eq 1 ]; then
+		cp "$tmp/.got.$1" "$fx/expect.$1"
+	elif ! cmp -s "$tmp/.got.$1" "$fx/expect.$1"; then
+		echo "FAIL $name: run $1 ($2) output differs from expect.$1"
+		diff -u "$fx/expect.$1" "$tmp/.got.$1" | sed 's/^/    /'
+		fail=1
+	fi
+}
+
+args=$(cat "$fx/args" 2>/dev/null || echo -n)
+run 1 "$args"
+if [ -f "$fx/args.2" ] || [ -f "$fx/expect.2" ]; then
+	args2=$(cat "$fx/args.2" 2>/dev/null || echo -n)
+	run 2 "$args2"
+fi
+if [ $fail -eq 0 ]; then
+	echo "ok $name"
+	exit 0
+fi
+exit 1
