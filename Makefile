@@ -1,0 +1,183 @@
+# mqfsck - the fsck for sendmail mail queues.
+#
+#   make              build ./mqfsck
+#   make check        install missing test packages, then run every test
+#                     (unit tests and end-to-end fixtures under ASan+UBSan,
+#                     a short libFuzzer run, valgrind, clang-tidy, cppcheck,
+#                     mandoc -Tlint); the last line is "N passed, N failed"
+#   make demo         run mqfsck on a scratch copy of a crashed example queue
+#   make fuzz         a long libFuzzer run (FUZZ_SECONDS per target)
+#   make lint         clang-tidy, cppcheck, mandoc -Tlint only
+#   make install      PREFIX (/usr/local) and DESTDIR honoured
+#   make fixtures-update   rewrite the expected outputs of the e2e fixtures
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+CLANG ?= clang
+PKG_CONFIG ?= pkg-config
+
+CSTD = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+       -Wmissing-prototypes -Wformat=2 -Wcast-qual -Wpointer-arith \
+       -Wwrite-strings -Wvla -Wimplicit-fallthrough -Wnull-dereference \
+       -Wundef -fno-common
+ifeq ($(shell $(CC) --version 2>/dev/null | grep -qi clang || echo gcc),gcc)
+WARN += -Wformat-truncation=2 -Wformat-overflow=2
+endif
+HARDEN = -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+         -fstack-clash-protection -fPIE
+HARDEN_LD = -pie -Wl,-z,relro -Wl,-z,now
+SAN = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+      -fno-sanitize-recover=all
+
+# Libraries come from pkg-config; a missing one stops the build clearly.
+PKGS = libarchive libcrypto
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PKG_MISSING := $(shell for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || echo $$p; done)
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+INC = -Iformat -Ifsck -Itests/unit
+CFLAGS_REL = $(CSTD) $(WARN) $(HARDEN) -g $(INC) $(PKG_CFLAGS) $(CFLAGS)
+CFLAGS_SAN = $(CSTD) $(WARN) $(SAN) $(INC) $(PKG_CFLAGS) $(CFLAGS)
+
+FORMAT_SRC = format/err.c format/esc.c format/qid.c format/qf.c format/sio.c
+FSCK_SRC = fsck/main.c fsck/check.c
+PROG_SRC = $(FSCK_SRC) $(FORMAT_SRC)
+
+# Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
+UNIT_TESTS = qid qf corpus esc sio
+UNIT_SRC_qid = format/qid.c format/err.c
+UNIT_SRC_qf = format/qf.c format/err.c tests/unit/qf_expect.c
+UNIT_SRC_corpus = format/qf.c format/err.c tests/unit/qf_expect.c
+UNIT_SRC_sio = format/sio.c format/err.c
+UNIT_SRC_esc = format/esc.c
+
+FUZZ_TARGETS = qname qf
+FUZZ_SRC_qname = format/qid.c format/err.c
+FUZZ_SRC_qf = format/qf.c format/err.c
+FUZZ_SECONDS ?= 600
+FUZZ_CHECK_SECONDS ?= 20
+
+rel = build/rel
+san = build/san
+fuzz = build/fuzz
+
+.PHONY: all check check-build unit demo fuzz lint install clean deps \
+        deps-test fixtures-update pkgs-present
+.DELETE_ON_ERROR:
+
+all: mqfsck
+
+deps:
+	@sh mk/deps.sh build
+
+deps-test:
+	@sh mk/deps.sh test
+
+# --- objects -----------------------------------------------------------
+
+$(rel)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_REL) -MMD -MP -c $< -o $@
+
+$(san)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_SAN) -MMD -MP -c $< -o $@
+
+$(rel)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_REL) $(CMOCKA_CFLAGS) -MMD -MP -c $< -o $@
+
+$(san)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_SAN) $(CMOCKA_CFLAGS) -MMD -MP -c $< -o $@
+
+# --- the program -------------------------------------------------------
+
+pkgs-present:
+ifneq ($(strip $(PKG_MISSING)),)
+	@echo "mqfsck: pkg-config cannot find: $(strip $(PKG_MISSING))." \
+	    "Install libarchive-dev and libssl-dev (make deps does)." >&2
+	@exit 1
+endif
+
+mqfsck: $(PROG_SRC:%.c=$(rel)/%.o) | pkgs-present
+	$(CC) $(HARDEN) $(HARDEN_LD) -o $@ $(filter %.o,$^) $(PKG_LIBS) $(LDFLAGS)
+
+$(san)/mqfsck: $(PROG_SRC:%.c=$(san)/%.o) | pkgs-present
+	$(CC) $(SAN) -o $@ $(filter %.o,$^) $(PKG_LIBS) $(LDFLAGS)
+
+# --- unit tests (sanitized for check, plain for valgrind) --------------
+
+define unit_rules
+$(san)/tests/test_$(1): $(san)/tests/unit/test_$(1).o $(UNIT_SRC_$(1):%.c=$(san)/%.o)
+	$$(CC) $$(SAN) -o $$@ $$^ $$(CMOCKA_LIBS) $$(PKG_LIBS)
+$(rel)/tests/test_$(1): $(rel)/tests/unit/test_$(1).o $(UNIT_SRC_$(1):%.c=$(rel)/%.o)
+	$$(CC) $$(HARDEN) $$(HARDEN_LD) -o $$@ $$^ $$(CMOCKA_LIBS) $$(PKG_LIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rules,$(t))))
+
+UNIT_SAN = $(UNIT_TESTS:%=$(san)/tests/test_%)
+UNIT_REL = $(UNIT_TESTS:%=$(rel)/tests/test_%)
+
+# --- fuzz targets (clang libFuzzer) ------------------------------------
+
+FUZZ_FLAGS = $(CSTD) $(INC) -g -O1 -fsanitize=fuzzer,address,undefined \
+             -fno-sanitize-recover=all
+
+define fuzz_rules
+$(fuzz)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRC_$(1)) format/*.h
+	@mkdir -p $$(@D)
+	$$(CLANG) $$(FUZZ_FLAGS) -o $$@ tests/fuzz/fuzz_$(1).c $(FUZZ_SRC_$(1))
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(t))))
+
+FUZZ_BINS = $(FUZZ_TARGETS:%=$(fuzz)/fuzz_%)
+
+# --- running -----------------------------------------------------------
+
+TEST_ENV = MQ_UNIT_SAN="$(UNIT_SAN)" MQ_UNIT_REL="$(UNIT_REL)" \
+           MQ_FUZZ="$(FUZZ_BINS)" MQ_FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) \
+           MQ_MQFSCK=$(san)/mqfsck MQ_SRC="$(PROG_SRC) $(wildcard tests/unit/*.c)" \
+           MQ_CFLAGS="$(CSTD) $(INC) $(PKG_CFLAGS) $(CMOCKA_CFLAGS)"
+
+check: deps-test
+	@$(MAKE) --no-print-directory check-build
+	@$(TEST_ENV) sh tests/run_tests.sh all
+
+check-build: $(UNIT_SAN) $(UNIT_REL) $(san)/mqfsck $(FUZZ_BINS) mqfsck
+
+unit: $(UNIT_SAN)
+	@$(TEST_ENV) sh tests/run_tests.sh unit
+
+lint: $(UNIT_SAN)
+	@$(TEST_ENV) sh tests/run_tests.sh lint
+
+fuzz: deps-test
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@$(TEST_ENV) MQ_FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/run_tests.sh fuzz
+
+fixtures-update: $(san)/mqfsck
+	@MQ_MQFSCK=$(san)/mqfsck sh tests/e2e/run_all.sh --update
+
+demo: deps
+	@$(MAKE) --no-print-directory mqfsck
+	@sh mk/demo.sh ./mqfsck
+
+# --- install -----------------------------------------------------------
+
+install: mqfsck
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 mqfsck $(DESTDIR)$(SBINDIR)/mqfsck
+	install -m 0644 man/mqfsck.8 $(DESTDIR)$(MANDIR)/man8/mqfsck.8
+
+clean:
+	rm -rf build mqfsck
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,90 @@
+#!/bin/sh
+# deps.sh - install the Debian packages mqfsck needs that are missing.
+#
+# Usage: mk/deps.sh build|test|all
+#   build    compiler, make, pkg-config, libarchive, OpenSSL's libcrypto
+#   test     build + cmocka, clang and its sanitizer/libFuzzer runtime,
+#            valgrind, cppcheck, clang-tidy, mandoc
+#   all      everything
+#
+# Only missing packages are installed, and the script says which.  Where
+# apt-get is not available it names the packages and fails, so that a
+# build never runs half-equipped.
+set -eu
+
+want=${1:-build}
+
+build_pkgs="gcc make pkg-config libarchive-dev libssl-dev"
+test_pkgs="libcmocka-dev clang valgrind cppcheck clang-tidy mandoc"
+
+case $want in
+build) pkgs=$build_pkgs ;;
+test | all) pkgs="$build_pkgs $test_pkgs" ;;
+*)
+	echo "usage: $0 build|test|all" >&2
+	exit 2
+	;;
+esac
+
+missing_of() {
+	out=
+	for p in "$@"; do
+		st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+		[ "$st" = installed ] || out="$out $p"
+	done
+	echo "$out"
+}
+
+install_pkgs() {
+	if [ -z "$*" ]; then
+		return 0
+	fi
+	if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
+		echo "deps: apt-get is not available here; install these packages" \
+		    "(Debian names) by other means:$*" >&2
+		exit 1
+	fi
+	sudo=
+	if [ "$(id -u)" -ne 0 ]; then
+		if command -v sudo >/dev/null 2>&1; then
+			sudo=sudo
+		else
+			echo "deps: not root and no sudo; as root run: apt-get install$*" >&2
+			exit 1
+		fi
+	fi
+	echo "deps: installing:$*"
+	export DEBIAN_FRONTEND=noninteractive
+	if ! $sudo apt-get install -y --no-install-recommends "$@" >/tmp/mqfsck-deps.$$ 2>&1; then
+		echo "deps: apt-get install failed; updating the package lists and retrying" >&2
+		$sudo apt-get update >/dev/null 2>&1 || true
+		if ! $sudo apt-get install -y --no-install-recommends "$@" >/tmp/mqfsck-deps.$$ 2>&1; then
+			tail -n 20 /tmp/mqfsck-deps.$$ >&2
+			rm -f /tmp/mqfsck-deps.$$
+			exit 1
+		fi
+	fi
+	rm -f /tmp/mqfsck-deps.$$
+}
+
+# Only dpkg-based systems can be checked this way.
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "deps: not a Debian system; make sure these are installed: $pkgs" >&2
+	exit 0
+fi
+
+missing=$(missing_of $pkgs)
+[ -z "$missing" ] || install_pkgs $missing
+
+# clang's sanitizer and libFuzzer runtimes come in a versioned package
+# that clang only recommends.
+case $want in
+test | all)
+	if command -v clang >/dev/null 2>&1; then
+		major=$(clang -dumpversion | cut -d. -f1)
+		rt=$(missing_of "libclang-rt-$major-dev")
+		[ -z "$rt" ] || install_pkgs $rt
+	fi
+	;;
+esac
+exit 0

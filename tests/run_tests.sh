@@ -1,0 +1,151 @@
+#!/bin/sh
+# run_tests.sh - run the test suites and print one line per test, then
+# "N passed, N failed" as the last line.  Exit status 1 if any failed.
+#
+# Usage: tests/run_tests.sh all|unit|e2e|fuzz|valgrind|lint
+# The Makefile passes what to run in the environment:
+#   MQ_UNIT_SAN   unit test binaries built with ASan+UBSan
+#   MQ_UNIT_REL   the same built without sanitizers, for valgrind
+#   MQ_MQFSCK     the mqfsck binary for the end-to-end fixtures
+#   MQ_FUZZ       libFuzzer binaries; MQ_FUZZ_SECONDS per target
+#   MQ_SRC        C sources for clang-tidy; MQ_CFLAGS their flags
+set -u
+cd "$(dirname "$0")/.." || exit 1
+root=$(pwd)
+what=${1:-all}
+passed=0
+failed=0
+out=$(mktemp "${TMPDIR:-/tmp}/mqfsck-tests.XXXXXX")
+trap 'rm -f "$out"' EXIT INT TERM
+
+pass() {
+	passed=$((passed + 1))
+	echo "ok   $1"
+}
+fail() {
+	failed=$((failed + 1))
+	echo "FAIL $1"
+	[ -s "$out" ] && sed 's/^/     | /' "$out" | tail -n 60
+}
+
+# unit - cmocka binaries: every test case counts, from their TAP output
+unit() {
+	for bin in ${MQ_UNIT_SAN:-}; do
+		t=$(basename "$bin")
+		CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1 \
+		    "$bin" >"$out" 2>&1
+		st=$?
+		ok=$(grep -c '^ok ' "$out")
+		bad=$(grep -c '^not ok ' "$out")
+		grep '^ok ' "$out" | sed 's/^ok [0-9]* - /ok   unit\/'"$t"'\//'
+		grep '^not ok ' "$out" | sed 's/^not ok [0-9]* - /FAIL unit\/'"$t"'\//'
+		passed=$((passed + ok))
+		failed=$((failed + bad))
+		if [ "$bad" -gt 0 ]; then
+			sed 's/^/     | /' "$out" | grep -v '| ok ' | tail -n 60
+		elif [ $st -ne 0 ] || [ "$ok" -eq 0 ]; then
+			# A crash or a leak report after the tests ran.
+			fail "unit/$t (exit status $st)"
+		fi
+	done
+}
+
+# e2e - the fixtures; each is one test
+e2e() {
+	[ -n "${MQ_MQFSCK:-}" ] || return 0
+	for fx in fixtures/*/; do
+		[ -f "$fx/name" ] || continue
+		if MQ_MQFSCK=$MQ_MQFSCK ASAN_OPTIONS=detect_leaks=1 \
+		    sh tests/e2e/run_fixture.sh "$fx" >"$out" 2>&1; then
+			pass "e2e/$(basename "$fx")"
+		else
+			fail "e2e/$(basename "$fx")"
+		fi
+	done
+}
+
+# fuzz - each target runs MQ_FUZZ_SECONDS on its seeds; a crash fails
+fuzz() {
+	for bin in ${MQ_FUZZ:-}; do
+		t=$(basename "$bin" | sed 's/^fuzz_//')
+		work=build/fuzz/work_$t
+		mkdir -p "$work" build/fuzz/artifacts
+		case $t in
+		qf) seeds=tests/corpus/files; maxlen=65536 ;;
+		*) seeds=tests/fuzz/seeds/$t; maxlen=256 ;;
+		esac
+		if "$bin" -max_total_time="${MQ_FUZZ_SECONDS:-20}" \
+		    -max_len=$maxlen -timeout=10 -rss_limit_mb=2048 \
+		    -artifact_prefix=build/fuzz/artifacts/ -print_final_stats=1 \
+		    "$work" "$seeds" >"$out" 2>&1; then
+			runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out" |
+			    grep -o '[0-9]*$')
+			pass "fuzz/$t (${runs:-?} runs in ${MQ_FUZZ_SECONDS:-20} s)"
+		else
+			fail "fuzz/$t (artifacts in build/fuzz/artifacts)"
+		fi
+	done
+}
+
+# valgrind - the unit tests without sanitizers, leak-checked
+vg() {
+	if ! command -v valgrind >/dev/null 2>&1; then
+		: >"$out"
+		echo "valgrind is not installed" >"$out"
+		fail "valgrind"
+		return
+	fi
+	for bin in ${MQ_UNIT_REL:-}; do
+		t=$(basename "$bin")
+		if valgrind -q --error-exitcode=99 --leak-check=full \
+		    --errors-for-leak-kinds=definite,indirect \
+		    --show-leak-kinds=definite,indirect \
+		    "$bin" >"$out" 2>&1; then
+			pass "valgrind/$t"
+		else
+			fail "valgrind/$t"
+		fi
+	done
+}
+
+# lint - clang-tidy, cppcheck and mandoc -Tlint: one test each
+lint() {
+	: >"$out"
+	rc=0
+	for f in ${MQ_SRC:-}; do
+		# shellcheck disable=SC2086
+		clang-tidy --quiet "$f" -- ${MQ_CFLAGS:-} >>"$out" 2>&1 || rc=1
+	done
+	grep -q 'warning:\|error:' "$out" && rc=1
+	if [ $rc -eq 0 ]; then pass "lint/clang-tidy"; else fail "lint/clang-tidy"; fi
+
+	if cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
+	    --enable=warning,portability,performance \
+	    --suppress=missingIncludeSystem -Iformat -Ifsck -Itests/unit \
+	    format fsck tests/unit >"$out" 2>&1; then
+		pass "lint/cppcheck"
+	else
+		fail "lint/cppcheck"
+	fi
+
+	if mandoc -Tlint -Wwarning man/*.[0-9] >"$out" 2>&1; then
+		pass "lint/mandoc"
+	else
+		fail "lint/mandoc"
+	fi
+}
+
+case $what in
+all) unit; e2e; fuzz; vg; lint ;;
+unit) unit ;;
+e2e) e2e ;;
+fuzz) fuzz ;;
+valgrind) vg ;;
+lint) lint ;;
+*)
+	echo "usage: $0 all|unit|e2e|fuzz|valgrind|lint" >&2
+	exit 2
+	;;
+esac
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
