@@ -1,0 +1,1698 @@
+/*
+ * cf.c - read the queue settings of a frozen sendmail 8.17 configuration.
+ *
+ * Each rule is a restatement of what sendmail does with the bytes; the
+ * function it follows is named where the rule is applied:
+ *  - util.c fgetfolded(): logical lines.  CR LF reads as LF, a lone CR is
+ *    an ordinary byte, a line starting with SPACE or TAB continues the
+ *    previous one (the LF kept), the final LF is dropped.  A NUL ends the
+ *    line as sendmail sees it (it works on C strings).
+ *  - readcf.c readcf(): a line whose first byte is '#' is skipped before
+ *    anything else; then translate_dollars(); then the first byte picks
+ *    the line type.  Only O, Q and V lines matter here.
+ *  - readcf.c translate_dollars(): once a V line has set level 3 or
+ *    more, '#' anywhere but at the start begins a comment that runs to
+ *    the next folded LF, and the white space before it goes too; "\#" is
+ *    a literal '#', and "$#" is a macro reference, not a comment.  "$$" is
+ *    one '$'.  Trailing white space (folded LFs included) is dropped from
+ *    every line.  Other "$x" references are kept as written: sendmail
+ *    turns them into internal bytes and does not expand them for the
+ *    options kept here (PidFile is expanded only when written).
+ *  - readcf.c setoption(), OptionTab[]: "O Name=value" and "Oxvalue".
+ *  - readcf.c settimeout(), inittimeouts(); convtime.c convtime().
+ *  - queue.c makequeue(), readcf.c munchstring(): Q lines.
+ *  - conf.c setdefaults(), setupqueues(); queue.c set_def_queueval() and
+ *    main.c (the default group "mqueue" takes QueueDirectory at the end).
+ *  - queue.c setup_queues(): the base directory.
+ *
+ * Memory: strings owned by struct cf (built-in defaults point to static
+ * arrays and are never freed), and during cf_parse() one line buffer of
+ * at most CF_MAX_LINE + 1 bytes.  Work is linear in the input: every
+ * logical line is copied once and scanned a bounded number of times.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf.h"
+
+/* sendmail's MAXPATHLEN on Linux (PATH_MAX), for setup_queues(). */
+#define SM_MAXPATHLEN 4096
+
+/* readcf.c munchstring() unquotes into a MAXLINE (2048) buffer. */
+#define SM_MAXLINE 2048
+
+/* Defaults that need no allocation: never freed, never written. */
+static char default_pid_file[] = CF_DEFAULT_PIDFILE;
+static char default_group_name[] = CF_DEFAULT_GROUP;
+static char no_flags[] = "";
+
+/*
+ * What an option does here.  Options sendmail knows but the queue does
+ * not care about are OK_IGNORE: they must still be in the table so that
+ * abbreviations are resolved, and refused as ambiguous, exactly as
+ * setoption() does.
+ */
+enum opt_kind {
+	OK_IGNORE = 0,
+	OK_QUEUEDIR,
+	OK_QUEUEFILEMODE,
+	OK_TEMPFILEMODE,
+	OK_TRUSTEDUSER,
+	OK_RUNASUSER,
+	OK_PIDFILE,
+	OK_TIMEOUT,
+	OK_QUEUETIMEOUT,
+	OK_MINFREEBLOCKS,
+	OK_MAXMSGSIZE,
+	OK_USEMSP,
+	OK_SUPERSAFE,
+	OK_DFBUFSIZE,
+	OK_XFBUFSIZE,
+	OK_HSDIR,
+	OK_DONTBLAME,
+	OK_PRIVACY,
+	OK_SORTORDER,
+	OK_DIRFSYNC,
+	OK_MAXRUNNERS,
+	OK_MAXQCHILDREN,
+};
+
+#define OF_SUBOPT 0x1	  /* takes ".suboption", sticky per suboption */
+#define OF_CUMULATIVE 0x2 /* setoption() clears `sticky' for it */
+
+struct opt_info {
+	const char *name; /* long name; "" for letter-only options */
+	char letter;	  /* short name, 0 for none */
+	unsigned char flags;
+	unsigned char kind;
+};
+
+/*
+ * The options of Debian's sendmail 8.17.1.9 build, in readcf.c OptionTab
+ * order (the order decides which abbreviations are ambiguous).  The
+ * conditional entries are those its compile options select: STARTTLS,
+ * MILTER, _FFR_BADRCPT_SHUTDOWN, _FFR_REJECT_NUL_BYTE, _FFR_TLS_ALTNAMES,
+ * _FFR_MTA_STS and OpenSSL 3 (CipherSuites); not DANE or other FFRs.
+ */
+/* clang-format off */
+static const struct opt_info opt_tab[] = {
+	{ "SevenBitInput", '7', 0, OK_IGNORE },
+	{ "EightBitMode", '8', 0, OK_IGNORE },
+	{ "AliasFile", 'A', 0, OK_IGNORE },
+	{ "AliasWait", 'a', 0, OK_IGNORE },
+	{ "BlankSub", 'B', 0, OK_IGNORE },
+	{ "MinFreeBlocks", 'b', 0, OK_MINFREEBLOCKS },
+	{ "CheckpointInterval", 'C', 0, OK_IGNORE },
+	{ "HoldExpensive", 'c', 0, OK_IGNORE },
+	{ "DeliveryMode", 'd', 0, OK_IGNORE },
+	{ "ErrorHeader", 'E', 0, OK_IGNORE },
+	{ "ErrorMode", 'e', 0, OK_IGNORE },
+	{ "TempFileMode", 'F', 0, OK_TEMPFILEMODE },
+	{ "SaveFromLine", 'f', 0, OK_IGNORE },
+	{ "MatchGECOS", 'G', 0, OK_IGNORE },
+	{ "", 'g', 0, OK_IGNORE },
+	{ "HelpFile", 'H', 0, OK_IGNORE },
+	{ "MaxHopCount", 'h', 0, OK_IGNORE },
+	{ "ResolverOptions", 'I', 0, OK_IGNORE },
+	{ "IgnoreDots", 'i', 0, OK_IGNORE },
+	{ "ForwardPath", 'J', 0, OK_IGNORE },
+	{ "SendMimeErrors", 'j', 0, OK_IGNORE },
+	{ "ConnectionCacheSize", 'k', 0, OK_IGNORE },
+	{ "ConnectionCacheTimeout", 'K', 0, OK_IGNORE },
+	{ "UseErrorsTo", 'l', 0, OK_IGNORE },
+	{ "LogLevel", 'L', 0, OK_IGNORE },
+	{ "MeToo", 'm', 0, OK_IGNORE },
+	{ "", 'M', 0, OK_IGNORE },
+	{ "CheckAliases", 'n', 0, OK_IGNORE },
+	{ "OldStyleHeaders", 'o', 0, OK_IGNORE },
+	{ "DaemonPortOptions", 'O', 0, OK_IGNORE },
+	{ "PrivacyOptions", 'p', OF_CUMULATIVE, OK_PRIVACY },
+	{ "PostmasterCopy", 'P', 0, OK_IGNORE },
+	{ "QueueFactor", 'q', 0, OK_IGNORE },
+	{ "QueueDirectory", 'Q', 0, OK_QUEUEDIR },
+	{ "DontPruneRoutes", 'R', 0, OK_IGNORE },
+	{ "Timeout", 'r', OF_SUBOPT, OK_TIMEOUT },
+	{ "StatusFile", 'S', 0, OK_IGNORE },
+	{ "SuperSafe", 's', 0, OK_SUPERSAFE },
+	{ "QueueTimeout", 'T', 0, OK_QUEUETIMEOUT },
+	{ "TimeZoneSpec", 't', 0, OK_IGNORE },
+	{ "UserDatabaseSpec", 'U', 0, OK_IGNORE },
+	{ "DefaultUser", 'u', 0, OK_IGNORE },
+	{ "FallbackMXhost", 'V', 0, OK_IGNORE },
+	{ "Verbose", 'v', 0, OK_IGNORE },
+	{ "TryNullMXList", 'w', 0, OK_IGNORE },
+	{ "QueueLA", 'x', 0, OK_IGNORE },
+	{ "RefuseLA", 'X', 0, OK_IGNORE },
+	{ "RecipientFactor", 'y', 0, OK_IGNORE },
+	{ "ForkEachJob", 'Y', 0, OK_IGNORE },
+	{ "ClassFactor", 'z', 0, OK_IGNORE },
+	{ "RetryFactor", 'Z', 0, OK_IGNORE },
+	{ "QueueSortOrder", 0, 0, OK_SORTORDER },
+	{ "HostsFile", 0, 0, OK_IGNORE },
+	{ "MinQueueAge", 0, 0, OK_IGNORE },
+	{ "DefaultCharSet", 0, 0, OK_IGNORE },
+	{ "ServiceSwitchFile", 0, 0, OK_IGNORE },
+	{ "DialDelay", 0, 0, OK_IGNORE },
+	{ "NoRecipientAction", 0, 0, OK_IGNORE },
+	{ "SafeFileEnvironment", 0, 0, OK_IGNORE },
+	{ "MaxMessageSize", 0, 0, OK_MAXMSGSIZE },
+	{ "ColonOkInAddr", 0, 0, OK_IGNORE },
+	{ "MaxQueueRunSize", 0, 0, OK_IGNORE },
+	{ "MaxDaemonChildren", 0, 0, OK_IGNORE },
+	{ "DontExpandCnames", 0, 0, OK_IGNORE },
+	{ "MustQuoteChars", 0, 0, OK_IGNORE },
+	{ "SmtpGreetingMessage", 0, 0, OK_IGNORE },
+	{ "UnixFromLine", 0, 0, OK_IGNORE },
+	{ "OperatorChars", 0, 0, OK_IGNORE },
+	{ "DontInitGroups", 0, 0, OK_IGNORE },
+	{ "SingleLineFromHeader", 0, 0, OK_IGNORE },
+	{ "AllowBogusHELO", 0, 0, OK_IGNORE },
+	{ "ConnectionRateThrottle", 0, 0, OK_IGNORE },
+	{ "UnsafeGroupWrites", 0, 0, OK_IGNORE },
+	{ "DoubleBounceAddress", 0, 0, OK_IGNORE },
+	{ "HostStatusDirectory", 0, 0, OK_HSDIR },
+	{ "SingleThreadDelivery", 0, 0, OK_IGNORE },
+	{ "RunAsUser", 0, 0, OK_RUNASUSER },
+	{ "RrtImpliesDsn", 0, 0, OK_IGNORE },
+	{ "PidFile", 0, 0, OK_PIDFILE },
+	{ "DontBlameSendmail", 0, OF_CUMULATIVE, OK_DONTBLAME },
+	{ "DontProbeInterfaces", 0, 0, OK_IGNORE },
+	{ "MaxRecipientsPerMessage", 0, 0, OK_IGNORE },
+	{ "DeadLetterDrop", 0, 0, OK_IGNORE },
+	{ "MaxAliasRecursion", 0, 0, OK_IGNORE },
+	{ "ConnectOnlyTo", 0, 0, OK_IGNORE },
+	{ "TrustedUser", 0, 0, OK_TRUSTEDUSER },
+	{ "MaxMimeHeaderLength", 0, 0, OK_IGNORE },
+	{ "ControlSocketName", 0, 0, OK_IGNORE },
+	{ "MaxHeadersLength", 0, 0, OK_IGNORE },
+	{ "ProcessTitlePrefix", 0, 0, OK_IGNORE },
+	{ "DefaultAuthInfo", 0, 0, OK_IGNORE },
+	{ "AuthMechanisms", 0, 0, OK_IGNORE },
+	{ "ClientPortOptions", 0, 0, OK_IGNORE },
+	{ "DataFileBufferSize", 0, 0, OK_DFBUFSIZE },
+	{ "XscriptFileBufferSize", 0, 0, OK_XFBUFSIZE },
+	{ "LDAPDefaultSpec", 0, 0, OK_IGNORE },
+	{ "ServerCertFile", 0, 0, OK_IGNORE },
+	{ "ServerKeyFile", 0, 0, OK_IGNORE },
+	{ "ClientCertFile", 0, 0, OK_IGNORE },
+	{ "ClientKeyFile", 0, 0, OK_IGNORE },
+	{ "CACertFile", 0, 0, OK_IGNORE },
+	{ "CACertPath", 0, 0, OK_IGNORE },
+	{ "DHParameters", 0, 0, OK_IGNORE },
+	{ "InputMailFilters", 0, 0, OK_IGNORE },
+	{ "Milter", 0, OF_SUBOPT, OK_IGNORE },
+	{ "AuthOptions", 0, 0, OK_IGNORE },
+	{ "QueueFileMode", 0, 0, OK_QUEUEFILEMODE },
+	{ "CertFingerprintAlgorithm", 0, 0, OK_IGNORE },
+	{ "CipherList", 0, 0, OK_IGNORE },
+	{ "RandFile", 0, 0, OK_IGNORE },
+	{ "TLSSrvOptions", 0, 0, OK_IGNORE },
+	{ "BadRcptThrottle", 0, 0, OK_IGNORE },
+	{ "DeliverByMin", 0, 0, OK_IGNORE },
+	{ "MaxQueueChildren", 0, 0, OK_MAXQCHILDREN },
+	{ "MaxRunnersPerQueue", 0, 0, OK_MAXRUNNERS },
+	{ "DirectSubmissionModifiers", 0, 0, OK_IGNORE },
+	{ "NiceQueueRun", 0, 0, OK_IGNORE },
+	{ "SharedMemoryKey", 0, 0, OK_IGNORE },
+	{ "AuthMaxBits", 0, 0, OK_IGNORE },
+	{ "MailboxDatabase", 0, 0, OK_IGNORE },
+	{ "UseMSP", 0, 0, OK_USEMSP },
+	{ "DelayLA", 0, 0, OK_IGNORE },
+	{ "FastSplit", 0, 0, OK_IGNORE },
+	{ "SoftBounce", 0, 0, OK_IGNORE },
+	{ "SharedMemoryKeyFile", 0, 0, OK_IGNORE },
+	{ "RejectLogInterval", 0, 0, OK_IGNORE },
+	{ "RequiresDirfsync", 0, 0, OK_DIRFSYNC },
+	{ "ConnectionRateWindowSize", 0, 0, OK_IGNORE },
+	{ "CRLFile", 0, 0, OK_IGNORE },
+	{ "FallbackSmartHost", 0, 0, OK_IGNORE },
+	{ "AuthRealm", 0, 0, OK_IGNORE },
+	{ "CRLPath", 0, 0, OK_IGNORE },
+	{ "HeloName", 0, 0, OK_IGNORE },
+	{ "MaxNOOPCommands", 0, 0, OK_IGNORE },
+	{ "BadRcptShutdown", 0, 0, OK_IGNORE },
+	{ "BadRcptShutdownGood", 0, 0, OK_IGNORE },
+	{ "ServerSSLOptions", 0, 0, OK_IGNORE },
+	{ "ClientSSLOptions", 0, 0, OK_IGNORE },
+	{ "MaxQueueAge", 0, 0, OK_IGNORE },
+	{ "RejectNUL", 0, 0, OK_IGNORE },
+	{ "UseCompressedIPv6Addresses", 0, 0, OK_IGNORE },
+	{ "SSLEngine", 0, 0, OK_IGNORE },
+	{ "SSLEnginePath", 0, 0, OK_IGNORE },
+	{ "TLSFallbacktoClear", 0, 0, OK_IGNORE },
+	{ "SetCertAltnames", 0, 0, OK_IGNORE },
+	{ "SmtpUTF8", 0, 0, OK_IGNORE },
+	{ "StrictTransportSecurity", 0, 0, OK_IGNORE },
+	{ "CipherSuites", 0, 0, OK_IGNORE },
+};
+/* clang-format on */
+
+#define OPT_N (sizeof(opt_tab) / sizeof(opt_tab[0]))
+
+/*
+ * The timeouts of readcf.c TimeOutTab.  Only the queue ones are kept;
+ * the rest are listed so that cf_set_option() can tell a valid name from
+ * a typo.  The codes of a class-less name and its normal and urgent
+ * variants are consecutive because settimeout() makes the class-less
+ * name sticky for exactly those three (its "addopts" of 2), not for
+ * non-urgent or dsn.
+ */
+enum to_code {
+	TO_OTHER = -1,
+	TO_QW_ALL = 0,
+	TO_QW_NORMAL,
+	TO_QW_URGENT,
+	TO_QW_NONURGENT,
+	TO_QW_DSN,
+	TO_QR_ALL,
+	TO_QR_NORMAL,
+	TO_QR_URGENT,
+	TO_QR_NONURGENT,
+	TO_QR_DSN,
+};
+
+/* clang-format off */
+static const struct {
+	const char *name;
+	int code;
+} to_tab[] = {
+	{ "initial", TO_OTHER }, { "mail", TO_OTHER }, { "rcpt", TO_OTHER },
+	{ "datainit", TO_OTHER }, { "datablock", TO_OTHER },
+	{ "datafinal", TO_OTHER }, { "command", TO_OTHER },
+	{ "rset", TO_OTHER }, { "helo", TO_OTHER }, { "quit", TO_OTHER },
+	{ "misc", TO_OTHER }, { "ident", TO_OTHER },
+	{ "fileopen", TO_OTHER }, { "connect", TO_OTHER },
+	{ "iconnect", TO_OTHER },
+	{ "queuewarn", TO_QW_ALL }, { "queuewarn.*", TO_QW_ALL },
+	{ "queuewarn.normal", TO_QW_NORMAL },
+	{ "queuewarn.urgent", TO_QW_URGENT },
+	{ "queuewarn.non-urgent", TO_QW_NONURGENT },
+	{ "queuereturn", TO_QR_ALL }, { "queuereturn.*", TO_QR_ALL },
+	{ "queuereturn.normal", TO_QR_NORMAL },
+	{ "queuereturn.urgent", TO_QR_URGENT },
+	{ "queuereturn.non-urgent", TO_QR_NONURGENT },
+	{ "hoststatus", TO_OTHER }, { "resolver.retrans", TO_OTHER },
+	{ "resolver.retrans.normal", TO_OTHER },
+	{ "resolver.retrans.first", TO_OTHER },
+	{ "resolver.retry", TO_OTHER }, { "resolver.retry.normal", TO_OTHER },
+	{ "resolver.retry.first", TO_OTHER }, { "control", TO_OTHER },
+	{ "lhlo", TO_OTHER }, { "auth", TO_OTHER }, { "starttls", TO_OTHER },
+	{ "aconnect", TO_OTHER },
+	{ "queuewarn.dsn", TO_QW_DSN }, { "queuereturn.dsn", TO_QR_DSN },
+};
+/* clang-format on */
+
+/* Where a setting comes from, for messages and stickiness. */
+struct ctx {
+	struct cf *cf;
+	const char *file; /* NULL: the command line (cf_set_option) */
+	unsigned line;
+	bool sticky;	  /* from the command line */
+	struct qerr *err;
+};
+
+/* fail - fill err with "<where>: <reason>" and return -1 */
+static int fail(const struct ctx *c, int sys_errno, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(const struct ctx *c, int sys_errno, const char *fmt, ...)
+{
+	char why[QERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (c->file != NULL)
+		qerr_set(c->err, sys_errno, "%s: line %u: %s", c->file, c->line,
+		    why);
+	else if (c->sticky)
+		qerr_set(c->err, sys_errno, "command line: %s", why);
+	else
+		qerr_set(c->err, sys_errno, "%s", why);
+	return -1;
+}
+
+/* esc - s as printable ASCII for a message, cut to fit out */
+static const char *
+esc(char *out, size_t outsz, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		/* Room for the longest escape, "...", and the NUL. */
+		if (o + 4 + 3 + 1 > outsz) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+			out[o++] = (char)*p;
+		else if (*p == '\\') {
+			out[o++] = '\\';
+			out[o++] = '\\';
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* is_space - SM_ISSPACE(): ASCII white space, locale aside */
+static bool
+is_space(int c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* is_digit - ASCII decimal digit */
+static bool
+is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* is_alnum - ASCII letter or digit (the word bytes of option lists) */
+static bool
+is_alnum(int c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* is_punct - ASCII punctuation, as ispunct() in the C locale */
+static bool
+is_punct(int c)
+{
+	return c > ' ' && c < 0x7f && !is_alnum(c);
+}
+
+/* lower - ASCII tolower, as sendmail's case-insensitive compares fold */
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* case_eq_n - a[0..n) and b[0..n) equal, case ignored; stops at a NUL */
+static bool
+case_eq_n(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+			return false;
+		if (a[i] == '\0')
+			return true;
+	}
+	return true;
+}
+
+/* case_eq - a and b equal, case ignored (SM_STRCASEEQ) */
+static bool
+case_eq(const char *a, const char *b)
+{
+	size_t na = strlen(a);
+
+	return na == strlen(b) && case_eq_n(a, b, na);
+}
+
+/* dup_str - strdup() reporting ENOMEM through c */
+static char *
+dup_str(const struct ctx *c, const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		(void)fail(c, ENOMEM, "out of memory");
+	return d;
+}
+
+/* set_str - replace *slot by a copy of s; a static default is not freed */
+static int
+set_str(const struct ctx *c, char **slot, const char *s)
+{
+	char *d = dup_str(c, s);
+
+	if (d == NULL)
+		return -1;
+	if (*slot != default_pid_file)
+		free(*slot);
+	*slot = d;
+	return 0;
+}
+
+/* bad_value - the message for a value a kept option cannot use */
+static int
+bad_value(const struct ctx *c, const char *opt, const char *val,
+    const char *what)
+{
+	char e[72];
+
+	return fail(c, EINVAL, "%s: \"%s\" is not %s", opt,
+	    esc(e, sizeof(e), val), what);
+}
+
+/*
+ * read_long - a number as atol()/atoi() would read it (leading white
+ * space, a sign, digits; empty is 0), but refusing the trailing bytes
+ * they ignore and values outside [min, max].
+ */
+static bool
+read_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	while (is_space((unsigned char)*s))
+		s++;
+	if (*s == '\0') {
+		*out = 0;
+		return true;
+	}
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno == ERANGE || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/*
+ * read_mode - util.c atooct() & 0777: octal digits only (empty is 0);
+ * sendmail stops at anything else, here it is refused.  Only the low
+ * nine bits are kept, so no length of digits can overflow.
+ */
+static bool
+read_mode(const char *s, mode_t *out)
+{
+	unsigned v = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '7')
+			return false;
+		v = ((v << 3) | (unsigned)(*s - '0')) & 0777;
+	}
+	*out = (mode_t)v;
+	return true;
+}
+
+/* unit_seconds - seconds in one convtime() unit, 0 if c is none */
+static long long
+unit_seconds(int c)
+{
+	switch (c) {
+	case 'w':
+		return 7LL * 24 * 3600;
+	case 'd':
+		return 24LL * 3600;
+	case 'h':
+		return 3600;
+	case 'm':
+		return 60;
+	case 's':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * read_time - convtime.c convtime(): "now" (case ignored) is CF_TIME_NOW;
+ * otherwise an optional '-', then numbers each followed by a unit w, d,
+ * h, m or s, the last one's unit optional (then `units'); "4h30m", "5d",
+ * "90".  A number without digits counts 0 ("d" is 0 days).  sendmail
+ * complains "Invalid time unit" about any other byte and goes on with
+ * the default unit; here that is refused, as is a sum that overflows.
+ */
+static bool
+read_time(const char *s, int units, long long *out)
+{
+	const long long cap = LLONG_MAX / 2;
+	long long total = 0, t, mult;
+	bool neg = false;
+
+	if (case_eq(s, "now")) {
+		*out = CF_TIME_NOW;
+		return true;
+	}
+	if (*s == '-') {
+		neg = true;
+		s++;
+	}
+	while (*s != '\0') {
+		for (t = 0; is_digit((unsigned char)*s); s++) {
+			if (t > (cap - 9) / 10)
+				return false;
+			t = t * 10 + (*s - '0');
+		}
+		mult = unit_seconds(*s == '\0' ? units : (unsigned char)*s);
+		if (mult == 0 || t > (cap - total) / mult)
+			return false;
+		total += t * mult;
+		if (*s != '\0')
+			s++;
+	}
+	*out = neg ? -total : total;
+	return true;
+}
+
+/*
+ * read_bool - util.c atobool(): true when empty or starting with t, T, y
+ * or Y; anything else, "1" and "on" included, is false.
+ */
+static bool
+read_bool(const char *s)
+{
+	return *s == '\0' || strchr("tTyY", *s) != NULL;
+}
+
+/*
+ * next_word - the next word of a PrivacyOptions or DontBlameSendmail
+ * value, as setoption() splits them: white space and punctuation
+ * separate, a word is a run of ASCII letters and digits, and the one
+ * byte after a word is swallowed whatever it is.  Returns false at the
+ * end; the word is *w[0..*n).
+ */
+static bool
+next_word(const char **p, const char **w, size_t *n)
+{
+	const unsigned char *s = (const unsigned char *)*p;
+	const unsigned char *start;
+
+	while (*s != '\0' && (is_space(*s) || is_punct(*s)))
+		s++;
+	if (*s == '\0')
+		return false;
+	start = s;
+	while (is_alnum(*s))
+		s++;
+	*w = (const char *)start;
+	*n = (size_t)(s - start);
+	if (*s != '\0')
+		s++;
+	*p = (const char *)s;
+	return true;
+}
+
+/* word_is - the word w[0..n) is name, case ignored */
+static bool
+word_is(const char *w, size_t n, const char *name)
+{
+	return strlen(name) == n && case_eq_n(w, name, n);
+}
+
+/* apply_dontblame - setoption() DontBlameSendmail; "Safe" clears all */
+static void
+apply_dontblame(struct cf *cf, const char *val)
+{
+	const char *w;
+	size_t n;
+
+	while (next_word(&val, &w, &n)) {
+		if (word_is(w, n, "safe"))
+			cf->dont_blame = 0;
+		else if (word_is(w, n, "truststickybit"))
+			cf->dont_blame |= CF_DBS_TRUSTSTICKYBIT;
+		else if (word_is(w, n, "groupwritabledirpathsafe"))
+			cf->dont_blame |= CF_DBS_GROUPWRITABLEDIRPATHSAFE;
+	}
+	cf->has_dont_blame = true;
+}
+
+/* apply_privacy - setoption() PrivacyOptions; words only add */
+static void
+apply_privacy(struct cf *cf, const char *val)
+{
+	const char *w;
+	size_t n;
+
+	while (next_word(&val, &w, &n)) {
+		if (word_is(w, n, "restrictqrun"))
+			cf->privacy |= CF_PRIV_RESTRICTQRUN;
+		else if (word_is(w, n, "restrictmailq"))
+			cf->privacy |= CF_PRIV_RESTRICTMAILQ;
+	}
+	cf->has_privacy = true;
+}
+
+/* apply_sort - setoption() QueueSortOrder, by the first byte; an unknown
+ * one leaves the order as it was ("Invalid queue sort order") */
+static void
+apply_sort(struct cf *cf, const char *val)
+{
+	static const char letters[] = "phtfrmns";
+	const char *hit;
+
+	if (*val == '\0')
+		return;
+	hit = strchr(letters, lower((unsigned char)*val));
+	if (hit == NULL)
+		return;
+	cf->queue_sort_order = (enum cf_sort)(hit - letters);
+	cf->has_queue_sort_order = true;
+}
+
+/* apply_supersafe - setoption() case 's' */
+static void
+apply_supersafe(struct cf *cf, const char *val)
+{
+	int c = lower((unsigned char)*val);
+
+	if (c == 'i')
+		cf->super_safe = CF_SAFE_INTERACTIVE;
+	else if (c == 'p')
+		cf->super_safe = CF_SAFE_POSTMILTER;
+	else
+		cf->super_safe = read_bool(val) ? CF_SAFE_TRUE : CF_SAFE_FALSE;
+	cf->has_super_safe = true;
+}
+
+/*
+ * apply_runasuser - setoption() RunAsUser: the value is cut at the first
+ * '.', ':' or '/' (Debian does not build _FFR_DOTTED_USERNAMES); an empty
+ * rest means no group.
+ */
+static int
+apply_runasuser(const struct ctx *c, char *val)
+{
+	char *sep = val + strcspn(val, ".:/");
+	char *group = NULL;
+
+	if (*sep != '\0') {
+		*sep = '\0';
+		if (sep[1] != '\0')
+			group = sep + 1;
+	}
+	if (set_str(c, &c->cf->run_as_user, val) < 0)
+		return -1;
+	free(c->cf->run_as_group);
+	c->cf->run_as_group = NULL;
+	if (group != NULL && set_str(c, &c->cf->run_as_group, group) < 0)
+		return -1;
+	return 0;
+}
+
+/* to_lookup - index in to_tab of a timeout name (case ignored), or -1 */
+static int
+to_lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(to_tab) / sizeof(to_tab[0]); i++)
+		if (case_eq(to_tab[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* store_time - one queue timeout into its class or, class-less, all */
+static void
+store_time(struct cf *cf, int code, long long v)
+{
+	bool warn = code <= TO_QW_DSN;
+	int base = warn ? TO_QW_ALL : TO_QR_ALL;
+	long long *vals = warn ? cf->queue_warn : cf->queue_return;
+	bool *has = warn ? cf->has_queue_warn : cf->has_queue_return;
+	int cls, i;
+
+	if (code == base) {
+		for (i = 0; i < CF_TOC_N; i++) {
+			vals[i] = v;
+			has[i] = true;
+		}
+		return;
+	}
+	if (code == base + 1)
+		cls = CF_TOC_NORMAL;
+	else if (code == base + 2)
+		cls = CF_TOC_URGENT;
+	else if (code == base + 3)
+		cls = CF_TOC_NONURGENT;
+	else
+		cls = CF_TOC_DSN;
+	vals[cls] = v;
+	has[cls] = true;
+}
+
+/*
+ * set_timeout - readcf.c settimeout(): queuewarn values default to hours,
+ * queuereturn values to days.  A name sendmail does not know is ignored
+ * in a file ("invalid timeout") and refused on the command line.
+ */
+static int
+set_timeout(const struct ctx *c, const char *name, const char *val)
+{
+	char e[72];
+	int i = to_lookup(name), code;
+	long long v;
+	unsigned bits;
+
+	if (i < 0) {
+		if (c->file != NULL)
+			return 0;
+		return fail(c, EINVAL, "Timeout.%s: no such timeout",
+		    esc(e, sizeof(e), name));
+	}
+	code = to_tab[i].code;
+	if (code == TO_OTHER)
+		return 0;
+	if (!c->sticky && (c->cf->sticky_timeout & (1u << code)) != 0)
+		return 0;
+	if (!read_time(val, code <= TO_QW_DSN ? 'h' : 'd', &v))
+		return bad_value(c, "Timeout", val, "a time");
+	store_time(c->cf, code, v);
+	if (c->sticky) {
+		bits = 1u << code;
+		if (code == TO_QW_ALL || code == TO_QR_ALL)
+			bits |= 6u << code;
+		c->cf->sticky_timeout |= bits;
+	}
+	return 0;
+}
+
+/*
+ * init_timeouts - readcf.c inittimeouts(): "Timeout" without a
+ * suboption takes a comma-separated list.  An entry starting with a digit
+ * is the old syntax for the SMTP timeouts (not kept); otherwise the name
+ * ends at the first ':', or failing that the first '='; an entry with
+ * neither is skipped.
+ */
+static int
+init_timeouts(const struct ctx *c, char *val)
+{
+	char *p, *q;
+
+	for (;; val = p) {
+		while (is_space((unsigned char)*val))
+			val++;
+		if (*val == '\0')
+			return 0;
+		p = val + strcspn(val, ",");
+		if (*p != '\0')
+			*p++ = '\0';
+		if (is_digit((unsigned char)*val))
+			continue;
+		q = strchr(val, ':');
+		if (q == NULL)
+			q = strchr(val, '=');
+		if (q == NULL)
+			continue;
+		*q++ = '\0';
+		if (set_timeout(c, val, q) < 0)
+			return -1;
+	}
+}
+
+/* apply_queuetimeout - option T "return[/warn]": the warning is set first */
+static int
+apply_queuetimeout(const struct ctx *c, char *val)
+{
+	char *slash = strchr(val, '/');
+
+	if (slash != NULL) {
+		*slash = '\0';
+		if (set_timeout(c, "queuewarn", slash + 1) < 0)
+			return -1;
+	}
+	return set_timeout(c, "queuereturn", val);
+}
+
+/* apply_blocks - option b "blocks[/maxmessagesize]" */
+static int
+apply_blocks(const struct ctx *c, char *val)
+{
+	struct cf *cf = c->cf;
+	char *slash = strchr(val, '/');
+	long v;
+
+	if (slash != NULL) {
+		*slash = '\0';
+		if (!read_long(slash + 1, LONG_MIN, LONG_MAX, &v))
+			return bad_value(c, "MaxMessageSize", slash + 1,
+			    "a number");
+		cf->max_message_size = v;
+		cf->has_max_message_size = true;
+	}
+	if (!read_long(val, LONG_MIN, LONG_MAX, &v))
+		return bad_value(c, "MinFreeBlocks", val, "a number");
+	cf->min_free_blocks = v;
+	cf->has_min_free_blocks = true;
+	return 0;
+}
+
+/* apply_number - the options read with atoi() or atol() */
+static int
+apply_number(const struct ctx *c, const struct opt_info *o, const char *val)
+{
+	struct cf *cf = c->cf;
+	long v;
+	bool is_int = o->kind != OK_MAXMSGSIZE;
+
+	if (!read_long(val, is_int ? INT_MIN : LONG_MIN,
+		is_int ? INT_MAX : LONG_MAX, &v))
+		return bad_value(c, o->name, val, "a number");
+	switch (o->kind) {
+	case OK_MAXMSGSIZE:
+		cf->max_message_size = v;
+		cf->has_max_message_size = true;
+		break;
+	case OK_DFBUFSIZE:
+		cf->data_file_buffer_size = v;
+		cf->has_data_file_buffer_size = true;
+		break;
+	case OK_XFBUFSIZE:
+		cf->xscript_file_buffer_size = v;
+		cf->has_xscript_file_buffer_size = true;
+		break;
+	case OK_MAXRUNNERS:
+		cf->max_runners_per_queue = (int)v;
+		break;
+	default:
+		cf->max_queue_children = (int)v;
+		break;
+	}
+	return 0;
+}
+
+/* apply_mode - QueueFileMode and TempFileMode (option F) */
+static int
+apply_mode(const struct ctx *c, const struct opt_info *o, const char *val)
+{
+	struct cf *cf = c->cf;
+	mode_t m;
+
+	if (!read_mode(val, &m))
+		return bad_value(c, o->name, val, "an octal mode");
+	if (o->kind == OK_QUEUEFILEMODE) {
+		cf->queue_file_mode = m;
+		cf->has_queue_file_mode = true;
+	} else {
+		cf->temp_file_mode = m;
+		cf->has_temp_file_mode = true;
+	}
+	return 0;
+}
+
+/* apply_kind - what setoption() does with the value of a kept option */
+static int
+apply_kind(const struct ctx *c, const struct opt_info *o, const char *sub,
+    char *val)
+{
+	struct cf *cf = c->cf;
+
+	switch (o->kind) {
+	case OK_QUEUEDIR:
+		/* An empty value is the relative "mqueue" (setoption 'Q'). */
+		return set_str(c, &cf->queue_directory,
+		    *val == '\0' ? "mqueue" : val);
+	case OK_QUEUEFILEMODE:
+	case OK_TEMPFILEMODE:
+		return apply_mode(c, o, val);
+	case OK_TRUSTEDUSER:
+		return set_str(c, &cf->trusted_user, val);
+	case OK_RUNASUSER:
+		return apply_runasuser(c, val);
+	case OK_PIDFILE:
+		if (set_str(c, &cf->pid_file, val) < 0)
+			return -1;
+		cf->has_pid_file = true;
+		return 0;
+	case OK_TIMEOUT:
+		return sub == NULL ? init_timeouts(c, val)
+				   : set_timeout(c, sub, val);
+	case OK_QUEUETIMEOUT:
+		return apply_queuetimeout(c, val);
+	case OK_MINFREEBLOCKS:
+		return apply_blocks(c, val);
+	case OK_MAXMSGSIZE:
+	case OK_DFBUFSIZE:
+	case OK_XFBUFSIZE:
+	case OK_MAXRUNNERS:
+	case OK_MAXQCHILDREN:
+		return apply_number(c, o, val);
+	case OK_USEMSP:
+		cf->use_msp = read_bool(val);
+		cf->has_use_msp = true;
+		return 0;
+	case OK_DIRFSYNC:
+		cf->requires_dirfsync = read_bool(val);
+		cf->has_requires_dirfsync = true;
+		return 0;
+	case OK_SUPERSAFE:
+		apply_supersafe(cf, val);
+		return 0;
+	case OK_HSDIR:
+		return *val == '\0' ? 0 : set_str(c, &cf->host_status_dir, val);
+	case OK_DONTBLAME:
+		apply_dontblame(cf, val);
+		return 0;
+	case OK_PRIVACY:
+		apply_privacy(cf, val);
+		return 0;
+	case OK_SORTORDER:
+		apply_sort(cf, val);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * sync_default_group - main.c's fill-in of the default group after
+ * readcf() (queue.c set_def_queueval() with `all'): unless a Q line
+ * defined "mqueue", it takes the current QueueDirectory and
+ * MaxRunnersPerQueue.  Its qdir borrows queue_directory's storage.
+ */
+static void
+sync_default_group(struct cf *cf)
+{
+	struct cf_group *g = &cf->groups[0];
+
+	if (g->defined)
+		return;
+	g->qdir = cf->queue_directory;
+	g->runners = cf->max_runners_per_queue;
+}
+
+/* bit_test - bit i of a byte map */
+static bool
+bit_test(const unsigned char *map, size_t i)
+{
+	return (map[i / 8] & (1u << (i % 8))) != 0;
+}
+
+/*
+ * apply_option - one option by table index, with setoption()'s sticky
+ * rule: an option set from the command line is not changed by the file;
+ * Timeout's stickiness is per suboption, and PrivacyOptions and
+ * DontBlameSendmail never stick.
+ */
+static int
+apply_option(const struct ctx *c, size_t i, const char *sub, char *val)
+{
+	const struct opt_info *o = &opt_tab[i];
+	struct cf *cf = c->cf;
+	int rc;
+
+	if (!c->sticky && bit_test(cf->sticky_opt, i))
+		return 0;
+	if ((o->flags & OF_SUBOPT) == 0)
+		sub = NULL;
+	rc = apply_kind(c, o, sub, val);
+	if (rc == 0 && c->sticky &&
+	    (o->flags & (OF_SUBOPT | OF_CUMULATIVE)) == 0)
+		cf->sticky_opt[i / 8] |= (unsigned char)(1u << (i % 8));
+	sync_default_group(cf);
+	return rc;
+}
+
+/*
+ * find_long - setoption()'s lookup of a long name: a case-insensitive
+ * prefix of a table name is that option if it is the whole name, or if
+ * no second table name has the prefix before the whole name is met;
+ * otherwise it is ambiguous.  Returns the index, -1 for unknown, -2 for
+ * ambiguous (*other then names the second candidate).
+ */
+static long
+find_long(const char *name, size_t *first, size_t *other)
+{
+	size_t n = strlen(name), i;
+	bool have = false;
+
+	for (i = 0; i < OPT_N; i++) {
+		if (strlen(opt_tab[i].name) < n ||
+		    !case_eq_n(opt_tab[i].name, name, n))
+			continue;
+		if (strlen(opt_tab[i].name) == n)
+			return (long)i;
+		if (have) {
+			*other = i;
+			return -2;
+		}
+		*first = i;
+		have = true;
+	}
+	return have ? (long)*first : -1;
+}
+
+/* find_letter - table index of a one-letter option, or -1 */
+static long
+find_letter(int letter)
+{
+	size_t i;
+
+	/* A byte above 0x7f never matches: setoption() gets it as a
+	 * negative char. */
+	if (letter <= 0 || letter > 0x7f)
+		return -1;
+	for (i = 0; i < OPT_N; i++)
+		if (opt_tab[i].letter == letter)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * set_long - "Name[.sub]" = val.  An unknown, ambiguous or empty name is
+ * ignored in a file (sendmail says so and goes on) and refused on the
+ * command line.
+ */
+static int
+set_long(const struct ctx *c, char *name, char *val)
+{
+	char e[72];
+	char *sub = strchr(name, '.');
+	size_t first = 0, other = 0;
+	long i;
+
+	if (sub != NULL)
+		*sub++ = '\0';
+	if (*name == '\0') {
+		if (c->file != NULL)
+			return 0;
+		return fail(c, EINVAL, "null option name");
+	}
+	i = find_long(name, &first, &other);
+	if (i >= 0)
+		return apply_option(c, (size_t)i, sub, val);
+	if (c->file != NULL)
+		return 0;
+	if (i == -2)
+		return fail(c, EINVAL,
+		    "ambiguous option name %s (matches %s and %s)",
+		    esc(e, sizeof(e), name), opt_tab[first].name,
+		    opt_tab[other].name);
+	return fail(c, EINVAL, "unknown option name %s",
+	    esc(e, sizeof(e), name));
+}
+
+/*
+ * split_long - setoption()'s split of a full-word option "Name = value":
+ * the name ends at the first '=' (or the end) less the spaces before it;
+ * the value starts after the '=' and its spaces.  Only SPACE counts here
+ * (a TAB stays part of name or value), and spaces before the name are
+ * kept, which makes the name unknown.
+ */
+static void
+split_long(char *s, char **name, char **val)
+{
+	char *eq = strchr(s, '=');
+	char *end = eq != NULL ? eq : s + strlen(s);
+	char *v = eq != NULL ? eq + 1 : end;
+
+	while (*v == ' ')
+		v++;
+	while (end > s && end[-1] == ' ')
+		end--;
+	*end = '\0';
+	*name = s;
+	*val = v;
+}
+
+/* option_line - an O line: "O Name=value" or "O" + letter + value */
+static int
+option_line(const struct ctx *c, char *s)
+{
+	char *name, *val;
+	long i;
+
+	if (s[1] == ' ') {
+		split_long(s + 2, &name, &val);
+		return set_long(c, name, val);
+	}
+	i = find_letter((unsigned char)s[1]);
+	if (i < 0)
+		return 0;
+	return apply_option(c, (size_t)i, NULL, s + 2);
+}
+
+/* version_line - a V line: the level is the leading number, if any */
+static void
+version_line(struct cf *cf, const char *s)
+{
+	long v = 0;
+
+	for (s++; is_space((unsigned char)*s); s++)
+		continue;
+	if (!is_digit((unsigned char)*s))
+		return;
+	for (; is_digit((unsigned char)*s) && v < INT_MAX; s++)
+		v = v * 10 + (*s - '0');
+	cf->config_level = v > INT_MAX ? INT_MAX : (int)v;
+}
+
+/*
+ * munch - readcf.c munchstring(): copy a Q field value up to an unquoted
+ * delim, dropping '"' (which toggles quoting) and reading backslash
+ * escapes (\r \n \f \b, anything else literally).  Like sendmail it
+ * stops copying when its MAXLINE buffer is full and the scan resumes
+ * there.  Returns where the scan stopped.
+ */
+static const char *
+munch(const char *p, char *out, size_t outsz, int delim)
+{
+	size_t q = 0;
+	bool backslash = false, quoted = false;
+
+	for (; *p != '\0' && q < outsz - 1; p++) {
+		if (backslash) {
+			backslash = false;
+			if (*p == 'r')
+				out[q++] = '\r';
+			else if (*p == 'n')
+				out[q++] = '\n';
+			else if (*p == 'f')
+				out[q++] = '\f';
+			else if (*p == 'b')
+				out[q++] = '\b';
+			else
+				out[q++] = *p;
+		} else if (*p == '\\')
+			backslash = true;
+		else if (*p == '"')
+			quoted = !quoted;
+		else if (quoted || *p != delim)
+			out[q++] = *p;
+		else
+			break;
+	}
+	out[q] = '\0';
+	return p;
+}
+
+/* add_flags - F= letters into the set, each once; white space ignored */
+static void
+add_flags(char *set, size_t *n, const char *val)
+{
+	for (; *val != '\0'; val++)
+		if (!is_space((unsigned char)*val) && strchr(set, *val) == NULL)
+			set[(*n)++] = *val;
+	set[*n] = '\0';
+}
+
+/* A Q line being read. */
+struct qline {
+	char *path;	 /* owned until installed */
+	int runners;	 /* -1: not given */
+	int maxrcpt;
+	char flags[256]; /* at most 255 distinct non-NUL bytes */
+	size_t nflags;
+};
+
+/* q_int - R= and r=, read with atoi() */
+static int
+q_int(const struct ctx *c, const char *what, const char *val, int *out)
+{
+	long v;
+
+	if (!read_long(val, INT_MIN, INT_MAX, &v))
+		return bad_value(c, what, val, "a number");
+	*out = (int)v;
+	return 0;
+}
+
+/*
+ * q_field - one "X=value" of a Q line, by the first byte of its name.
+ * I=, J= and N= are not kept; an unknown letter is ignored, as sendmail
+ * goes on after "unknown queue equate".
+ */
+static int
+q_field(const struct ctx *c, const char *gname, int code, const char *val,
+    struct qline *q)
+{
+	char e[72];
+	int i = 0;
+
+	switch (code) {
+	case 'P':
+		if (*val == '\0')
+			return fail(c, EINVAL, "queue %s: empty path name",
+			    esc(e, sizeof(e), gname));
+		free(q->path);
+		q->path = dup_str(c, val);
+		return q->path == NULL ? -1 : 0;
+	case 'F':
+		add_flags(q->flags, &q->nflags, val);
+		return 0;
+	case 'R':
+		if (q_int(c, "R=", val, &i) < 0)
+			return -1;
+		/* No more runners than MaxQueueChildren allows. */
+		if (c->cf->max_queue_children > 0 &&
+		    i > c->cf->max_queue_children)
+			i = c->cf->max_queue_children;
+		q->runners = i;
+		return 0;
+	case 'r':
+		return q_int(c, "r=", val, &q->maxrcpt);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * q_fields - makequeue()'s field loop: skip commas and white space; the
+ * field's first byte is its code; the name runs to '=' (a ',' or the
+ * end first is "`=' expected", and so is a trailing comma); white space
+ * after '=' is skipped; the value is munched up to the next ','.
+ */
+static int
+q_fields(const struct ctx *c, const char *gname, const char *p,
+    struct qline *q)
+{
+	char e[72];
+	char val[SM_MAXLINE];
+	int code;
+
+	while (*p != '\0') {
+		while (*p == ',' || is_space((unsigned char)*p))
+			p++;
+		code = (unsigned char)*p;
+		while (*p != '\0' && *p != '=' && *p != ',')
+			p++;
+		if (*p != '=')
+			return fail(c, EINVAL, "queue %s: `=' expected",
+			    esc(e, sizeof(e), gname));
+		for (p++; is_space((unsigned char)*p); p++)
+			continue;
+		p = munch(p, val, sizeof(val), ',');
+		if (q_field(c, gname, code, val, q) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* group_free - release what a defined group owns */
+static void
+group_free(struct cf_group *g)
+{
+	if (!g->defined)
+		return;
+	free(g->name);
+	free(g->path);
+	free(g->qdir);
+	free(g->flags);
+}
+
+/*
+ * q_install - the end of makequeue(): the group limit (checked before
+ * the name is looked up, so even a redefinition fails once 50 exist),
+ * the directory (P=, or a copy of QueueDirectory, which must be set by
+ * then), the default runner count, then replace a group of the same
+ * name (case ignored) in place or add one.
+ */
+static int
+q_install(const struct ctx *c, const char *name, struct qline *q)
+{
+	struct cf *cf = c->cf;
+	struct cf_group g;
+	char e[72];
+	size_t i;
+
+	if (cf->ngroups >= CF_MAX_GROUPS)
+		return fail(c, EINVAL, "too many queue groups defined (%d max)",
+		    CF_MAX_GROUPS);
+	if (q->path == NULL &&
+	    (cf->queue_directory == NULL || *cf->queue_directory == '\0'))
+		return fail(c, EINVAL,
+		    "queue %s: QueueDirectory must be set before queue groups",
+		    esc(e, sizeof(e), name));
+	memset(&g, 0, sizeof(g));
+	g.name = dup_str(c, name);
+	g.qdir = dup_str(c, q->path != NULL ? q->path : cf->queue_directory);
+	g.flags = dup_str(c, q->flags);
+	g.path = q->path;
+	q->path = NULL;
+	g.defined = true;
+	g.line = c->line;
+	g.maxrcpt = q->maxrcpt;
+	g.runners = q->runners;
+	if (g.runners < 0)
+		g.runners = cf->max_runners_per_queue > 0
+				? cf->max_runners_per_queue
+				: 1;
+	if (g.name == NULL || g.qdir == NULL || g.flags == NULL) {
+		group_free(&g);
+		return -1;
+	}
+	for (i = 0; i < cf->ngroups && !case_eq(cf->groups[i].name, name); i++)
+		continue;
+	if (i == cf->ngroups)
+		cf->ngroups++;
+	else
+		group_free(&cf->groups[i]);
+	cf->groups[i] = g;
+	return 0;
+}
+
+/*
+ * queue_line - a Q line, as queue.c makequeue() reads it: the name runs
+ * to the first ',', white space or the end (that one byte is dropped);
+ * nothing at all after the Q is "name required", while a line starting
+ * with a space or comma defines a group with an empty name, as sendmail
+ * does.
+ */
+static int
+queue_line(const struct ctx *c, char *s)
+{
+	struct qline q;
+	char *line = s + 1, *p;
+	int rc;
+
+	if (*line == '\0')
+		return fail(c, EINVAL, "name required for queue");
+	for (p = line; *p != '\0' && *p != ',' && !is_space((unsigned char)*p);
+	     p++)
+		continue;
+	if (*p != '\0')
+		*p++ = '\0';
+	memset(&q, 0, sizeof(q));
+	q.runners = -1;
+	rc = q_fields(c, line, p, &q);
+	if (rc == 0)
+		rc = q_install(c, line, &q);
+	free(q.path);
+	return rc;
+}
+
+/* strip_comment - translate_dollars() on a '#' at out[o]: drop the white
+ * space before it (not a folded LF, not the line's first byte); returns
+ * the new output length */
+static size_t
+strip_comment(const char *out, size_t o)
+{
+	size_t k = o - 1;
+
+	while (k > 0 && is_space((unsigned char)out[k]) && out[k] != '\n')
+		k--;
+	return k + 1;
+}
+
+/*
+ * translate - readcf.c translate_dollars() as far as it changes the text
+ * of O and Q lines (see the top of this file); in place.
+ */
+static void
+translate(char *s, int level)
+{
+	size_t r = 0, o = 0;
+
+	while (s[r] != '\0') {
+		if (s[r] == '#' && o > 0 && level >= 3) {
+			if (s[o - 1] == '\\') {
+				s[o - 1] = '#';
+				r++;
+				continue;
+			}
+			o = strip_comment(s, o);
+			while (s[r] != '\0' && s[r] != '\n')
+				r++;
+			continue;
+		}
+		if (s[r] == '$' && s[r + 1] == '$') {
+			s[o++] = '$';
+			r += 2;
+			continue;
+		}
+		if (s[r] == '$' && s[r + 1] != '\0') {
+			/* A macro reference: its name byte is never a
+			 * comment, nor is anything up to a '}'. */
+			s[o++] = s[r++];
+			if (strchr("=~&?", s[r]) != NULL && s[r + 1] != '\0')
+				s[o++] = s[r++];
+			if (s[r] == '{')
+				while (s[r] != '\0' && s[r] != '}')
+					s[o++] = s[r++];
+			if (s[r] != '\0')
+				s[o++] = s[r++];
+			continue;
+		}
+		s[o++] = s[r++];
+	}
+	while (o > 1 && is_space((unsigned char)s[o - 1]))
+		o--;
+	s[o] = '\0';
+}
+
+/* The logical-line reader over the caller's bytes. */
+struct reader {
+	const char *buf;
+	size_t len, pos;
+	unsigned lineno; /* physical line of buf[pos] */
+};
+
+/*
+ * next_line - util.c fgetfolded() into out (outsz bytes).  Returns 1 with
+ * *start the first physical line, 0 at the end, -1 if the logical line
+ * does not fit.
+ */
+static int
+next_line(struct reader *r, char *out, size_t outsz, unsigned *start)
+{
+	size_t n = 0;
+	char ch;
+
+	*start = r->lineno;
+	while (r->pos < r->len) {
+		ch = r->buf[r->pos++];
+		if (ch == '\r' && r->pos < r->len && r->buf[r->pos] == '\n')
+			ch = r->buf[r->pos++];
+		if (n + 1 >= outsz)
+			return -1;
+		out[n++] = ch;
+		if (ch != '\n')
+			continue;
+		r->lineno++;
+		if (r->pos >= r->len ||
+		    (r->buf[r->pos] != ' ' && r->buf[r->pos] != '\t'))
+			break;
+	}
+	if (n == 0)
+		return 0;
+	if (out[n - 1] == '\n')
+		n--;
+	if (n > CF_MAX_LINE)
+		return -1;
+	out[n] = '\0';
+	return 1;
+}
+
+/* one_line - readcf()'s handling of one logical line */
+static int
+one_line(const struct ctx *c, char *s)
+{
+	if (s[0] == '#')
+		return 0;
+	translate(s, c->cf->config_level);
+	switch (s[0]) {
+	case 'O':
+		return option_line(c, s);
+	case 'Q':
+		return queue_line(c, s);
+	case 'V':
+		version_line(c->cf, s);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* cf_parse - apply a configuration file's settings */
+int
+cf_parse(struct cf *cf, const char *buf, size_t len, const char *name,
+    struct qerr *err)
+{
+	struct ctx c = { cf, name != NULL ? name : "config", 0, false, err };
+	struct reader r = { buf, len, 0, 1 };
+	size_t cap;
+	char *line;
+	int got, rc = 0;
+
+	if (cf == NULL || (buf == NULL && len > 0))
+		BUG("cf_parse: no config or no buffer");
+	if (len > CF_MAX_BYTES)
+		return fail(&c, EFBIG, "larger than %zu bytes", CF_MAX_BYTES);
+	/* Room for the longest line allowed, its LF, and the NUL. */
+	cap = (len < CF_MAX_LINE + 1 ? len : CF_MAX_LINE + 1) + 1;
+	line = malloc(cap);
+	if (line == NULL)
+		return fail(&c, ENOMEM, "out of memory");
+	cf->config_level = 0;
+	while (rc == 0 && (got = next_line(&r, line, cap, &c.line)) != 0) {
+		if (got < 0)
+			rc = fail(&c, EINVAL,
+			    "logical line longer than %zu bytes", CF_MAX_LINE);
+		else
+			rc = one_line(&c, line);
+	}
+	free(line);
+	return rc;
+}
+
+/* set_cmdline - one command-line option: name and value as given */
+static int
+set_cmdline(struct cf *cf, const char *name, const char *value,
+    bool split, struct qerr *err)
+{
+	struct ctx c = { cf, NULL, 0, true, err };
+	size_t nl = strlen(name), vl = value != NULL ? strlen(value) : 0;
+	char *copy, *n, *v;
+	long i;
+	int rc;
+
+	if (nl + vl + 2 > CF_MAX_LINE)
+		return fail(&c, EINVAL, "longer than %zu bytes", CF_MAX_LINE);
+	copy = malloc(nl + vl + 2);
+	if (copy == NULL)
+		return fail(&c, ENOMEM, "out of memory");
+	memcpy(copy, name, nl + 1);
+	n = copy;
+	v = copy + nl + 1;
+	if (value != NULL)
+		memcpy(v, value, vl);
+	v[vl] = '\0';
+	if (split) {
+		split_long(n, &n, &v);
+		rc = set_long(&c, n, v);
+	} else if (nl == 1) {
+		i = find_letter((unsigned char)name[0]);
+		rc = i < 0 ? fail(&c, EINVAL, "unknown option letter 0x%02x",
+				 (unsigned char)name[0])
+			   : apply_option(&c, (size_t)i, NULL, v);
+	} else
+		rc = set_long(&c, n, v);
+	free(copy);
+	return rc;
+}
+
+/* cf_set_option - one option as -o / -O would give it */
+int
+cf_set_option(struct cf *cf, const char *name, const char *value,
+    struct qerr *err)
+{
+	if (cf == NULL || name == NULL)
+		BUG("cf_set_option: no config or no name");
+	return set_cmdline(cf, name, value, false, err);
+}
+
+/* cf_set_option_arg - one -O argument "Name=value" */
+int
+cf_set_option_arg(struct cf *cf, const char *arg, struct qerr *err)
+{
+	if (cf == NULL || arg == NULL)
+		BUG("cf_set_option_arg: no config or no argument");
+	return set_cmdline(cf, arg, NULL, true, err);
+}
+
+/* cf_init - sendmail's built-in defaults */
+void
+cf_init(struct cf *cf)
+{
+	int i;
+
+	if (cf == NULL)
+		BUG("cf_init: no config");
+	memset(cf, 0, sizeof(*cf));
+	cf->queue_file_mode = 0600;
+	cf->temp_file_mode = 0600;
+	cf->pid_file = default_pid_file;
+	for (i = 0; i < CF_TOC_N; i++) {
+		cf->queue_return[i] = 5LL * 24 * 3600;
+		cf->queue_warn[i] = 0;
+	}
+	cf->super_safe = CF_SAFE_TRUE;
+	cf->data_file_buffer_size = 4096;
+	cf->xscript_file_buffer_size = 4096;
+	cf->queue_sort_order = CF_SORT_PRIORITY;
+	cf->requires_dirfsync = true;
+	/* conf.c setupqueues(): MaxRunnersPerQueue 1, group "mqueue". */
+	cf->max_runners_per_queue = 1;
+	cf->groups[0].name = default_group_name;
+	cf->groups[0].flags = no_flags;
+	cf->ngroups = 1;
+	sync_default_group(cf);
+}
+
+/* cf_queue_base - setup_queues()'s base directory and wildcard prefix */
+int
+cf_queue_base(const struct cf *cf, char *base, size_t basesz, char *prefix,
+    size_t prefixsz, bool *wildcard, struct qerr *err)
+{
+	struct ctx c = { NULL, NULL, 0, false, err };
+	const char *q, *slash;
+	size_t len, blen, plen;
+
+	if (cf == NULL || base == NULL || prefix == NULL || wildcard == NULL)
+		BUG("cf_queue_base: null argument");
+	q = cf->queue_directory;
+	if (q == NULL || *q == '\0')
+		return fail(&c, EINVAL, "QueueDirectory is not set");
+	len = strlen(q);
+	if (len >= SM_MAXPATHLEN - 1)
+		return fail(&c, ENAMETOOLONG,
+		    "QueueDirectory: path too long: %zu, max %d", len,
+		    SM_MAXPATHLEN - 1);
+	*wildcard = q[len - 1] == '*';
+	if (*wildcard) {
+		slash = strrchr(q, '/');
+		if (slash == NULL)
+			return fail(&c, EINVAL,
+			    "QueueDirectory: can not wildcard a relative path");
+		blen = (size_t)(slash - q) + 1;
+		plen = len - 1 - blen;
+	} else {
+		blen = len + (q[len - 1] != '/');
+		plen = 0;
+	}
+	if (blen + 1 > basesz || plen + 1 > prefixsz)
+		return fail(&c, ERANGE, "QueueDirectory: buffer too small");
+	memcpy(base, q, blen < len ? blen : len);
+	base[blen - 1] = '/';
+	base[blen] = '\0';
+	memcpy(prefix, q + blen, plen);
+	prefix[plen] = '\0';
+	return 0;
+}
+
+/* cf_group_find - a group by name, case ignored */
+const struct cf_group *
+cf_group_find(const struct cf *cf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cf->ngroups; i++)
+		if (case_eq(cf->groups[i].name, name))
+			return &cf->groups[i];
+	return NULL;
+}
+
+/* cf_free - release everything */
+void
+cf_free(struct cf *cf)
+{
+	size_t i;
+
+	if (cf == NULL)
+		return;
+	for (i = 0; i < cf->ngroups; i++)
+		group_free(&cf->groups[i]);
+	free(cf->queue_directory);
+	free(cf->trusted_user);
+	free(cf->run_as_user);
+	free(cf->run_as_group);
+	if (cf->pid_file != default_pid_file)
+		free(cf->pid_file);
+	free(cf->host_status_dir);
+	memset(cf, 0, sizeof(*cf));
+}
