@@ -46,17 +46,22 @@ INC = -Iformat -Ifsck -Itests/unit
 CFLAGS_REL = $(CSTD) $(WARN) $(HARDEN) -g $(INC) $(PKG_CFLAGS) $(CFLAGS)
 CFLAGS_SAN = $(CSTD) $(WARN) $(SAN) $(INC) $(PKG_CFLAGS) $(CFLAGS)
 
-FORMAT_SRC = format/err.c format/esc.c format/qid.c format/qf.c format/sio.c
-FSCK_SRC = fsck/main.c fsck/check.c
+FORMAT_SRC = format/err.c format/esc.c format/qid.c format/qf.c format/sio.c \
+             format/cf.c
+FSCK_SRC = fsck/main.c fsck/problem.c fsck/index.c fsck/dirlist.c \
+           fsck/locks.c fsck/sysinfo.c fsck/qdir.c fsck/scan.c fsck/jobs.c \
+           fsck/lostfound.c fsck/queues.c
 PROG_SRC = $(FSCK_SRC) $(FORMAT_SRC)
 
 # Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
-UNIT_TESTS = qid qf corpus esc sio
+UNIT_TESTS = qid qf corpus esc sio sysinfo cf
 UNIT_SRC_qid = format/qid.c format/err.c
 UNIT_SRC_qf = format/qf.c format/err.c tests/unit/qf_expect.c
 UNIT_SRC_corpus = format/qf.c format/err.c tests/unit/qf_expect.c
 UNIT_SRC_sio = format/sio.c format/err.c
 UNIT_SRC_esc = format/esc.c
+UNIT_SRC_sysinfo = fsck/sysinfo.c format/sio.c format/err.c
+UNIT_SRC_cf = format/cf.c format/err.c
 
 FUZZ_TARGETS = qname qf
 FUZZ_SRC_qname = format/qid.c format/err.c

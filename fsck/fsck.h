@@ -1,0 +1,113 @@
+/*
+ * fsck.h - the state of one mqfsck run: options, the queues to check
+ * with what their configuration implies, counters and exit status.
+ */
+#ifndef MQ_FSCK_H
+#define MQ_FSCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "index.h"
+#include "problem.h"
+#include "sio.h"
+
+/* fsck(8) exit status bits (e2fsck's FSCK_*). */
+#define FSCK_OK 0
+#define FSCK_NONDESTRUCT 1 /* problems were fixed */
+#define FSCK_UNCORRECTED 4 /* problems are left */
+#define FSCK_ERROR 8	   /* something prevented checking */
+#define FSCK_USAGE 16
+#define FSCK_CANCELED 32
+
+/* The subdirectories multiqueue_cache() looks for. */
+enum subdir { SUB_QF = 0, SUB_DF, SUB_XF, SUB_COUNT };
+
+/*
+ * What the configuration implies for a queue: who runs it, what owners
+ * and modes its files get, its timeouts.  Resolved from sendmail.cf (or
+ * the built-in defaults) plus -o overrides by queues.c.
+ */
+struct policy {
+	mode_t qfm;		/* QueueFileMode as configured */
+	mode_t file_mode;	/* what a new q/d/t file gets (QueueFileMode
+				   under sendmail's umask, queue.c) */
+	mode_t xf_mode;		/* what a new xf gets (TempFileMode, umask) */
+	uid_t runner_uid;	/* the uid that runs the queue */
+	gid_t runner_gid;
+	bool runner_switches;	/* euid != RealUid when it runs (RunAsUser):
+				   readqf() then loses foreign files */
+	bool has_trusted;
+	uid_t trusted_uid;	/* TrustedUser */
+	bool use_msp;		/* UseMSP */
+	bool trust_sticky;	/* DontBlameSendmail=TrustStickyBit */
+	bool group_writable_ok;	/* DontBlameSendmail=GroupWritableDirPathSafe */
+	bool owner_override;	/* --owner given: expected_owner below */
+	uid_t expected_owner;	/* owner of queue files */
+	uid_t dir_owner;	/* expected owner of the queue directory */
+	long long queuereturn;	/* seconds; the largest class */
+	long long min_free_blocks;
+	char pidfile[512];
+	char host_status_dir[256]; /* a relative HostStatusDirectory: its
+				      first component is ours, not foreign */
+};
+
+/* One queue directory (one qp_name of a queue group). */
+struct qdir {
+	char *path;		/* as named (messages) */
+	char *abspath;		/* absolute, without "." or "//" (the walk) */
+	char *qp_name;		/* relative to the queue base, "." for it */
+	int fd;			/* -1 until opened */
+	struct stat st;
+	int subfd[SUB_COUNT];	/* qf/ df/ xf/, -1 when absent */
+	struct stat subst[SUB_COUNT];
+	bool selected;		/* to be checked (all, unless some were named) */
+	bool reachable;		/* opened and checked */
+	bool mount_root;	/* the directory is the root of its file system */
+	char *mount_path;	/* root of its file system (lost+found is there) */
+};
+
+/* The queues of one configuration: their jobs share one index, since a
+ * d line may put a job's df in another of them. */
+struct qset {
+	char *source;		/* configuration file, or "built-in defaults" */
+	struct policy pol;
+	struct qdir *dirs;
+	size_t ndirs;
+	struct index idx;
+};
+
+enum out_format { OUT_HUMAN = 0, OUT_JSON };
+
+struct fsck_opts {
+	bool verbose, quiet;
+	enum out_format format;
+	long long grace;	/* seconds a file may be in flight */
+	bool assume_stopped;	/* --assume-stopped: no sendmail runs */
+};
+
+struct fsck_ctx {
+	struct fsck_opts opts;
+	FILE *out;
+	time_t now;
+	bool sendmail_may_run;	/* a sendmail process or daemon is alive */
+	struct sio_writer *writer; /* NULL: nothing may change (-n) */
+
+	const struct qset *set;	/* being checked, for messages */
+	const struct qdir *qd;
+
+	/* Counters for the summary. */
+	unsigned long count[PR_COUNT];
+	unsigned long problems, notices, fixed;
+	unsigned long jobs, files, in_use, in_flight, errors;
+	int status;		/* FSCK_* bits */
+};
+
+/* ctx_error - an operational error: something could not be checked */
+void ctx_error(struct fsck_ctx *ctx, const char *what, const char *why);
+
+#endif /* MQ_FSCK_H */

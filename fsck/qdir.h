@@ -1,0 +1,37 @@
+/*
+ * qdir.h - pass 0: open a queue directory the safe way and check its
+ * path, owner, mode and file system; find out whether sendmail runs.
+ */
+#ifndef MQ_QDIR_H
+#define MQ_QDIR_H
+
+#include "fsck.h"
+
+/* Where the system facts come from (options, for tests). */
+struct sys_paths {
+	const char *fstab;	/* default /etc/fstab */
+	const char *mountinfo;	/* default /proc/self/mountinfo */
+	const char *locks;	/* default /proc/locks */
+};
+
+/*
+ * qdir_pass0 - walk to queue directory qd, open it (qd->fd), check the
+ * path and the directory, and set qd->reachable.  Problems go through
+ * pr_fix(), operational errors through ctx_error().
+ */
+void qdir_pass0(struct fsck_ctx *ctx, const struct qset *set, struct qdir *qd,
+    const struct sys_paths *sp);
+
+/*
+ * sendmail_check - whether a sendmail may be running: the set's PidFile
+ * names a live sendmail, or a process is named sendmail.  Reports a
+ * running daemon (a notice) and sets ctx->sendmail_may_run; fills pids
+ * (up to maxpids) with live sendmail processes.
+ */
+void sendmail_check(struct fsck_ctx *ctx, const struct qset *set, long *pids,
+    size_t maxpids, size_t *npids);
+
+/* qdir_close - close the fds of a queue directory */
+void qdir_close(struct qdir *qd);
+
+#endif /* MQ_QDIR_H */

@@ -1,0 +1,607 @@
+/*
+ * scan.c - passes 1 and 2: the one walk over a queue directory.
+ *
+ * For each directory (the queue directory, then its qf/ df/ xf/):
+ *  1. read every name with readdir() and sort them, so that the report
+ *     does not depend on the file system's order;
+ *  2. fstatat(AT_SYMLINK_NOFOLLOW) each entry, classify its name
+ *     (qid.c), and check it: symbolic links, non-regular files, names,
+ *     owner and mode against the queue's policy, the subdirectory it is
+ *     in (queue.c queuename() puts q h Q t T in qf/, d in df/, x in xf/);
+ *  3. read each regular control file (q h Q t T) once, with the reader
+ *     sendmail's readqf() is restated in (qf.c), and report the defects
+ *     of qf and hf files (pass 2); a Qf is a lost job and a tf or Tf a
+ *     state, both judged by the job pass;
+ *  4. add every queue file to the index.
+ *
+ * Nothing is opened but regular files, never with O_CREAT or for
+ * writing.  A file locked by another process, or young while sendmail
+ * may be running, is marked and not judged.
+ *
+ * Memory: the names of one directory at a time (freed before the next),
+ * the reader and read buffer of struct scan_env (reused), and the index.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dirlist.h"
+#include "qid.h"
+#include "scan.h"
+
+#define LABEL_MAX 1024
+
+static const char *const sub_names[SUB_COUNT + 1] = { "qf", "df", "xf", "" };
+
+/* The directory being walked. */
+struct walk {
+	struct fsck_ctx *ctx;
+	struct scan_env *env;
+	struct qset *set;
+	struct qdir *qd;
+	uint16_t qi;
+	int dirfd;		/* the directory holding the entries */
+	int sub;		/* SUB_QF/DF/XF, or SUB_COUNT at the top */
+};
+
+/* ------------------------------------------------------------------ */
+/* Helpers */
+
+/* rel_name - the entry's name relative to the queue directory */
+static void
+rel_name(const struct walk *w, const char *name, char *out, size_t outsz)
+{
+	if (w->sub == SUB_COUNT)
+		(void)snprintf(out, outsz, "%s", name);
+	else
+		(void)snprintf(out, outsz, "%s/%s", sub_names[w->sub], name);
+}
+
+/* walk_error - an entry that could not be checked */
+static void
+walk_error(const struct walk *w, const char *name, const char *why)
+{
+	char rel[LABEL_MAX], label[LABEL_MAX + 512];
+
+	rel_name(w, name, rel, sizeof(rel));
+	(void)snprintf(label, sizeof(label), "%s/%s", w->qd->path, rel);
+	ctx_error(w->ctx, label, why);
+}
+
+/* young - younger than the grace period while sendmail may be running */
+static bool
+young(const struct fsck_ctx *ctx, const struct stat *st)
+{
+	time_t t = st->st_mtime > st->st_ctime ? st->st_mtime : st->st_ctime;
+
+	return ctx->sendmail_may_run && (long long)(ctx->now - t) < ctx->opts.grace;
+}
+
+/* file_locked - another process holds a lock on the file */
+bool
+file_locked(const struct scan_env *env, int fd, const struct stat *st)
+{
+	struct qerr err;
+
+	if (env->locks.loaded)
+		return lockset_has(&env->locks, st->st_dev, st->st_ino);
+	return fd >= 0 && sio_lock_probe(fd, &err) == SIO_LOCKED;
+}
+
+/* expected_sub - where queuename() puts a file of this letter */
+static int
+expected_sub(const struct qdir *qd, char letter)
+{
+	int s = letter == 'd' ? SUB_DF : letter == 'x' ? SUB_XF : SUB_QF;
+
+	return qd->subfd[s] >= 0 ? s : SUB_COUNT;
+}
+
+/* where_name - a location inside a queue directory, for messages */
+static const char *
+where_name(int sub)
+{
+	static const char *const names[SUB_COUNT + 1] = {
+		"qf/", "df/", "xf/", "the queue directory itself"
+	};
+
+	return names[sub];
+}
+
+/* type_name - what a non-regular file is */
+static const char *
+type_name(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "directory";
+	if (S_ISLNK(m))
+		return "symbolic link";
+	if (S_ISFIFO(m))
+		return "FIFO";
+	if (S_ISSOCK(m))
+		return "socket";
+	if (S_ISCHR(m))
+		return "character device";
+	if (S_ISBLK(m))
+		return "block device";
+	return "file of unknown type";
+}
+
+/* ------------------------------------------------------------------ */
+/* Owner and mode (pass 1) */
+
+/*
+ * control_bogus - readqf()'s plausibility check: would sendmail lose this
+ * control file to Qf for its owner (*by_owner) or mode?
+ */
+static bool
+control_bogus(const struct walk *w, const struct stat *st, bool *by_owner)
+{
+	const struct policy *p = &w->set->pol;
+	mode_t qsafe = S_IWOTH | S_IWGRP;
+	bool bogus;
+
+	if (p->qfm & S_IWGRP)
+		qsafe &= ~(mode_t)S_IWGRP;
+	/* Foreign only when it runs under RunAsUser (euid != RealUid). */
+	bogus = p->runner_switches && st->st_uid != p->runner_uid &&
+	    !(p->has_trusted && st->st_uid == p->trusted_uid);
+	/* The MSP exception: group-writable queue, same group. */
+	if (bogus && p->use_msp && st->st_gid == p->runner_gid)
+		bogus = !((p->qfm & S_IWGRP) && (w->qd->st.st_mode & S_IWGRP) &&
+		    w->qd->st.st_gid == st->st_gid);
+	*by_owner = bogus;
+	return bogus || (st->st_mode & qsafe) != 0;
+}
+
+/* owner_ok - the file's owner is what the queue's policy expects */
+static bool
+owner_ok(const struct walk *w, const struct stat *st)
+{
+	const struct policy *p = &w->set->pol;
+
+	if (st->st_uid == p->expected_owner)
+		return true;
+	/* MSP files belong to whoever submitted them, in the MSP group. */
+	return p->use_msp && (p->qfm & S_IWGRP) && st->st_gid == p->runner_gid;
+}
+
+/* has_prog_rcpt - a recipient that is a program, file or :include: */
+static bool
+has_prog_rcpt(const struct qf_file *qf)
+{
+	char v[64];
+	size_t i;
+
+	for (i = 0; i < qf->nlines; i++) {
+		const char *a;
+
+		if (qf->lines[i].code != 'R')
+			continue;
+		(void)qf_line_value(qf, i, v, sizeof(v));
+		a = strchr(v, ':');
+		a = a == NULL ? v : a + 1;
+		while (*a == ' ' || *a == '"')
+			a++;
+		if (*a == '|' || *a == '/' || strncmp(a, ":include:", 9) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* check_owner_mode - pass 1 checks of a regular queue file */
+static void
+check_owner_mode(const struct walk *w, const char *rel, const char *name,
+    const struct stat *st, char letter, bool prog)
+{
+	const struct policy *p = &w->set->pol;
+	bool control = letter == 'q' || letter == 'h' || letter == 'Q';
+	bool by_owner = false, bogus;
+	mode_t want = letter == 'x' ? p->xf_mode : p->file_mode;
+	mode_t m = st->st_mode & 07777;
+	struct qname qn;
+	struct pctx pc;
+
+	qname_classify(name, strlen(name), &qn);
+	pctx_init(&pc);
+	pc.file = rel;
+	pc.id = qn.id;
+	pc.idlen = qn.id_len;
+	pc.num = m;
+	pc.uid = st->st_uid;
+	pc.uid2 = p->expected_owner;
+	bogus = control && control_bogus(w, st, &by_owner);
+	if (bogus && !by_owner) {
+		pc.str = (m & S_IWOTH) ? "world" : "group";
+		pc.str2 = "sendmail loses it to Qf (\"bogus queue file\") and never runs it";
+		(void)pr_fix(w->ctx, PR_1_WRITABLE, &pc);
+	} else if (!control && (m & (S_IWOTH | (S_IWGRP & ~want)))) {
+		pc.str = (m & S_IWOTH) ? "world" : "group";
+		pc.str2 = "others can change the message under sendmail";
+		(void)pr_fix(w->ctx, PR_1_WRITABLE, &pc);
+	} else if (m != want) {
+		pc.str = (m & ~want & (S_IRGRP | S_IROTH))
+		    ? "others can read the message"
+		    : "harmless to sendmail, but not what QueueFileMode gives new files";
+		pc.num2 = want;
+		(void)pr_fix(w->ctx, PR_1_MODE, &pc);
+	}
+	if (by_owner || !owner_ok(w, st)) {
+		if (by_owner)
+			pc.str = "sendmail loses it to Qf (\"bogus queue file\") and never runs it";
+		else if (control && prog)
+			pc.str = "sendmail runs it as unsafe (EF_UNSAFE): its program, file and :include: recipients bounce";
+		else if (control)
+			pc.str = "sendmail runs it as unsafe (EF_UNSAFE): a program, file or :include: recipient would bounce";
+		else
+			pc.str = "its owner can change the message under sendmail";
+		(void)pr_fix(w->ctx, PR_1_OWNER, &pc);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Control files (pass 2) */
+
+/* datadir_ok - a d line names a queue directory of the set */
+static bool
+datadir_ok(const char *name, size_t len, void *arg)
+{
+	const struct qset *set = arg;
+	size_t i;
+
+	for (i = 0; i < set->ndirs; i++)
+		if (strlen(set->dirs[i].qp_name) == len &&
+		    memcmp(set->dirs[i].qp_name, name, len) == 0)
+			return true;
+	return false;
+}
+
+/* report_defects - pass 2: every defect the reader found in a qf or hf */
+static void
+report_defects(const struct walk *w, const char *rel, const struct qname *qn)
+{
+	const struct qf_file *qf = &w->env->qf;
+	struct pctx pc;
+	size_t i;
+
+	for (i = 0; i < qf->ndefects; i++) {
+		enum problem_id id =
+		    (enum problem_id)(PR_2_EMPTY + (int)qf->defects[i].kind);
+
+		pctx_init(&pc);
+		pc.file = rel;
+		pc.id = qn->id;
+		pc.idlen = qn->id_len;
+		pc.line = qf->defects[i].line;
+		pc.qf_defect = (int)qf->defects[i].kind;
+		pc.letter = qn->letter;
+		(void)pr_fix(w->ctx, id, &pc);
+	}
+}
+
+/* keep_facts - what the job pass needs from a control file */
+static void
+keep_facts(const struct walk *w, struct job *jb, char letter)
+{
+	static const char order[] = "TtQhq"; /* later is preferred */
+	const struct qf_file *qf = &w->env->qf;
+	const char *have = jb->ctrl ? strchr(order, jb->ctrl) : NULL;
+	char dd[256];
+	size_t i;
+
+	if (have != NULL && strchr(order, letter) < have)
+		return;
+	jb->ctrl = (uint8_t)letter;
+	jb->jflags &= (uint8_t) ~(JB_HAS_I | JB_DATADIR);
+	if (qf->has_inode && qf->inode_major >= 0 && qf->inode_minor >= 0 &&
+	    qf->inode_major <= UINT32_MAX && qf->inode_minor <= UINT32_MAX) {
+		jb->jflags |= JB_HAS_I;
+		jb->i_major = (uint32_t)qf->inode_major;
+		jb->i_minor = (uint32_t)qf->inode_minor;
+		jb->i_ino = qf->inode;
+	}
+	jb->ctime_T = qf->has_ctime && qf->ctime > 0 && qf->ctime <= UINT32_MAX
+	    ? (uint32_t)qf->ctime : 0;
+	jb->datadir = DATADIR_NONE;
+	if (qf->datadir.len > 0) {
+		jb->jflags |= JB_DATADIR;
+		jb->datadir = DATADIR_BAD;
+		(void)qf_span_value(qf, &qf->datadir, dd, sizeof(dd));
+		for (i = 0; i < w->set->ndirs; i++)
+			if (strcmp(w->set->dirs[i].qp_name, dd) == 0)
+				jb->datadir = (uint16_t)i;
+	}
+}
+
+/*
+ * read_control - open, read and judge one control file; fill the
+ * file's flags.  Returns false when the file vanished (sendmail finished
+ * with it): it is then not part of the queue.
+ */
+static bool
+read_control(const struct walk *w, const char *name, const struct stat *st,
+    const struct qname *qn, struct jfile *jf, bool *prog)
+{
+	struct scan_env *env = w->env;
+	struct qf_parse_opts o;
+	struct qerr err;
+	bool truncated = false;
+	int fd;
+
+	fd = sio_open_entry(w->dirfd, name, st, NULL, &err);
+	if (fd < 0) {
+		if (err.sys_errno == ENOENT)
+			return false;
+		walk_error(w, name, err.msg);
+		jf->flags |= JF_UNREAD;
+		return true;
+	}
+	if (file_locked(env, fd, st))
+		jf->flags |= JF_LOCKED;
+	env->buf.len = 0;
+	if (st->st_size > 0 &&
+	    sio_read(fd, &env->buf, QF_MAX_BYTES, &truncated, &err) < 0) {
+		walk_error(w, name, err.msg);
+		jf->flags |= JF_UNREAD;
+		goto out;
+	}
+	memset(&o, 0, sizeof(o));
+	o.letter = qn->letter;
+	o.datadir_ok = datadir_ok;
+	o.datadir_arg = w->set;
+	if (truncated)
+		o.file_size = (uint64_t)st->st_size > QF_MAX_BYTES
+		    ? (uint64_t)st->st_size : QF_MAX_BYTES + 1;
+	if (qf_parse(&env->qf, env->buf.data, env->buf.len, &o, &err) < 0) {
+		walk_error(w, name, err.msg);
+		jf->flags |= JF_UNREAD;
+		goto out;
+	}
+	jf->flags |= JF_READ;
+	if (qf_complete(&env->qf))
+		jf->flags |= JF_COMPLETE;
+	if (env->qf.outcome < QF_CSQ_ABORT)
+		jf->flags |= JF_RUNNABLE;
+	*prog = has_prog_rcpt(&env->qf);
+out:
+	if (close(fd) < 0)
+		walk_error(w, name, strerror(errno));
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Entries */
+
+/* index_entry - add a regular queue file to the index; pass 2 */
+static void
+index_entry(const struct walk *w, const char *name, const char *rel,
+    const struct stat *st, const struct qname *qn, bool misplaced)
+{
+	struct index *idx = &w->set->idx;
+	struct jfile jf;
+	uint32_t j;
+	bool prog = false;
+
+	memset(&jf, 0, sizeof(jf));
+	jf.ino = (uint64_t)st->st_ino;
+	jf.mtime = (uint32_t)st->st_mtim.tv_sec;
+	jf.mtime_ns = (uint32_t)st->st_mtim.tv_nsec;
+	jf.ctime = (uint32_t)st->st_ctime;
+	jf.qdir = w->qi;
+	jf.letter = (uint8_t)qn->letter;
+	jf.sub = (uint8_t)w->sub;
+	jf.nlink = st->st_nlink > 65535 ? 65535 : (uint16_t)st->st_nlink;
+	if (st->st_size == 0)
+		jf.flags |= JF_EMPTY;
+	if (misplaced)
+		jf.flags |= JF_MISPLACED;
+	if (young(w->ctx, st))
+		jf.flags |= JF_YOUNG;
+	if (qname_letter_is_control(qn->letter) &&
+	    !read_control(w, name, st, qn, &jf, &prog))
+		return; /* vanished: sendmail finished the job meanwhile */
+	if (qn->letter != 'q' && qn->letter != 'h' && qn->letter != 'Q' &&
+	    qn->letter != 't' && qn->letter != 'T' &&
+	    w->env->locks.loaded &&
+	    lockset_has(&w->env->locks, st->st_dev, st->st_ino))
+		jf.flags |= JF_LOCKED;
+	check_owner_mode(w, rel, name, st, qn->letter, prog);
+	if ((qn->letter == 'q' || qn->letter == 'h') && (jf.flags & JF_READ) &&
+	    !(jf.flags & (JF_LOCKED | JF_YOUNG)))
+		report_defects(w, rel, qn);
+	j = index_job(idx, qn->id, qn->id_len);
+	if (j == 0 || index_add_file(idx, j, &jf) == 0) {
+		walk_error(w, name, "out of memory indexing the queue");
+		return;
+	}
+	if (prog)
+		idx->jobs[j].jflags |= JB_PROG_RCPT;
+	if (jf.flags & JF_READ)
+		keep_facts(w, &idx->jobs[j], qn->letter);
+	w->ctx->files++;
+}
+
+/* check_job_entry - a name of the form <letter>f<id> */
+static void
+check_job_entry(const struct walk *w, const char *name, const char *rel,
+    const struct stat *st, const struct qname *qn)
+{
+	struct pctx pc;
+	int want;
+
+	pctx_init(&pc);
+	pc.file = rel;
+	pc.id = qn->id;
+	pc.idlen = qn->id_len;
+	if (qn->too_long) {
+		(void)pr_fix(w->ctx, PR_1_NAME_TOO_LONG, &pc);
+		return;
+	}
+	if (S_ISLNK(st->st_mode)) {
+		(void)pr_fix(w->ctx, PR_1_SYMLINK, &pc);
+		return;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		pc.str = type_name(st->st_mode);
+		(void)pr_fix(w->ctx, PR_1_NOT_REGULAR, &pc);
+		return;
+	}
+	if (qn->id == NULL || qn->id_format == QID_OTHER)
+		(void)pr_fix(w->ctx, PR_1_BAD_ID, &pc);
+	want = expected_sub(w->qd, qn->letter);
+	if (want != w->sub) {
+		/* gatherq() and queuename() look only where `want` says. */
+		pc.str = where_name(w->sub);
+		pc.str2 = where_name(want);
+		(void)pr_fix(w->ctx, PR_1_WRONG_SUBDIR, &pc);
+	}
+	/* Indexed even when misplaced: moved, it is part of its job. */
+	index_entry(w, name, rel, st, qn, want != w->sub);
+}
+
+/*
+ * open_subdirs - find qf/ df/ xf/ before anything is judged: queuename()
+ * places every file by them, and names like Qf... sort before "qf".
+ * A symbolic link there is followed by sendmail (multiqueue_cache()),
+ * not by mqfsck; anything else of that name is reported by the walk.
+ */
+static void
+open_subdirs(const struct walk *w)
+{
+	struct qerr err;
+	struct stat st;
+	int s, fd;
+
+	for (s = 0; s < SUB_COUNT; s++) {
+		w->qd->subfd[s] = -1;
+		if (fstatat(w->qd->fd, sub_names[s], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		fd = sio_opendirat(w->qd->fd, sub_names[s], &w->qd->subst[s], &err);
+		if (fd < 0) {
+			walk_error(w, sub_names[s], err.msg);
+			continue;
+		}
+		w->qd->subfd[s] = fd;
+	}
+}
+
+/* ours_or_known - entries that belong in a queue directory but are not
+ * queue files: lost+found at a mount root, the host status directory */
+static bool
+ours_or_known(const struct walk *w, const char *name, const struct stat *st)
+{
+	const struct policy *p = &w->set->pol;
+
+	size_t i;
+
+	if (w->sub != SUB_COUNT)
+		return false;
+	if (strcmp(name, "lost+found") == 0 && S_ISDIR(st->st_mode) &&
+	    w->qd->mount_root)
+		return true;
+	/* Another queue directory of the set (a group under the base). */
+	for (i = 0; S_ISDIR(st->st_mode) && i < w->set->ndirs; i++)
+		if (w->set->dirs[i].fd >= 0 &&
+		    w->set->dirs[i].st.st_dev == st->st_dev &&
+		    w->set->dirs[i].st.st_ino == st->st_ino)
+			return true;
+	return p->host_status_dir[0] != '\0' &&
+	    strcmp(name, p->host_status_dir) == 0 && S_ISDIR(st->st_mode);
+}
+
+/* check_entry - one directory entry */
+static void
+check_entry(const struct walk *w, const char *name)
+{
+	char rel[LABEL_MAX];
+	struct qname qn;
+	struct stat st;
+	struct pctx pc;
+
+	qname_classify(name, strlen(name), &qn);
+	if (qn.cls == QN_DOT)
+		return;
+	if (fstatat(w->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT) /* gone since readdir(): sendmail at work */
+			walk_error(w, name, strerror(errno));
+		return;
+	}
+	rel_name(w, name, rel, sizeof(rel));
+	pctx_init(&pc);
+	pc.file = rel;
+	if (qn.cls == QN_SUBDIR && w->sub == SUB_COUNT) {
+		if (S_ISDIR(st.st_mode))
+			return; /* opened by open_subdirs(), walked after */
+		if (S_ISLNK(st.st_mode))
+			(void)pr_fix(w->ctx, PR_0_SUBDIR_SYMLINK, &pc);
+		else {
+			pc.str = S_ISREG(st.st_mode) ? "regular file"
+						     : type_name(st.st_mode);
+			(void)pr_fix(w->ctx, PR_1_SUBDIR_NOT_DIR, &pc);
+		}
+		return;
+	}
+	if (qn.cls == QN_JOB) {
+		check_job_entry(w, name, rel, &st, &qn);
+		return;
+	}
+	if (ours_or_known(w, name, &st))
+		return;
+	if (qn.cls == QN_OBSOLETE) {
+		pc.str = qn.letter == 'D'
+		    ? "a data file set aside by Debian's clean_queues"
+		    : qn.letter == 'l' ? "a lock file of sendmail 5" : "a name file of sendmail 5";
+		(void)pr_fix(w->ctx, PR_1_OBSOLETE, &pc);
+		return;
+	}
+	(void)pr_fix(w->ctx, PR_1_FOREIGN, &pc);
+}
+
+/* walk_dir - every entry of one directory */
+static void
+walk_dir(struct walk *w)
+{
+	struct dirlist dl;
+	struct qerr err;
+	size_t i;
+
+	dirlist_init(&dl);
+	if (dirlist_read(w->dirfd, &dl, &err) < 0)
+		walk_error(w, ".", err.msg);
+	for (i = 0; i < dl.n; i++)
+		check_entry(w, dirlist_name(&dl, i));
+	dirlist_free(&dl);
+}
+
+/* scan_qdir - passes 1 and 2 over one queue directory */
+void
+scan_qdir(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
+    uint16_t qi)
+{
+	struct walk w;
+	int s;
+
+	memset(&w, 0, sizeof(w));
+	w.ctx = ctx;
+	w.env = env;
+	w.set = set;
+	w.qd = &set->dirs[qi];
+	w.qi = qi;
+	open_subdirs(&w);
+	w.dirfd = w.qd->fd;
+	w.sub = SUB_COUNT;
+	walk_dir(&w);
+	for (s = 0; s < SUB_COUNT; s++) {
+		if (w.qd->subfd[s] < 0)
+			continue;
+		w.dirfd = w.qd->subfd[s];
+		w.sub = s;
+		walk_dir(&w);
+	}
+}

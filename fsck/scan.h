@@ -1,0 +1,39 @@
+/*
+ * scan.h - passes 1 and 2: one walk over a queue directory.
+ *
+ * Every entry of the directory and of its qf/ df/ xf/ subdirectories is
+ * classified and fstatat()'ed once, in byte order of the names; problems
+ * of the entry itself (pass 1) and, for control files, of their contents
+ * (pass 2) are reported as the walk reaches them; every queue file goes
+ * into the index for the job pass.
+ */
+#ifndef MQ_SCAN_H
+#define MQ_SCAN_H
+
+#include "fsck.h"
+#include "locks.h"
+#include "qf.h"
+#include "sio.h"
+
+/* What the walk reuses from file to file. */
+struct scan_env {
+	struct lockset locks;	/* snapshot of /proc/locks */
+	struct qf_file qf;	/* the reader, reused */
+	struct sio_buf buf;	/* the read buffer, reused */
+	long *sendmail_pids;	/* live sendmail processes */
+	size_t nsendmail;
+};
+
+/*
+ * scan_qdir - walk queue directory `qi` of `set` (its fd already open)
+ * and add its files to set->idx.  Problems go through pr_fix(); what
+ * could not be checked goes through ctx_error().
+ */
+void scan_qdir(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
+    uint16_t qi);
+
+/* file_locked - whether another process holds a lock on the file: from
+ * the /proc/locks snapshot, or by probing fd when there is none */
+bool file_locked(const struct scan_env *env, int fd, const struct stat *st);
+
+#endif /* MQ_SCAN_H */
