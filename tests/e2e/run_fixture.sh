@@ -9,10 +9,18 @@
 #   prep      optional sh script, run in the scratch directory (which holds
 #             queue/) before mqfsck, for what git cannot store: modes,
 #             owners, hard links, symlinks, FIFOs, empty directories,
-#             I lines bound to the scratch inodes, locks held by a helper
-#             process (whose PIDs it appends to .hold_pids)
-#   args      optional mqfsck arguments (default: -n); the queue argument
-#             "queue" is appended
+#             I lines bound to the scratch inodes (sh "$E2E_TOOLS/bind-
+#             ilines.sh" queue), locks held by a helper process (whose PIDs
+#             it appends to .hold_pids)
+#   args      optional extra mqfsck arguments, after $DEFAULT_ARGS below:
+#             a check (-n) with no system configuration, as if no
+#             sendmail ran, the scratch copy's owner as the queue's,
+#             Debian's modes, and /tmp's sticky bit trusted as Debian's
+#             sendmail.cf does
+#   queues    optional: the queue arguments, relative to the scratch
+#             directory (default: queue); may be empty
+# Before prep, the copy is given the modes of Debian's queue: directories
+# 0750, files 0640 (git keeps neither); prep can change them.
 #   expect.1  mqfsck's output (stdout and stderr, through filter.sed)
 #             followed by "Exit status is N"
 #   args.2, expect.2   optional second run
@@ -37,7 +45,13 @@ if [ ! -x "$mqfsck" ]; then
 	exit 1
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mqfsck-e2e.XXXXXX")
+DEFAULT_ARGS="-n -c none --assume-stopped --owner queue-dir -o QueueFileMode=0640 -o TempFileMode=0640 -o DontBlameSendmail=TrustStickyBit"
+E2E_TOOLS=$here
+export E2E_TOOLS
+
+# /tmp, not $TMPDIR: the path from / is checked, and /tmp is the one
+# directory every machine has root-owned and sticky.
+tmp=$(mktemp -d /tmp/mqfsck-e2e.XXXXXX)
 cleanup() {
 	if [ -f "$tmp/.hold_pids" ]; then
 		for p in $(cat "$tmp/.hold_pids"); do kill "$p" 2>/dev/null; done
@@ -53,6 +67,8 @@ if [ -d "$fx/queue" ]; then
 else
 	mkdir "$tmp/queue"
 fi
+find "$tmp/queue" -type d -exec chmod 0750 {} +
+find "$tmp/queue" -type f -exec chmod 0640 {} +
 if [ -f "$fx/prep" ]; then
 	if ! (cd "$tmp" && sh "$fx/prep") >"$tmp/.prep.out" 2>&1; then
 		echo "FAIL $name: prep failed"
@@ -71,11 +87,11 @@ fail=0
 run() {
 	# $1: run number, $2: arguments
 	before=$(listing)
-	(cd "$tmp" && exec "$mqfsck" $2 queue) >"$tmp/.out.$1" 2>&1
+	(cd "$tmp" && exec "$mqfsck" $2 $queues) >"$tmp/.out.$1" 2>&1
 	status=$?
 	after=$(listing)
-	{ sed -f "$here/filter.sed" "$tmp/.out.$1"; echo "Exit status is $status"; } \
-	    >"$tmp/.got.$1"
+	{ sed -e "s|$tmp|SCRATCH|g" -f "$here/filter.sed" "$tmp/.out.$1"
+	    echo "Exit status is $status"; } >"$tmp/.got.$1"
 	case " $2 " in
 	*" -n "*)
 		if [ "$before" != "$after" ]; then
@@ -95,11 +111,14 @@ run() {
 	fi
 }
 
-args=$(cat "$fx/args" 2>/dev/null || echo -n)
+queues=queue
+[ -f "$fx/queues" ] && queues=$(cat "$fx/queues")
+# Fixture files may refer to the scratch directory.
+[ -f "$fx/sendmail.cf" ] && sed "s|@SCRATCH@|$tmp|g" "$fx/sendmail.cf" >"$tmp/sendmail.cf"
+args="$DEFAULT_ARGS $(cat "$fx/args" 2>/dev/null)"
 run 1 "$args"
 if [ -f "$fx/args.2" ] || [ -f "$fx/expect.2" ]; then
-	args2=$(cat "$fx/args.2" 2>/dev/null || echo -n)
-	run 2 "$args2"
+	run 2 "$DEFAULT_ARGS $(cat "$fx/args.2" 2>/dev/null)"
 fi
 if [ $fail -eq 0 ]; then
 	echo "ok $name"
