@@ -321,6 +321,20 @@ main(int argc, char **argv)
 	ctx.opts = o.fo;
 	ctx.out = stdout;
 	ctx.now = time(NULL);
+	/*
+	 * MQFSCK_TIME=<seconds since the epoch> fixes "now", so that the
+	 * tests' ages and timeouts do not depend on the day they run
+	 * (e2fsprogs' E2FSCK_TIME).
+	 */
+	if (getenv("MQFSCK_TIME") != NULL) {
+		char *end;
+		long long t;
+
+		errno = 0;
+		t = strtoll(getenv("MQFSCK_TIME"), &end, 10);
+		if (errno == 0 && *end == '\0' && t > 0)
+			ctx.now = (time_t)t;
+	}
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&env, 0, sizeof(env));
 	qf_init(&env.qf);

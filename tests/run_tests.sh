@@ -64,6 +64,15 @@ e2e() {
 	done
 }
 
+# oracle - the crash-state fixtures against the corpus's own signatures
+oracle() {
+	if sh tests/corpus/check-crash-oracle.sh >"$out" 2>&1; then
+		pass "corpus/crash-states ($(tail -n 1 "$out" | cut -d' ' -f1) states match their signatures)"
+	else
+		fail "corpus/crash-states"
+	fi
+}
+
 # fuzz - each target runs MQ_FUZZ_SECONDS on its seeds; a crash fails
 fuzz() {
 	for bin in ${MQ_FUZZ:-}; do
@@ -136,9 +145,9 @@ lint() {
 }
 
 case $what in
-all) unit; e2e; fuzz; vg; lint ;;
+all) unit; e2e; oracle; fuzz; vg; lint ;;
 unit) unit ;;
-e2e) e2e ;;
+e2e) e2e; oracle ;;
 fuzz) fuzz ;;
 valgrind) vg ;;
 lint) lint ;;

@@ -48,6 +48,10 @@ fi
 DEFAULT_ARGS="-n -c none --assume-stopped --owner queue-dir -o QueueFileMode=0640 -o TempFileMode=0640 -o DontBlameSendmail=TrustStickyBit"
 E2E_TOOLS=$here
 export E2E_TOOLS
+# A fixed clock: 2026-11-23 08:00:00 UTC, after every corpus file was made.
+# Preps set file times relative to it (e.g. touch -d @1795413600).
+MQFSCK_TIME=${MQFSCK_TIME:-1795420800}
+export MQFSCK_TIME
 
 # /tmp, not $TMPDIR: the path from / is checked, and /tmp is the one
 # directory every machine has root-owned and sticky.
