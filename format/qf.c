@@ -40,8 +40,8 @@ static const struct qf_defect_info defect_table[QF_D_NKINDS] = {
     "control file has no line break at all",
     "treated as empty: qf and df are deleted at once" },
 [QF_D_TOO_LARGE] = { "too-large", QF_CSQ_UNCHECKED,
-    "control file is larger than mqfsck reads",
-    "not judged" },
+    "control file is larger than mqfsck reads (16 MiB), so it was not judged",
+    "reads control files of any size" },
 [QF_D_BAD_CODE] = { "bad-line", QF_CSQ_LOST,
     "line with an unknown code (or blank, or starting with white space)",
     "\"bad line\": the job is renamed to Qf and never run" },
@@ -744,6 +744,11 @@ judge_rcpt(struct judge *j, const unsigned char *v, size_t n, uint32_t line)
 		return;
 	}
 	qf->nrcpt_usable++;
+	while (i < alen && addr[i] == '"')
+		i++;
+	if (i < alen && (addr[i] == '|' || addr[i] == '/' ||
+			    (alen - i >= 9 && memcmp(addr + i, ":include:", 9) == 0)))
+		qf->prog_rcpt = true;
 }
 
 /*

@@ -204,6 +204,9 @@ struct qf_file {
 	bool has_version, has_ctime, has_lasttry, has_tries, has_priority;
 	bool has_inode;			/* I parsed as <major>/<minor>/<inode> */
 	bool terminated;		/* a '.' line was read */
+	bool prog_rcpt;			/* an R line for a program, file or
+					   :include: (EF_UNSAFE makes those
+					   bounce: recipient.c) */
 	bool edited;
 };
 

@@ -375,14 +375,66 @@ out:
 	return ret;
 }
 
-/* sio_open_entry - open a regular file the scan saw, checking identity */
+/*
+ * open_regular - open name read-only, never through a symlink, and make
+ * sure with fstat() that a regular file was opened.  Returns the fd with
+ * *sb filled, or -1 with err set.
+ */
+static int
+open_regular(int dirfd, const char *name, struct stat *sb, struct qerr *err)
+{
+	char vis[MSG_NAME_MAX];
+	int fd, e;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY |
+	    O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		qerr_set(err, e, "open %s: %s",
+		    msg_name(name, vis, sizeof(vis)), strerror(e));
+		return -1;
+	}
+	if (fstat(fd, sb) < 0) {
+		e = errno;
+		qerr_set(err, e, "fstat %s: %s",
+		    msg_name(name, vis, sizeof(vis)), strerror(e));
+		close_quietly(fd);
+		return -1;
+	}
+	if (!S_ISREG(sb->st_mode)) {
+		qerr_set(err, EINVAL, "%s: no longer a regular file",
+		    msg_name(name, vis, sizeof(vis)));
+		close_quietly(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* sio_open_regular - open an entry the listing says is a regular file */
+int
+sio_open_regular(int dirfd, const char *name, struct stat *st,
+    struct qerr *err)
+{
+	struct stat sb;
+	int fd;
+
+	REQUIRE(name != NULL);
+	if (!entry_name_ok(name, err))
+		return -1;
+	fd = open_regular(dirfd, name, &sb, err);
+	if (fd >= 0 && st != NULL)
+		*st = sb;
+	return fd;
+}
+
+/* sio_open_entry - open an entry the scan's lstat says is regular */
 int
 sio_open_entry(int dirfd, const char *name, const struct stat *seen,
     struct stat *st, struct qerr *err)
 {
 	char vis[MSG_NAME_MAX];
 	struct stat sb;
-	int fd = -1, e, ret = -1;
+	int fd = -1, ret = -1;
 
 	REQUIRE(name != NULL);
 	REQUIRE(seen != NULL);
@@ -395,25 +447,9 @@ sio_open_entry(int dirfd, const char *name, const struct stat *seen,
 		    msg_name(name, vis, sizeof(vis)));
 		goto out;
 	}
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY |
-	    O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
-		qerr_set(err, e, "open %s: %s",
-		    msg_name(name, vis, sizeof(vis)), strerror(e));
+	fd = open_regular(dirfd, name, &sb, err);
+	if (fd < 0)
 		goto out;
-	}
-	if (fstat(fd, &sb) < 0) {
-		e = errno;
-		qerr_set(err, e, "fstat %s: %s",
-		    msg_name(name, vis, sizeof(vis)), strerror(e));
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		qerr_set(err, EINVAL, "%s: no longer a regular file",
-		    msg_name(name, vis, sizeof(vis)));
-		goto out;
-	}
 	if (sb.st_dev != seen->st_dev || sb.st_ino != seen->st_ino) {
 		/* readqf()'s stat/fstat comparison: swapped since the scan. */
 		qerr_set(err, ESTALE, "%s: replaced since the directory scan",

@@ -93,6 +93,18 @@ int sio_open_path(const char *path, sio_path_visit_fn visit, void *arg,
 int sio_open_entry(int dirfd, const char *name, const struct stat *seen,
     struct stat *st, struct qerr *err);
 
+/*
+ * sio_open_regular - the same when the directory listing (readdir()'s
+ * d_type DT_REG) already says `name` is a regular file: no lstat first,
+ * so one name lookup fewer.  The fd is fstat()ed into *st (may be NULL)
+ * and must be a regular file (else EINVAL, closed); a symlink gives
+ * ELOOP, O_NONBLOCK keeps a FIFO swapped in from blocking.  The window in
+ * which a swap to a device could be opened is the same as between an
+ * lstat and the open of sio_open_entry().
+ */
+int sio_open_regular(int dirfd, const char *name, struct stat *st,
+    struct qerr *err);
+
 /* A growable read buffer, reused between files. */
 struct sio_buf {
 	unsigned char *data;

@@ -27,6 +27,7 @@ dirlist_free(struct dirlist *dl)
 {
 	free(dl->arena);
 	free(dl->off);
+	free(dl->type);
 	dirlist_init(dl);
 }
 
@@ -39,11 +40,21 @@ dirlist_name(const struct dirlist *dl, size_t i)
 	return dl->arena + dl->off[i];
 }
 
-/* add - keep a copy of name */
-static int
-add(struct dirlist *dl, const char *name)
+/* dirlist_type - the d_type of the i-th name */
+unsigned char
+dirlist_type(const struct dirlist *dl, size_t i)
 {
-	size_t len = strlen(name) + 1;
+	if (i >= dl->n)
+		BUG("dirlist_type: %zu of %zu", i, dl->n);
+	/* The type is stored just before the name in the arena. */
+	return (unsigned char)dl->arena[dl->off[i] - 1];
+}
+
+/* add - keep a copy of name, after its d_type byte */
+static int
+add(struct dirlist *dl, const char *name, unsigned char type)
+{
+	size_t len = strlen(name) + 2;
 
 	if (dl->used + len > UINT32_MAX)
 		return -1;
@@ -67,8 +78,9 @@ add(struct dirlist *dl, const char *name)
 		dl->off = no;
 		dl->offcap = ncap;
 	}
-	memcpy(dl->arena + dl->used, name, len);
-	dl->off[dl->n++] = (uint32_t)dl->used;
+	dl->arena[dl->used] = (char)type;
+	memcpy(dl->arena + dl->used + 1, name, len - 1);
+	dl->off[dl->n++] = (uint32_t)dl->used + 1;
 	dl->used += len;
 	return 0;
 }
@@ -103,7 +115,7 @@ dirlist_read(int dirfd, struct dirlist *dl, struct qerr *err)
 	rewinddir(d);
 	errno = 0;
 	while ((de = readdir(d)) != NULL) {
-		if (add(dl, de->d_name) < 0) {
+		if (add(dl, de->d_name, de->d_type) < 0) {
 			qerr_set(err, ENOMEM, "out of memory listing the directory");
 			rc = -1;
 			break;

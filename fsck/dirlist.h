@@ -16,6 +16,8 @@ struct dirlist {
 	size_t used, cap;
 	uint32_t *off;		/* offsets of the names, sorted */
 	size_t n, offcap;
+	unsigned char *type;	/* readdir()'s d_type of each name (arena
+				   order, before the sort: see dirlist_type()) */
 };
 
 /* dirlist_init - empty */
@@ -30,6 +32,10 @@ int dirlist_read(int dirfd, struct dirlist *dl, struct qerr *err);
 
 /* dirlist_name - the i-th name */
 const char *dirlist_name(const struct dirlist *dl, size_t i);
+
+/* dirlist_type - the d_type readdir() gave the i-th (sorted) name:
+ * DT_REG, DT_DIR, ... or DT_UNKNOWN where the file system does not say */
+unsigned char dirlist_type(const struct dirlist *dl, size_t i);
 
 /* dirlist_free - release */
 void dirlist_free(struct dirlist *dl);

@@ -65,6 +65,9 @@ struct qdir {
 	struct stat st;
 	int subfd[SUB_COUNT];	/* qf/ df/ xf/, -1 when absent */
 	struct stat subst[SUB_COUNT];
+	unsigned unread;	/* bit (1 << sub), SUB_COUNT for the top:
+				   places that could not be read, whose
+				   absence of files proves nothing */
 	bool selected;		/* to be checked (all, unless some were named) */
 	bool reachable;		/* opened and checked */
 	bool mount_root;	/* the directory is the root of its file system */
@@ -88,6 +91,8 @@ struct fsck_opts {
 	enum out_format format;
 	long long grace;	/* seconds a file may be in flight */
 	bool assume_stopped;	/* --assume-stopped: no sendmail runs */
+	const char *lost_found;	/* --lost-found: look there, not in the
+				   file system's own lost+found */
 };
 
 struct fsck_ctx {
@@ -107,7 +112,18 @@ struct fsck_ctx {
 	int status;		/* FSCK_* bits */
 };
 
+/* qdir_has_sub - the directory has subdirectory s (readable or not) */
+static inline bool
+qdir_has_sub(const struct qdir *qd, int s)
+{
+	return qd->subfd[s] >= 0 || (qd->unread & (1u << s)) != 0;
+}
+
 /* ctx_error - an operational error: something could not be checked */
 void ctx_error(struct fsck_ctx *ctx, const char *what, const char *why);
+
+/* ctx_warn - something beside the queue could not be looked at (the exit
+ * status stays as it is) */
+void ctx_warn(struct fsck_ctx *ctx, const char *what, const char *why);
 
 #endif /* MQ_FSCK_H */

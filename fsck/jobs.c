@@ -308,7 +308,7 @@ expected_df(const struct qset *set, const struct jview *v,
 		return false; /* reported in pass 2: sendmail loses the job */
 	*qi = v->jb->datadir != DATADIR_NONE ? v->jb->datadir : ctrl->qdir;
 	qd = &set->dirs[*qi];
-	*sub = qd->subfd[SUB_DF] >= 0 ? SUB_DF : SUB_COUNT;
+	*sub = qdir_has_sub(qd, SUB_DF) ? SUB_DF : SUB_COUNT;
 	return true;
 }
 
@@ -351,6 +351,9 @@ check_df_of_control(struct fsck_ctx *ctx, const struct qset *set,
 
 	if (ctrl == NULL || (ctrl->flags & JF_EMPTY) ||
 	    !expected_df(set, v, ctrl, &qi, &sub))
+		return;
+	/* Where the df would be could not be read, or is not checked. */
+	if ((set->dirs[qi].unread & (1u << sub)) || !set->dirs[qi].reachable)
 		return;
 	for (f = v->jb->first; f != 0; f = idx->files[f].next) {
 		const struct jfile *jf = &idx->files[f];
@@ -407,10 +410,17 @@ check_orphan_df(struct fsck_ctx *ctx, const struct qset *set,
 	char n1[64], extra[160] = "";
 	struct pctx pc;
 	uint32_t sib;
+	size_t i;
 
 	if (v->d == NULL || v->q != NULL || v->h != NULL || v->lost != NULL ||
 	    (v->t != NULL && (v->t->flags & JF_COMPLETE)))
 		return;
+	/* A control file could hide where it could not be read. */
+	for (i = 0; i < set->ndirs; i++)
+		if (set->dirs[i].selected &&
+		    (!set->dirs[i].reachable || (set->dirs[i].unread &
+			(1u << SUB_QF | 1u << SUB_COUNT))))
+			return;
 	job_pctx(&pc, v, v->d, n1, sizeof(n1));
 	pc.num = (long long)(ctx->now - (time_t)v->d->mtime);
 	pc.num2 = df_size(set, v->jb, v->d);

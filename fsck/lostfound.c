@@ -49,7 +49,7 @@ dest_name(const struct qset *set, const struct job *jb, char letter,
 	int s = letter == 'd' ? SUB_DF : SUB_QF;
 
 	(void)snprintf(out, outsz, "%s/%s%cf%.*s", qd->path,
-	    qd->subfd[s] >= 0 ? (s == SUB_DF ? "df/" : "qf/") : "", letter,
+	    qdir_has_sub(qd, s) ? (s == SUB_DF ? "df/" : "qf/") : "", letter,
 	    (int)jb->idlen, jb->id);
 }
 
@@ -185,7 +185,7 @@ report_qf(const struct lf_walk *lw, const char *name, uint32_t j,
 		memcpy(idb, idtext, idlen);
 		idb[idlen] = '\0';
 		(void)snprintf(dest, sizeof(dest), "%s/%sqf%s", qd->path,
-		    qd->subfd[SUB_QF] >= 0 ? "qf/" : "", idb);
+		    qdir_has_sub(qd, SUB_QF) ? "qf/" : "", idb);
 		pc.id = idtext;
 		pc.idlen = idlen;
 	}
@@ -272,6 +272,37 @@ walk_lostfound(struct lf_walk *lw, const char *label)
 	dirlist_free(&dl);
 }
 
+/* lostfound_dir - the directory --lost-found names */
+static void
+lostfound_dir(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
+    const struct lf_wants *wants)
+{
+	struct lf_walk lw;
+	struct qerr err;
+	size_t i;
+
+	memset(&lw, 0, sizeof(lw));
+	for (i = 0; i < set->ndirs && lw.qd == NULL; i++)
+		if (set->dirs[i].reachable)
+			lw.qd = &set->dirs[i];
+	if (lw.qd == NULL)
+		return;
+	lw.lfd = sio_open_path(ctx->opts.lost_found, NULL, NULL, &err);
+	if (lw.lfd < 0) {
+		ctx_error(ctx, ctx->opts.lost_found, err.msg);
+		return;
+	}
+	lw.ctx = ctx;
+	lw.env = env;
+	lw.set = set;
+	lw.wants = wants;
+	lw.dev = lw.qd->st.st_dev;
+	ctx->qd = lw.qd;
+	walk_lostfound(&lw, ctx->opts.lost_found);
+	(void)close(lw.lfd);
+	ctx->qd = NULL;
+}
+
 /* lostfound_pass - pass 4 over every file system of the set */
 void
 lostfound_pass(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
@@ -283,6 +314,10 @@ lostfound_pass(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 	size_t i, k;
 	int rootfd;
 
+	if (ctx->opts.lost_found != NULL) {
+		lostfound_dir(ctx, env, set, wants);
+		return;
+	}
 	for (i = 0; i < set->ndirs; i++) {
 		struct qdir *qd = &set->dirs[i];
 
@@ -302,8 +337,11 @@ lostfound_pass(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 		lw.lfd = sio_opendirat(rootfd, "lost+found", NULL, &err);
 		(void)close(rootfd);
 		if (lw.lfd < 0) {
+			/* lost+found is not the queue: not searching it (as a
+			 * user who may not) leaves the queue checked. */
 			if (err.sys_errno != ENOENT)
-				ctx_error(ctx, qd->mount_path, err.msg);
+				ctx_warn(ctx, qd->mount_path,
+				    "lost+found could not be searched for lost queue files");
 			continue;
 		}
 		lw.ctx = ctx;

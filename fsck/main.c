@@ -45,6 +45,8 @@ static const char usage_text[] =
     "                queue directory's owner), for trees not owned by root\n"
     "  --json        one JSON object per problem and a summary (mqfsck(8))\n"
     "  --assume-stopped  no sendmail runs (at boot): no file is in flight\n"
+    "  --lost-found dir  look for lost queue files there, not in the\n"
+    "                lost+found of each queue's file system\n"
     "  -q            problems only, no summary\n"
     "  -v            also list every job\n"
     "exit status: 0 clean, 4 problems left, 8 operational error, 16 usage\n";
@@ -126,6 +128,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "mountinfo", required_argument, NULL, 'M' },
 		{ "proc-locks", required_argument, NULL, 'L' },
 		{ "assume-stopped", no_argument, NULL, 'S' },
+		{ "lost-found", required_argument, NULL, 'K' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -174,6 +177,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'S':
 			o->fo.assume_stopped = true;
+			break;
+		case 'K':
+			o->fo.lost_found = optarg;
 			break;
 		case 'n':
 			break;
@@ -309,6 +315,7 @@ main(int argc, char **argv)
 	size_t nsets = 0, nqueues = 0, i, k;
 	struct timespec t0, t1;
 	long pids[MAX_SENDMAIL_PIDS];
+	const char *tenv;
 
 	std_fds_open();
 	(void)umask(077);
@@ -326,12 +333,12 @@ main(int argc, char **argv)
 	 * tests' ages and timeouts do not depend on the day they run
 	 * (e2fsprogs' E2FSCK_TIME).
 	 */
-	if (getenv("MQFSCK_TIME") != NULL) {
+	if ((tenv = getenv("MQFSCK_TIME")) != NULL) {
 		char *end;
 		long long t;
 
 		errno = 0;
-		t = strtoll(getenv("MQFSCK_TIME"), &end, 10);
+		t = strtoll(tenv, &end, 10);
 		if (errno == 0 && *end == '\0' && t > 0)
 			ctx.now = (time_t)t;
 	}

@@ -181,16 +181,21 @@ static void
 reader_message(const struct pctx *pc, char *out, size_t outsz)
 {
 	const struct qf_defect_info *d = qf_defect_info(pc->qf_defect);
-	char file[128], where[32] = "";
+	char file[128], where[32] = "", more[64] = "";
+
+	/* The first of several defects of one kind stands for them all. */
+	if (pc->num > 0)
+		(void)snprintf(more, sizeof(more), " (and %lld more like it)",
+		    pc->num);
 
 	if (pc->line != 0)
 		(void)snprintf(where, sizeof(where), " line %u", pc->line);
 	/* sendmail never runs a tf or Tf itself (queue.c gatherq()). */
-	(void)snprintf(out, outsz, "%s%s: %s: sendmail%s %s",
+	(void)snprintf(out, outsz, "%s%s: %s: sendmail%s %s%s",
 	    esc_str(file, sizeof(file), pc->file != NULL ? pc->file : "?"),
 	    where, d->what,
 	    pc->letter == 't' || pc->letter == 'T' ? " (were it the qf):" : ":",
-	    d->sendmail);
+	    d->sendmail, more);
 }
 
 /* pr_expand - the message of a problem */
@@ -291,6 +296,26 @@ pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc)
 	    ctx->qd != NULL ? ctx->qd->path : "mqfsck", p->code, p->name, idbuf,
 	    msg);
 	return false;
+}
+
+/* ctx_warn - a limit of this run, not an error of the queue check */
+void
+ctx_warn(struct fsck_ctx *ctx, const char *what, const char *why)
+{
+	char w[512];
+
+	(void)fflush(ctx->out);
+	if (ctx->opts.format == OUT_JSON) {
+		(void)fputs("{\"schema\":\"mqfsck/1\",\"type\":\"warning\",\"what\":",
+		    ctx->out);
+		json_str(ctx->out, esc_str(w, sizeof(w), what));
+		(void)fputs(",\"why\":", ctx->out);
+		json_str(ctx->out, esc_str(w, sizeof(w), why));
+		(void)fputs("}\n", ctx->out);
+		return;
+	}
+	(void)fprintf(stderr, "mqfsck: warning: %s: %s\n",
+	    esc_str(w, sizeof(w), what), why);
 }
 
 /* ctx_error - an operational error */

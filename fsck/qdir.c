@@ -186,6 +186,7 @@ check_queue_dir(struct fsck_ctx *ctx, const struct policy *pol,
 	if (!runner_can_create(pol, st)) {
 		pc.uid = st->st_uid;
 		pc.uid2 = pol->dir_owner;
+		pc.num = m;
 		(void)pr_fix(ctx, PR_0_QDIR_OWNER, &pc);
 	}
 	if (!(pol->qfm & S_IWGRP))

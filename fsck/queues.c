@@ -226,12 +226,10 @@ make_policy(struct fsck_ctx *ctx, const char *source, const struct cf *cf,
 
 		p->owner_override = true;
 		if (strcmp(qo->owner, "queue-dir") == 0) {
-			if (first_dir == NULL || lstat(first_dir, &st) < 0) {
-				ctx_error(ctx, first_dir != NULL ? first_dir : source,
-				    "--owner queue-dir: cannot find the queue directory's owner");
-				return -1;
-			}
-			p->expected_owner = st.st_uid;
+			/* A queue that is not there has no owner to take: the
+			 * user running mqfsck stands in, and pass 0 says why. */
+			p->expected_owner = first_dir != NULL &&
+			    lstat(first_dir, &st) == 0 ? st.st_uid : geteuid();
 		} else if (!lookup_user(qo->owner, &p->expected_owner, &g)) {
 			ctx_error(ctx, qo->owner, "--owner names no known user");
 			return -1;

@@ -52,14 +52,22 @@ struct walk {
 /* ------------------------------------------------------------------ */
 /* Helpers */
 
-/* rel_name - the entry's name relative to the queue directory */
+/* rel_name - the entry's name relative to the queue directory (cut to
+ * fit; names are at most NAME_MAX bytes) */
 static void
 rel_name(const struct walk *w, const char *name, char *out, size_t outsz)
 {
-	if (w->sub == SUB_COUNT)
-		(void)snprintf(out, outsz, "%s", name);
-	else
-		(void)snprintf(out, outsz, "%s/%s", sub_names[w->sub], name);
+	size_t o = 0, n = strlen(name);
+
+	if (w->sub != SUB_COUNT && outsz > 3) {
+		memcpy(out, sub_names[w->sub], 2);
+		out[2] = '/';
+		o = 3;
+	}
+	if (n > outsz - 1 - o)
+		n = outsz - 1 - o;
+	memcpy(out + o, name, n);
+	out[o + n] = '\0';
 }
 
 /* walk_error - an entry that could not be checked */
@@ -99,7 +107,7 @@ expected_sub(const struct qdir *qd, char letter)
 {
 	int s = letter == 'd' ? SUB_DF : letter == 'x' ? SUB_XF : SUB_QF;
 
-	return qd->subfd[s] >= 0 ? s : SUB_COUNT;
+	return qdir_has_sub(qd, s) ? s : SUB_COUNT;
 }
 
 /* where_name - a location inside a queue directory, for messages */
@@ -171,77 +179,64 @@ owner_ok(const struct walk *w, const struct stat *st)
 	return p->use_msp && (p->qfm & S_IWGRP) && st->st_gid == p->runner_gid;
 }
 
-/* has_prog_rcpt - a recipient that is a program, file or :include: */
-static bool
-has_prog_rcpt(const struct qf_file *qf)
+/* owner_mode_pctx - the context of an owner or mode problem */
+static void
+owner_mode_pctx(struct pctx *pc, const char *rel, const struct qname *qn,
+    const struct stat *st, uid_t expected)
 {
-	char v[64];
-	size_t i;
-
-	for (i = 0; i < qf->nlines; i++) {
-		const char *a;
-
-		if (qf->lines[i].code != 'R')
-			continue;
-		(void)qf_line_value(qf, i, v, sizeof(v));
-		a = strchr(v, ':');
-		a = a == NULL ? v : a + 1;
-		while (*a == ' ' || *a == '"')
-			a++;
-		if (*a == '|' || *a == '/' || strncmp(a, ":include:", 9) == 0)
-			return true;
-	}
-	return false;
+	pctx_init(pc);
+	pc->file = rel;
+	pc->id = qn->id;
+	pc->idlen = qn->id_len;
+	pc->num = st->st_mode & 07777;
+	pc->uid = st->st_uid;
+	pc->uid2 = expected;
 }
 
 /* check_owner_mode - pass 1 checks of a regular queue file */
 static void
-check_owner_mode(const struct walk *w, const char *rel, const char *name,
-    const struct stat *st, char letter, bool prog)
+check_owner_mode(const struct walk *w, const char *rel, const struct qname *qn,
+    const struct stat *st, bool prog)
 {
 	const struct policy *p = &w->set->pol;
+	char letter = qn->letter;
 	bool control = letter == 'q' || letter == 'h' || letter == 'Q';
 	bool by_owner = false, bogus;
 	mode_t want = letter == 'x' ? p->xf_mode : p->file_mode;
 	mode_t m = st->st_mode & 07777;
-	struct qname qn;
 	struct pctx pc;
 
-	qname_classify(name, strlen(name), &qn);
-	pctx_init(&pc);
-	pc.file = rel;
-	pc.id = qn.id;
-	pc.idlen = qn.id_len;
-	pc.num = m;
-	pc.uid = st->st_uid;
-	pc.uid2 = p->expected_owner;
 	bogus = control && control_bogus(w, st, &by_owner);
 	if (bogus && !by_owner) {
+		owner_mode_pctx(&pc, rel, qn, st, p->expected_owner);
 		pc.str = (m & S_IWOTH) ? "world" : "group";
 		pc.str2 = "sendmail loses it to Qf (\"bogus queue file\") and never runs it";
 		(void)pr_fix(w->ctx, PR_1_WRITABLE, &pc);
 	} else if (!control && (m & (S_IWOTH | (S_IWGRP & ~want)))) {
+		owner_mode_pctx(&pc, rel, qn, st, p->expected_owner);
 		pc.str = (m & S_IWOTH) ? "world" : "group";
 		pc.str2 = "others can change the message under sendmail";
 		(void)pr_fix(w->ctx, PR_1_WRITABLE, &pc);
 	} else if (m != want) {
+		owner_mode_pctx(&pc, rel, qn, st, p->expected_owner);
 		pc.str = (m & ~want & (S_IRGRP | S_IROTH))
 		    ? "others can read the message"
 		    : "harmless to sendmail, but not what QueueFileMode gives new files";
 		pc.num2 = want;
 		(void)pr_fix(w->ctx, PR_1_MODE, &pc);
 	}
-	if (by_owner || !owner_ok(w, st)) {
-		if (by_owner)
-			pc.str = "sendmail loses it to Qf (\"bogus queue file\") and never runs it";
-		else if (control && prog)
-			pc.str = "sendmail runs it as unsafe (EF_UNSAFE): its program, file and :include: recipients bounce";
-		else if (control)
-			pc.str = "sendmail runs it as unsafe (EF_UNSAFE): a program, file or :include: recipient would bounce";
-		else
-			pc.str = "its owner can change the message under sendmail";
-		(void)pr_fix(w->ctx, PR_1_OWNER, &pc);
-	}
+	if (!by_owner && owner_ok(w, st))
+		return;
+	owner_mode_pctx(&pc, rel, qn, st, p->expected_owner);
+	if (by_owner)
+		pc.str = "sendmail loses it to Qf (\"bogus queue file\") and never runs it";
+	else if (control && prog)
+		pc.str = "sendmail runs it as unsafe (EF_UNSAFE): its program, file and :include: recipients bounce";
+	else if (control)
+		pc.str = "sendmail runs it as unsafe (EF_UNSAFE): a program, file or :include: recipient would bounce";
+	else
+		pc.str = "its owner can change the message under sendmail";
+	(void)pr_fix(w->ctx, PR_1_OWNER, &pc);
 }
 
 /* ------------------------------------------------------------------ */
@@ -267,13 +262,24 @@ report_defects(const struct walk *w, const char *rel, const struct qname *qn)
 {
 	const struct qf_file *qf = &w->env->qf;
 	struct pctx pc;
-	size_t i;
+	size_t i, k, more;
 
 	for (i = 0; i < qf->ndefects; i++) {
 		enum problem_id id =
 		    (enum problem_id)(PR_2_EMPTY + (int)qf->defects[i].kind);
 
+		/* One line per kind: the first, with how many follow. */
+		for (k = 0, more = 0; k < qf->ndefects; k++)
+			if (qf->defects[k].kind == qf->defects[i].kind) {
+				if (k < i)
+					break;
+				if (k > i)
+					more++;
+			}
+		if (k < i)
+			continue;
 		pctx_init(&pc);
+		pc.num = (long long)more;
 		pc.file = rel;
 		pc.id = qn->id;
 		pc.idlen = qn->id_len;
@@ -319,28 +325,19 @@ keep_facts(const struct walk *w, struct job *jb, char letter)
 }
 
 /*
- * read_control - open, read and judge one control file; fill the
- * file's flags.  Returns false when the file vanished (sendmail finished
- * with it): it is then not part of the queue.
+ * read_control - read and judge one control file, open on fd (closed
+ * here); fill the file's flags.
  */
-static bool
-read_control(const struct walk *w, const char *name, const struct stat *st,
-    const struct qname *qn, struct jfile *jf, bool *prog)
+static void
+read_control(const struct walk *w, int fd, const char *name,
+    const struct stat *st, const struct qname *qn, struct jfile *jf,
+    bool *prog)
 {
 	struct scan_env *env = w->env;
 	struct qf_parse_opts o;
 	struct qerr err;
 	bool truncated = false;
-	int fd;
 
-	fd = sio_open_entry(w->dirfd, name, st, NULL, &err);
-	if (fd < 0) {
-		if (err.sys_errno == ENOENT)
-			return false;
-		walk_error(w, name, err.msg);
-		jf->flags |= JF_UNREAD;
-		return true;
-	}
 	if (file_locked(env, fd, st))
 		jf->flags |= JF_LOCKED;
 	env->buf.len = 0;
@@ -367,19 +364,21 @@ read_control(const struct walk *w, const char *name, const struct stat *st,
 		jf->flags |= JF_COMPLETE;
 	if (env->qf.outcome < QF_CSQ_ABORT)
 		jf->flags |= JF_RUNNABLE;
-	*prog = has_prog_rcpt(&env->qf);
+	*prog = env->qf.prog_rcpt;
 out:
 	if (close(fd) < 0)
 		walk_error(w, name, strerror(errno));
-	return true;
 }
 
 /* ------------------------------------------------------------------ */
 /* Entries */
 
-/* index_entry - add a regular queue file to the index; pass 2 */
+/*
+ * index_entry - add a regular queue file to the index; for a control
+ * file, read it from fd (which is closed) for pass 2
+ */
 static void
-index_entry(const struct walk *w, const char *name, const char *rel,
+index_entry(const struct walk *w, int fd, const char *name, const char *rel,
     const struct stat *st, const struct qname *qn, bool misplaced)
 {
 	struct index *idx = &w->set->idx;
@@ -402,15 +401,27 @@ index_entry(const struct walk *w, const char *name, const char *rel,
 		jf.flags |= JF_MISPLACED;
 	if (young(w->ctx, st))
 		jf.flags |= JF_YOUNG;
-	if (qname_letter_is_control(qn->letter) &&
-	    !read_control(w, name, st, qn, &jf, &prog))
-		return; /* vanished: sendmail finished the job meanwhile */
-	if (qn->letter != 'q' && qn->letter != 'h' && qn->letter != 'Q' &&
-	    qn->letter != 't' && qn->letter != 'T' &&
-	    w->env->locks.loaded &&
+	if (fd >= 0)
+		read_control(w, fd, name, st, qn, &jf, &prog);
+	else if (qname_letter_is_control(qn->letter))
+		jf.flags |= JF_UNREAD;
+	else if (w->env->locks.loaded &&
 	    lockset_has(&w->env->locks, st->st_dev, st->st_ino))
 		jf.flags |= JF_LOCKED;
-	check_owner_mode(w, rel, name, st, qn->letter, prog);
+	check_owner_mode(w, rel, qn, st, prog);
+	/* sendmail never links a control file; a second name lets whoever
+	 * holds it change the job (a df may be linked: envelope splits,
+	 * judged in pass 3). */
+	if (qname_letter_is_control(qn->letter) && st->st_nlink > 1) {
+		struct pctx pc;
+
+		pctx_init(&pc);
+		pc.file = rel;
+		pc.id = qn->id;
+		pc.idlen = qn->id_len;
+		pc.num = (long long)st->st_nlink;
+		(void)pr_fix(w->ctx, PR_1_HARD_LINK, &pc);
+	}
 	if ((qn->letter == 'q' || qn->letter == 'h') && (jf.flags & JF_READ) &&
 	    !(jf.flags & (JF_LOCKED | JF_YOUNG)))
 		report_defects(w, rel, qn);
@@ -426,29 +437,33 @@ index_entry(const struct walk *w, const char *name, const char *rel,
 	w->ctx->files++;
 }
 
-/* check_job_entry - a name of the form <letter>f<id> */
+/*
+ * check_job_entry - a name of the form <letter>f<id>; fd is the control
+ * file already open (-1 when it is not), and is closed here
+ */
 static void
-check_job_entry(const struct walk *w, const char *name, const char *rel,
-    const struct stat *st, const struct qname *qn)
+check_job_entry(const struct walk *w, int fd, const char *name,
+    const char *rel, const struct stat *st, const struct qname *qn)
 {
 	struct pctx pc;
+	struct qerr err;
 	int want;
 
 	pctx_init(&pc);
 	pc.file = rel;
 	pc.id = qn->id;
 	pc.idlen = qn->id_len;
-	if (qn->too_long) {
-		(void)pr_fix(w->ctx, PR_1_NAME_TOO_LONG, &pc);
-		return;
-	}
-	if (S_ISLNK(st->st_mode)) {
-		(void)pr_fix(w->ctx, PR_1_SYMLINK, &pc);
-		return;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		pc.str = type_name(st->st_mode);
-		(void)pr_fix(w->ctx, PR_1_NOT_REGULAR, &pc);
+	if (qn->too_long || !S_ISREG(st->st_mode)) {
+		if (fd >= 0)
+			(void)close(fd);
+		if (qn->too_long)
+			(void)pr_fix(w->ctx, PR_1_NAME_TOO_LONG, &pc);
+		else if (S_ISLNK(st->st_mode))
+			(void)pr_fix(w->ctx, PR_1_SYMLINK, &pc);
+		else {
+			pc.str = type_name(st->st_mode);
+			(void)pr_fix(w->ctx, PR_1_NOT_REGULAR, &pc);
+		}
 		return;
 	}
 	if (qn->id == NULL || qn->id_format == QID_OTHER)
@@ -460,8 +475,15 @@ check_job_entry(const struct walk *w, const char *name, const char *rel,
 		pc.str2 = where_name(want);
 		(void)pr_fix(w->ctx, PR_1_WRONG_SUBDIR, &pc);
 	}
+	if (fd < 0 && qname_letter_is_control(qn->letter)) {
+		fd = sio_open_entry(w->dirfd, name, st, NULL, &err);
+		if (fd < 0 && err.sys_errno == ENOENT)
+			return; /* sendmail finished the job meanwhile */
+		if (fd < 0)
+			walk_error(w, name, err.msg);
+	}
 	/* Indexed even when misplaced: moved, it is part of its job. */
-	index_entry(w, name, rel, st, qn, want != w->sub);
+	index_entry(w, fd, name, rel, st, qn, want != w->sub);
 }
 
 /*
@@ -485,6 +507,9 @@ open_subdirs(const struct walk *w)
 		fd = sio_opendirat(w->qd->fd, sub_names[s], &w->qd->subst[s], &err);
 		if (fd < 0) {
 			walk_error(w, sub_names[s], err.msg);
+			/* queuename() still puts the files there: nothing is
+			 * known about them. */
+			w->qd->unread |= 1u << s;
 			continue;
 		}
 		w->qd->subfd[s] = fd;
@@ -515,24 +540,54 @@ ours_or_known(const struct walk *w, const char *name, const struct stat *st)
 	    strcmp(name, p->host_status_dir) == 0 && S_ISDIR(st->st_mode);
 }
 
+/*
+ * stat_entry - the entry's lstat; for a control file the listing calls
+ * regular, opened at once instead (sio_open_regular(): one name lookup
+ * fewer, the type checked on the open file), with *fd set.  Returns false
+ * when the entry is gone (sendmail at work) or could not be looked at.
+ */
+static bool
+stat_entry(const struct walk *w, const char *name, unsigned char dtype,
+    const struct qname *qn, struct stat *st, int *fd)
+{
+	struct qerr err;
+
+	*fd = -1;
+	if (dtype == DT_REG && qn->cls == QN_JOB && !qn->too_long &&
+	    qname_letter_is_control(qn->letter)) {
+		*fd = sio_open_regular(w->dirfd, name, st, &err);
+		if (*fd >= 0)
+			return true;
+		if (err.sys_errno == ENOENT)
+			return false;
+		/* Not what the listing said (swapped since): look again. */
+	}
+	if (fstatat(w->dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT) /* gone since readdir(): sendmail at work */
+			walk_error(w, name, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
 /* check_entry - one directory entry */
 static void
-check_entry(const struct walk *w, const char *name)
+check_entry(const struct walk *w, const char *name, unsigned char dtype)
 {
 	char rel[LABEL_MAX];
 	struct qname qn;
 	struct stat st;
 	struct pctx pc;
+	int fd;
 
 	qname_classify(name, strlen(name), &qn);
-	if (qn.cls == QN_DOT)
+	if (qn.cls == QN_DOT || !stat_entry(w, name, dtype, &qn, &st, &fd))
 		return;
-	if (fstatat(w->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno != ENOENT) /* gone since readdir(): sendmail at work */
-			walk_error(w, name, strerror(errno));
+	rel_name(w, name, rel, sizeof(rel));
+	if (qn.cls == QN_JOB) {
+		check_job_entry(w, fd, name, rel, &st, &qn);
 		return;
 	}
-	rel_name(w, name, rel, sizeof(rel));
 	pctx_init(&pc);
 	pc.file = rel;
 	if (qn.cls == QN_SUBDIR && w->sub == SUB_COUNT) {
@@ -545,10 +600,6 @@ check_entry(const struct walk *w, const char *name)
 						     : type_name(st.st_mode);
 			(void)pr_fix(w->ctx, PR_1_SUBDIR_NOT_DIR, &pc);
 		}
-		return;
-	}
-	if (qn.cls == QN_JOB) {
-		check_job_entry(w, name, rel, &st, &qn);
 		return;
 	}
 	if (ours_or_known(w, name, &st))
@@ -572,10 +623,12 @@ walk_dir(struct walk *w)
 	size_t i;
 
 	dirlist_init(&dl);
-	if (dirlist_read(w->dirfd, &dl, &err) < 0)
+	if (dirlist_read(w->dirfd, &dl, &err) < 0) {
 		walk_error(w, ".", err.msg);
+		w->qd->unread |= 1u << w->sub;
+	}
 	for (i = 0; i < dl.n; i++)
-		check_entry(w, dirlist_name(&dl, i));
+		check_entry(w, dirlist_name(&dl, i), dirlist_type(&dl, i));
 	dirlist_free(&dl);
 }
 
@@ -593,6 +646,8 @@ scan_qdir(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 	w.set = set;
 	w.qd = &set->dirs[qi];
 	w.qi = qi;
+	w.sub = SUB_COUNT;
+	w.dirfd = w.qd->fd;
 	open_subdirs(&w);
 	w.dirfd = w.qd->fd;
 	w.sub = SUB_COUNT;
