@@ -54,7 +54,7 @@ FSCK_SRC = fsck/main.c fsck/problem.c fsck/index.c fsck/dirlist.c \
 PROG_SRC = $(FSCK_SRC) $(FORMAT_SRC)
 
 # Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
-UNIT_TESTS = qid qf corpus esc sio sysinfo cf
+UNIT_TESTS = qid qf corpus esc sio sysinfo cf problem
 UNIT_SRC_qid = format/qid.c format/err.c
 UNIT_SRC_qf = format/qf.c format/err.c tests/unit/qf_expect.c
 UNIT_SRC_corpus = format/qf.c format/err.c tests/unit/qf_expect.c
@@ -62,6 +62,7 @@ UNIT_SRC_sio = format/sio.c format/err.c
 UNIT_SRC_esc = format/esc.c
 UNIT_SRC_sysinfo = fsck/sysinfo.c format/sio.c format/err.c
 UNIT_SRC_cf = format/cf.c format/err.c
+UNIT_SRC_problem = fsck/problem.c format/qf.c format/esc.c format/err.c
 
 FUZZ_TARGETS = qname qf
 FUZZ_SRC_qname = format/qid.c format/err.c
@@ -74,7 +75,7 @@ san = build/san
 fuzz = build/fuzz
 
 .PHONY: all check check-build unit demo fuzz lint install clean deps \
-        deps-test fixtures-update pkgs-present
+        deps-test fixtures-update pkgs-present man
 .DELETE_ON_ERROR:
 
 all: mqfsck
@@ -148,6 +149,7 @@ FUZZ_BINS = $(FUZZ_TARGETS:%=$(fuzz)/fuzz_%)
 # --- running -----------------------------------------------------------
 
 TEST_ENV = MQ_UNIT_SAN="$(UNIT_SAN)" MQ_UNIT_REL="$(UNIT_REL)" \
+           MQ_MKMAN=$(rel)/tests/mkman \
            MQ_FUZZ="$(FUZZ_BINS)" MQ_FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) \
            MQ_MQFSCK=$(san)/mqfsck MQ_SRC="$(PROG_SRC) $(wildcard tests/unit/*.c)" \
            MQ_CFLAGS="$(CSTD) $(INC) $(PKG_CFLAGS) $(CMOCKA_CFLAGS)"
@@ -156,7 +158,8 @@ check: deps-test
 	@$(MAKE) --no-print-directory check-build
 	@$(TEST_ENV) sh tests/run_tests.sh all
 
-check-build: $(UNIT_SAN) $(UNIT_REL) $(san)/mqfsck $(FUZZ_BINS) mqfsck
+check-build: $(UNIT_SAN) $(UNIT_REL) $(san)/mqfsck $(FUZZ_BINS) mqfsck \
+    $(rel)/tests/mkman
 
 unit: $(UNIT_SAN)
 	@$(TEST_ENV) sh tests/run_tests.sh unit
@@ -170,6 +173,19 @@ fuzz: deps-test
 
 fixtures-update: $(san)/mqfsck
 	@MQ_MQFSCK=$(san)/mqfsck sh tests/e2e/run_all.sh --update
+
+# The PROBLEMS section of the manual is printed from the problem table.
+$(rel)/tests/mkman: tests/tools/mkman.c fsck/problem.c format/qf.c \
+    format/esc.c format/err.c fsck/problems.def fsck/problem.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_REL) -o $@ tests/tools/mkman.c fsck/problem.c \
+	    format/qf.c format/esc.c format/err.c $(PKG_LIBS)
+
+man: $(rel)/tests/mkman
+	@$(rel)/tests/mkman >build/problems.mdoc
+	@awk -v gen=build/problems.mdoc '/^\.\\" END PROBLEMS/ { while ((getline l < gen) > 0) print l; skip = 0 } !skip { print } /^\.\\" BEGIN PROBLEMS/ { skip = 1 }' \
+	    man/mqfsck.8 >build/mqfsck.8.new && mv build/mqfsck.8.new man/mqfsck.8
+	@echo "man/mqfsck.8: PROBLEMS section rewritten from fsck/problems.def"
 
 demo: deps
 	@$(MAKE) --no-print-directory mqfsck
