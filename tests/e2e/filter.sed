@@ -1,3 +1,9 @@
 # filter.sed - remove what changes from run to run from mqfsck's output
 # before it is compared with a fixture's expect file.
 s/ ([0-9][0-9]*\.[0-9][0-9]* s)$/ (TIME)/
+# Free space and process ids depend on the machine.
+s/[0-9][0-9]* blocks free, fewer than/N blocks free, fewer than/
+s/sendmail is running (pid [0-9]*/sendmail is running (pid N/
+# The device and inode a copy's file has.
+s|, but it is [0-9]*/[0-9]*/[0-9]*:|, but it is DEV/INO:|
+s/#[0-9][0-9]* in lost+found/#INODE in lost+found/

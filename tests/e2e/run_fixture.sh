@@ -17,10 +17,18 @@
 #             sendmail ran, the scratch copy's owner as the queue's,
 #             Debian's modes, and /tmp's sticky bit trusted as Debian's
 #             sendmail.cf does
+#   args.only optional: the complete arguments instead (no defaults)
 #   queues    optional: the queue arguments, relative to the scratch
 #             directory (default: queue); may be empty
-# Before prep, the copy is given the modes of Debian's queue: directories
-# 0750, files 0640 (git keeps neither); prep can change them.
+#   *.in      copied to the scratch directory without the .in, with
+#             @SCRATCH@ replaced by its path (configurations, fstab)
+#   requires-root   the fixture needs root (chown): skipped, exit 77,
+#             when not run as root
+#   runas-nobody    mqfsck runs as uid/gid 65534 (setpriv; needs root,
+#             else skipped), to meet directories it may not read
+# Before prep, the copy is given the modes of Debian's queue (directories
+# 0750, files 0640) and its files are dated 2026-11-23 06:00 UTC, two hours
+# before the tests' clock (git keeps neither); prep can change them.
 #   expect.1  mqfsck's output (stdout and stderr, through filter.sed)
 #             followed by "Exit status is N"
 #   args.2, expect.2   optional second run
@@ -66,6 +74,12 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+if { [ -f "$fx/requires-root" ] || [ -f "$fx/runas-nobody" ]; } &&
+    [ "$(id -u)" -ne 0 ]; then
+	echo "skip $name (needs root)"
+	exit 77
+fi
+[ -f "$fx/runas-nobody" ] && chmod 0755 "$tmp"
 if [ -d "$fx/queue" ]; then
 	cp -R "$fx/queue" "$tmp/queue"
 else
@@ -73,6 +87,7 @@ else
 fi
 find "$tmp/queue" -type d -exec chmod 0750 {} +
 find "$tmp/queue" -type f -exec chmod 0640 {} +
+find "$tmp/queue" -type f -exec touch -d @1795413600 {} +
 if [ -f "$fx/prep" ]; then
 	if ! (cd "$tmp" && sh "$fx/prep") >"$tmp/.prep.out" 2>&1; then
 		echo "FAIL $name: prep failed"
@@ -81,17 +96,24 @@ if [ -f "$fx/prep" ]; then
 	fi
 fi
 
-# listing - everything about the tree a check must not change
+# listing - everything about the scratch tree a check must not change
+# (the harness's own dot-files aside); not following symbolic links
 listing() {
-	(cd "$tmp" && find queue -printf '%p %y %m %U %G %s %n %i\n' | LC_ALL=C sort &&
-	    find queue -type f -exec sha256sum {} + | LC_ALL=C sort)
+	(cd "$tmp" &&
+	    find . -path './.*' -prune -o -printf '%p %y %m %U %G %s %n %i %l\n' |
+	    LC_ALL=C sort &&
+	    find . -path './.*' -prune -o -type f -exec sha256sum {} + |
+	    LC_ALL=C sort)
 }
 
 fail=0
 run() {
 	# $1: run number, $2: arguments
 	before=$(listing)
-	(cd "$tmp" && exec "$mqfsck" $2 $queues) >"$tmp/.out.$1" 2>&1
+	runner=
+	[ -f "$fx/runas-nobody" ] &&
+	    runner="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	(cd "$tmp" && exec $runner "$mqfsck" $2 $queues) >"$tmp/.out.$1" 2>&1
 	status=$?
 	after=$(listing)
 	{ sed -e "s|$tmp|SCRATCH|g" -f "$here/filter.sed" "$tmp/.out.$1"
@@ -119,7 +141,13 @@ queues=queue
 [ -f "$fx/queues" ] && queues=$(cat "$fx/queues")
 # Fixture files may refer to the scratch directory.
 [ -f "$fx/sendmail.cf" ] && sed "s|@SCRATCH@|$tmp|g" "$fx/sendmail.cf" >"$tmp/sendmail.cf"
+for f in "$fx"/*.in; do
+	[ -f "$f" ] || continue
+	b=$(basename "$f" .in)
+	sed "s|@SCRATCH@|$tmp|g" "$f" >"$tmp/$b"
+done
 args="$DEFAULT_ARGS $(cat "$fx/args" 2>/dev/null)"
+[ -f "$fx/args.only" ] && args=$(cat "$fx/args.only")
 run 1 "$args"
 if [ -f "$fx/args.2" ] || [ -f "$fx/expect.2" ]; then
 	run 2 "$DEFAULT_ARGS $(cat "$fx/args.2" 2>/dev/null)"
