@@ -85,14 +85,140 @@ add(struct dirlist *dl, const char *name, unsigned char type)
 	return 0;
 }
 
-static const char *sort_arena; /* qsort() has no context argument */
+/*
+ * Sorting.  Names in a big queue share long prefixes ("qf6AN8D0If..."),
+ * so a comparison sort spends its time in strcmp() going over the same
+ * bytes again and again.  Multikey quicksort (Bentley and Sedgewick,
+ * "Fast algorithms for sorting and searching strings", 1997) looks at
+ * each byte position once per partition instead.  It sorts the offsets
+ * in place, so it needs no memory beyond the stack, whose depth stays
+ * O(log n): the two smaller of the three parts are sorted by recursion,
+ * the largest by the loop.  A hostile directory cannot make it
+ * quadratic: past a depth budget a part is handed to qsort(), whose
+ * glibc merge sort is O(n log n) whatever the input.
+ */
 
-/* cmp_names - byte order of two names */
+static const char *sort_arena; /* qsort() has no context argument */
+static size_t sort_depth;      /* the byte position already equal */
+
+#define MKQ_SMALL 12 /* parts this small: insertion sort */
+
+/* cmp_from_depth - byte order of two names that agree before sort_depth */
 static int
-cmp_names(const void *a, const void *b)
+cmp_from_depth(const void *a, const void *b)
 {
-	return strcmp(sort_arena + *(const uint32_t *)a,
-	    sort_arena + *(const uint32_t *)b);
+	return strcmp(sort_arena + *(const uint32_t *)a + sort_depth,
+	    sort_arena + *(const uint32_t *)b + sort_depth);
+}
+
+/* ch - byte d of name o (0 past its end) */
+static inline unsigned char
+ch(const char *arena, uint32_t o, size_t d)
+{
+	return (unsigned char)arena[o + d];
+}
+
+/* swap_off - exchange two offsets */
+static inline void
+swap_off(uint32_t *v, size_t i, size_t j)
+{
+	uint32_t t = v[i];
+
+	v[i] = v[j];
+	v[j] = t;
+}
+
+/* insertion_sort - small parts, comparing from byte d */
+static void
+insertion_sort(const char *arena, uint32_t *v, size_t n, size_t d)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(arena + v[j - 1] + d,
+		    arena + v[j] + d) > 0; j--)
+			swap_off(v, j - 1, j);
+}
+
+/* mkqsort - sort v[0..n) whose names agree on their first d bytes */
+static void
+mkqsort(const char *arena, uint32_t *v, size_t n, size_t d, unsigned budget)
+{
+	while (n > MKQ_SMALL) {
+		size_t lt, gt = n, i, nlt, neq, ngt;
+		unsigned char p;
+
+		if (budget == 0) {
+			sort_arena = arena;
+			sort_depth = d;
+			qsort(v, n, sizeof(*v), cmp_from_depth);
+			return;
+		}
+		budget--;
+		/* Pivot: the median of three bytes. */
+		{
+			unsigned char a = ch(arena, v[0], d),
+				      b = ch(arena, v[n / 2], d),
+				      c = ch(arena, v[n - 1], d);
+			size_t m = (a < b) ? ((b < c) ? n / 2 : (a < c) ? n - 1 : 0)
+					   : ((a < c) ? 0 : (b < c) ? n - 1 : n / 2);
+
+			swap_off(v, 0, m);
+		}
+		p = ch(arena, v[0], d);
+		/* Dutch flag: [0,lt) < p, [lt,i) == p, [gt,n) > p. */
+		lt = 0;
+		i = 0;
+		while (i < gt) {
+			unsigned char c = ch(arena, v[i], d);
+
+			if (c < p)
+				swap_off(v, lt++, i++);
+			else if (c > p)
+				swap_off(v, i, --gt);
+			else
+				i++;
+		}
+		nlt = lt;
+		neq = gt - lt;
+		ngt = n - gt;
+		/* Recurse on the two smaller parts, loop on the largest. */
+		if (nlt >= neq && nlt >= ngt) {
+			if (p != 0)
+				mkqsort(arena, v + lt, neq, d + 1, budget);
+			mkqsort(arena, v + gt, ngt, d, budget);
+			n = nlt;
+		} else if (ngt >= neq) {
+			mkqsort(arena, v, nlt, d, budget);
+			if (p != 0)
+				mkqsort(arena, v + lt, neq, d + 1, budget);
+			v += gt;
+			n = ngt;
+		} else {
+			mkqsort(arena, v, nlt, d, budget);
+			mkqsort(arena, v + gt, ngt, d, budget);
+			if (p == 0)
+				return; /* equal names end here */
+			v += lt;
+			n = neq;
+			d++;
+		}
+	}
+	insertion_sort(arena, v, n, d);
+}
+
+/* sort_names - the offsets in byte order of their names */
+static void
+sort_names(struct dirlist *dl)
+{
+	unsigned budget = 0;
+	size_t n;
+
+	/* About 4 log2(n) partitions per byte position, then qsort(). */
+	for (n = dl->n; n > 1; n >>= 1)
+		budget += 4;
+	budget += 256 + 16;	/* a partition per byte of a long name */
+	mkqsort(dl->arena, dl->off, dl->n, 0, budget);
 }
 
 /* dirlist_read - every name, sorted */
@@ -130,8 +256,6 @@ dirlist_read(int dirfd, struct dirlist *dl, struct qerr *err)
 		qerr_set(err, errno, "closedir: %s", strerror(errno));
 		rc = -1;
 	}
-	sort_arena = dl->arena;
-	if (dl->n > 1)
-		qsort(dl->off, dl->n, sizeof(*dl->off), cmp_names);
+	sort_names(dl);
 	return rc;
 }

@@ -72,23 +72,51 @@ same_id(const struct job *j, const char *id, size_t len)
 	return j->idlen == len && memcmp(j->id, id, len) == 0;
 }
 
+/* put_slot - place job j, whose id hashes to h, in a table of n slots */
+static void
+put_slot(struct index_slot *slots, uint32_t n, uint32_t j, uint32_t h)
+{
+	uint32_t s = h & (n - 1);
+
+	while (slots[s].job != 0)
+		s = (s + 1) & (n - 1);
+	slots[s].job = j;
+	slots[s].hash = h;
+}
+
 /* rehash - a table of n slots holding every job */
 static int
 rehash(struct index *idx, uint32_t n)
 {
-	uint32_t *slots = calloc(n, sizeof(*slots)), j, s;
+	struct index_slot *slots = calloc(n, sizeof(*slots));
+	uint32_t j, s;
 
 	if (slots == NULL)
 		return -1;
-	for (j = 1; j < idx->njobs; j++) {
-		s = hash_id(idx->jobs[j].id, idx->jobs[j].idlen) & (n - 1);
-		while (slots[s] != 0)
-			s = (s + 1) & (n - 1);
-		slots[s] = j;
-	}
+	/* The old table has every job with its hash: no id is hashed again. */
+	for (s = 0; s < idx->nslots; s++)
+		if ((j = idx->slots[s].job) != 0)
+			put_slot(slots, n, j, idx->slots[s].hash);
 	free(idx->slots);
 	idx->slots = slots;
 	idx->nslots = n;
+	return 0;
+}
+
+/* find_hashed - the job of id, whose hash is h, or 0 */
+static uint32_t
+find_hashed(const struct index *idx, const char *id, size_t len, uint32_t h)
+{
+	uint32_t s, j;
+
+	if (idx->nslots == 0)
+		return 0;
+	s = h & (idx->nslots - 1);
+	while ((j = idx->slots[s].job) != 0) {
+		if (idx->slots[s].hash == h && same_id(&idx->jobs[j], id, len))
+			return j;
+		s = (s + 1) & (idx->nslots - 1);
+	}
 	return 0;
 }
 
@@ -96,29 +124,20 @@ rehash(struct index *idx, uint32_t n)
 uint32_t
 index_find(const struct index *idx, const char *id, size_t len)
 {
-	uint32_t s, j;
-
-	if (idx->nslots == 0)
-		return 0;
-	s = hash_id(id, len) & (idx->nslots - 1);
-	while ((j = idx->slots[s]) != 0) {
-		if (same_id(&idx->jobs[j], id, len))
-			return j;
-		s = (s + 1) & (idx->nslots - 1);
-	}
-	return 0;
+	return find_hashed(idx, id, len, hash_id(id, len));
 }
 
 /* index_job - find or create the job of id */
 uint32_t
 index_job(struct index *idx, const char *id, size_t len)
 {
-	uint32_t j, s;
+	uint32_t j, h;
 	struct job *jb;
 
 	if (len > QID_MAX_LEN)
 		return 0;
-	j = index_find(idx, id, len);
+	h = hash_id(id, len);
+	j = find_hashed(idx, id, len, h);
 	if (j != 0)
 		return j;
 	if (idx->njobs == 0)
@@ -136,10 +155,7 @@ index_job(struct index *idx, const char *id, size_t len)
 	memcpy(jb->id, id, len);
 	jb->idlen = (uint8_t)len;
 	jb->datadir = DATADIR_NONE;
-	s = hash_id(id, len) & (idx->nslots - 1);
-	while (idx->slots[s] != 0)
-		s = (s + 1) & (idx->nslots - 1);
-	idx->slots[s] = j;
+	put_slot(idx->slots, idx->nslots, j, h);
 	return j;
 }
 

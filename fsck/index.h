@@ -42,6 +42,7 @@ struct jfile {
 			    may be running: possibly in flight */
 #define JF_UNREAD 0x80	 /* control file that could not be read */
 #define JF_MISPLACED 0x100 /* not where queuename() puts it (reported) */
+#define JF_REPORTED 0x200 /* passes 1-2 reported something about it */
 
 /* Control-file letters in the order a job's facts are taken from:
  * a qf's over an hf's over a Qf's over a tf's. */
@@ -78,12 +79,19 @@ _Static_assert(sizeof(struct job) <= 56, "struct job stays within 56 bytes");
 #define JB_PROG_RCPT 0x02 /* a program, file or :include: recipient */
 #define JB_DATADIR 0x04	  /* a d line was read */
 
+/* A hash slot keeps the id's whole hash beside the job, so a probe
+ * touches a job (a cache miss in a big queue) only when the hashes agree. */
+struct index_slot {
+	uint32_t job;
+	uint32_t hash;
+};
+
 struct index {
 	struct job *jobs;	/* jobs[0] is unused: 0 means "none" */
 	uint32_t njobs, jobs_cap;
 	struct jfile *files;	/* files[0] is unused */
 	uint32_t nfiles, files_cap;
-	uint32_t *slots;	/* hash: job index, 0 = empty */
+	struct index_slot *slots; /* hash table; job 0 = empty */
 	uint32_t nslots;	/* a power of two */
 };
 
