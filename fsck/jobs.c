@@ -515,7 +515,7 @@ check_times(struct fsck_ctx *ctx, const struct qset *set,
 	}
 }
 
-/* list_job - -v: the job, its files, and how many findings it had */
+/* list_job - -v: the job, its files, and whether anything was found */
 static void
 list_job(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
     unsigned long findings)
@@ -534,6 +534,8 @@ list_job(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
 
 			if (idx->files[f].letter != (uint8_t)*l)
 				continue;
+			if (idx->files[f].flags & JF_REPORTED)
+				findings++; /* by passes 1 and 2 */
 			file_name(v->jb, &idx->files[f], name, sizeof(name));
 			n = snprintf(files + o, sizeof(files) - o, "%s%s",
 			    o ? " " : "", name);
@@ -544,7 +546,7 @@ list_job(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
 	(void)fprintf(ctx->out, "%s: job %.*s: %s: %s\n",
 	    ctx->qd != NULL ? ctx->qd->path : "mqfsck", (int)v->jb->idlen,
 	    v->jb->id, files,
-	    findings == 0 ? "ok" : findings == 1 ? "1 finding" : "findings above");
+	    findings == 0 ? "ok" : "findings above");
 }
 
 /* judge_job - one job */

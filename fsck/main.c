@@ -214,6 +214,13 @@ check_set(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 
 	ctx->set = set;
 	env->nsendmail = 0;
+	/* -v: say which settings judge each queue (a directory that is no
+	 * configuration's queue is judged by the first configuration). */
+	if (ctx->opts.verbose && ctx->opts.format == OUT_HUMAN)
+		for (i = 0; i < set->ndirs; i++)
+			if (set->dirs[i].selected)
+				(void)fprintf(ctx->out, "%s: settings from %s\n",
+				    set->dirs[i].path, set->source);
 	if (!ctx->opts.assume_stopped)
 		sendmail_check(ctx, set, env->sendmail_pids, MAX_SENDMAIL_PIDS,
 		    &env->nsendmail);

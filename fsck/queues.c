@@ -554,9 +554,12 @@ set_of_dir(struct fsck_ctx *ctx, const struct queue_opts *qo,
 	struct qset *set;
 	int rc;
 
-	/* With exactly one -c, a named directory is checked as a queue of
-	 * that configuration; otherwise with sendmail's defaults. */
-	if (ncfgs == 1 && qo->nconfigs == 1) {
+	/* A named directory that no configuration lists is judged by the
+	 * first configuration: the one -c named first, or by default
+	 * sendmail.cf, the MTA's, whose queue a copy or a restore usually
+	 * is: what "sendmail -OQueueDirectory=dir" would apply to it.  Only
+	 * without any configuration, sendmail's built-in defaults. */
+	if (ncfgs > 0) {
 		cf = &cfgs[0].cf;
 		set = new_set(sets, nsets, cfgs[0].source);
 	} else {

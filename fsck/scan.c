@@ -379,7 +379,8 @@ out:
  */
 static void
 index_entry(const struct walk *w, int fd, const char *name, const char *rel,
-    const struct stat *st, const struct qname *qn, bool misplaced)
+    const struct stat *st, const struct qname *qn, bool misplaced,
+    unsigned long reported_before)
 {
 	struct index *idx = &w->set->idx;
 	struct jfile jf;
@@ -425,6 +426,8 @@ index_entry(const struct walk *w, int fd, const char *name, const char *rel,
 	if ((qn->letter == 'q' || qn->letter == 'h') && (jf.flags & JF_READ) &&
 	    !(jf.flags & (JF_LOCKED | JF_YOUNG)))
 		report_defects(w, rel, qn);
+	if (w->ctx->problems + w->ctx->notices != reported_before)
+		jf.flags |= JF_REPORTED;
 	j = index_job(idx, qn->id, qn->id_len);
 	if (j == 0 || index_add_file(idx, j, &jf) == 0) {
 		walk_error(w, name, "out of memory indexing the queue");
@@ -445,6 +448,7 @@ static void
 check_job_entry(const struct walk *w, int fd, const char *name,
     const char *rel, const struct stat *st, const struct qname *qn)
 {
+	const unsigned long before = w->ctx->problems + w->ctx->notices;
 	struct pctx pc;
 	struct qerr err;
 	int want;
@@ -483,7 +487,7 @@ check_job_entry(const struct walk *w, int fd, const char *name,
 			walk_error(w, name, err.msg);
 	}
 	/* Indexed even when misplaced: moved, it is part of its job. */
-	index_entry(w, fd, name, rel, st, qn, want != w->sub);
+	index_entry(w, fd, name, rel, st, qn, want != w->sub, before);
 }
 
 /*

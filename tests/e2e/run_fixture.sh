@@ -31,7 +31,8 @@
 # before the tests' clock (git keeps neither); prep can change them.
 #   expect.1  mqfsck's output (stdout and stderr, through filter.sed)
 #             followed by "Exit status is N"
-#   args.2, expect.2   optional second run
+#   args.2, expect.2   optional second run (args.2 after $DEFAULT_ARGS,
+#             or alone when the fixture has args.only)
 # A run with -n must leave the tree exactly as it was (names, types,
 # modes, owners, sizes, link counts, contents): that is asserted too.
 #
@@ -150,7 +151,11 @@ args="$DEFAULT_ARGS $(cat "$fx/args" 2>/dev/null)"
 [ -f "$fx/args.only" ] && args=$(cat "$fx/args.only")
 run 1 "$args"
 if [ -f "$fx/args.2" ] || [ -f "$fx/expect.2" ]; then
-	run 2 "$DEFAULT_ARGS $(cat "$fx/args.2" 2>/dev/null)"
+	if [ -f "$fx/args.only" ]; then
+		run 2 "$(cat "$fx/args.2" 2>/dev/null)"
+	else
+		run 2 "$DEFAULT_ARGS $(cat "$fx/args.2" 2>/dev/null)"
+	fi
 fi
 if [ $fail -eq 0 ]; then
 	echo "ok $name"
