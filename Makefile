@@ -10,6 +10,8 @@
 #   make lint         clang-tidy, cppcheck, mandoc -Tlint only
 #   make install      PREFIX (/usr/local) and DESTDIR honoured
 #   make fixtures-update   rewrite the expected outputs of the e2e fixtures
+#   make bench        time mqfsck -n on generated 100k and 1M job queues against
+#                     the I/O floor and sendmail -bp (bench/README.md)
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -54,7 +56,7 @@ FSCK_SRC = fsck/main.c fsck/problem.c fsck/index.c fsck/dirlist.c \
 PROG_SRC = $(FSCK_SRC) $(FORMAT_SRC)
 
 # Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
-UNIT_TESTS = qid qf corpus esc sio sysinfo cf problem
+UNIT_TESTS = qid qf corpus esc sio sysinfo cf problem dirlist
 UNIT_SRC_qid = format/qid.c format/err.c
 UNIT_SRC_qf = format/qf.c format/err.c tests/unit/qf_expect.c
 UNIT_SRC_corpus = format/qf.c format/err.c tests/unit/qf_expect.c
@@ -63,6 +65,7 @@ UNIT_SRC_esc = format/esc.c
 UNIT_SRC_sysinfo = fsck/sysinfo.c format/sio.c format/err.c
 UNIT_SRC_cf = format/cf.c format/err.c
 UNIT_SRC_problem = fsck/problem.c format/qf.c format/esc.c format/err.c
+UNIT_SRC_dirlist = fsck/dirlist.c format/err.c
 
 FUZZ_TARGETS = qname qf
 FUZZ_SRC_qname = format/qid.c format/err.c
@@ -75,7 +78,7 @@ san = build/san
 fuzz = build/fuzz
 
 .PHONY: all check check-build unit demo fuzz lint install clean deps \
-        deps-test fixtures-update pkgs-present man
+        deps-test fixtures-update pkgs-present man bench
 .DELETE_ON_ERROR:
 
 all: mqfsck
@@ -186,6 +189,9 @@ man: $(rel)/tests/mkman
 	@awk -v gen=build/problems.mdoc '/^\.\\" END PROBLEMS/ { while ((getline l < gen) > 0) print l; skip = 0 } !skip { print } /^\.\\" BEGIN PROBLEMS/ { skip = 1 }' \
 	    man/mqfsck.8 >build/mqfsck.8.new && mv build/mqfsck.8.new man/mqfsck.8
 	@echo "man/mqfsck.8: PROBLEMS section rewritten from fsck/problems.def"
+
+bench: mqfsck
+	@sh bench/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory mqfsck

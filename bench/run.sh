@@ -1,0 +1,382 @@
+#!/bin/sh
+# bench/run.sh - the mqfsck benchmark: mqfsck -n against the I/O floor and
+# against sendmail -bp on generated queues; see bench/README.md.
+#
+# Builds bench/out/{gen_queue,floor,measure}, generates (or reuses) one
+# queue per size, then per size: one floor run to warm the page cache, and
+# BENCH_RUNS rounds of floor, mqfsck -n and sendmail -bp, each timed by
+# bench/out/measure.  Medians of wall time, peak RSS of mqfsck, the ratios,
+# RSS per job and linearity go to stdout and to bench/out/results.md.
+#
+# Environment:
+#   BENCH_SIZES             job counts (default "100000 1000000")
+#   BENCH_RUNS              timed runs of each program per size (default 3)
+#   BENCH_SENDMAIL_RUNS     timed sendmail -bp runs per size (default BENCH_RUNS; 0 skips)
+#   BENCH_SENDMAIL_TIMEOUT  seconds before a sendmail -bp run is killed (default 1800)
+#   BENCH_DIR               where the queues are cached (default bench/out)
+#   BENCH_SEED              generator seed (default 1)
+#   MQFSCK                  the binary, from the repo root (default ./mqfsck);
+#                           a copy taken at the start is what runs
+#   MQFSCK_ARGS             extra arguments before -n (default none)
+#   SENDMAIL                default /usr/sbin/sendmail
+#   CC                      default cc
+set -eu
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+OUT=$ROOT/bench/out
+SIZES=${BENCH_SIZES:-100000 1000000}
+RUNS=${BENCH_RUNS:-3}
+SM_RUNS=${BENCH_SENDMAIL_RUNS:-$RUNS}
+SM_TIMEOUT=${BENCH_SENDMAIL_TIMEOUT:-1800}
+SEED=${BENCH_SEED:-1}
+MQFSCK=${MQFSCK:-./mqfsck}
+MQFSCK_ARGS=${MQFSCK_ARGS:-}
+SENDMAIL=${SENDMAIL:-/usr/sbin/sendmail}
+CC=${CC:-cc}
+CFLAGS_BENCH="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 \
+-Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla"
+LINEAR_MAX=1.2		# "linear": time per job grows by at most this factor
+RESULTS=$OUT/results.md
+NETNS=
+
+die() { echo "bench: $*" >&2; exit 1; }
+note() { echo "bench: $*" >&2; }
+
+is_count() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
+
+# label N: 100000 -> 100k, 1000000 -> 1m
+label() {
+	case $1 in
+	*000000) echo "${1%000000}m" ;;
+	*000) echo "${1%000}k" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+cleanup() {
+	if [ -n "$NETNS" ]; then ip netns delete "$NETNS" 2>/dev/null || :; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- arguments ------------------------------------------------------------
+
+for v in "$RUNS" "$SM_RUNS" "$SM_TIMEOUT" "$SEED"; do
+	is_count "$v" || die "not a number: '$v'"
+done
+[ "$RUNS" -ge 1 ] || die "BENCH_RUNS must be at least 1"
+[ "$SM_RUNS" -le "$RUNS" ] || SM_RUNS=$RUNS
+for n in $SIZES; do
+	if ! is_count "$n" || [ "$n" -lt 1 ]; then
+		die "BENCH_SIZES: not a job count: '$n'"
+	fi
+done
+# shellcheck disable=SC2086 # split the list on purpose
+SIZES=$(printf '%s\n' $SIZES | sort -n | uniq | tr '\n' ' ')
+[ -x "$MQFSCK" ] || die "$MQFSCK not found: build it first (make mqfsck)"
+
+# --- build ----------------------------------------------------------------
+
+mkdir -p "$OUT"
+for p in gen_queue floor measure; do
+	# shellcheck disable=SC2086 # CFLAGS_BENCH is a list of flags
+	$CC $CFLAGS_BENCH -o "$OUT/$p" "bench/$p.c" || die "cannot build $p"
+done
+M=$OUT/measure
+# Run a copy, so that a rebuild during the run cannot mix two binaries.
+MQBIN=$OUT/mqfsck
+cp -p "$MQFSCK" "$MQBIN" || die "cannot copy $MQFSCK to $MQBIN"
+mqsum=$(sha256sum "$MQBIN" | cut -c 1-12)
+built=$(date -u -r "$MQFSCK" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo unknown)
+# A queue is reused only if made by this generator with this seed.
+GEN_ID="$SEED $(cksum <bench/gen_queue.c | cut -d ' ' -f 1)"
+
+BENCH_DIR=${BENCH_DIR:-$OUT}
+mkdir -p "$BENCH_DIR"
+BENCH_DIR=$(cd "$BENCH_DIR" && pwd)
+
+# --- queues ---------------------------------------------------------------
+
+# queue_ok N DIR: DIR holds a complete queue of N jobs made as GEN_ID says
+queue_ok() {
+	[ -d "$2" ] && [ -f "$2.ok" ] && [ "$(cat "$2.ok")" = "$1 $GEN_ID" ]
+}
+
+# check_space: enough blocks and inodes for the queues still to be made
+check_space() {
+	need_kib=0 need_ino=0
+	for n in $SIZES; do
+		queue_ok "$n" "$BENCH_DIR/q$(label "$n")" && continue
+		# qf and df in a 4 KiB block each, plus the directory: 9 KiB.
+		need_kib=$((need_kib + n * 9))
+		need_ino=$((need_ino + 2 * n + 16))
+	done
+	[ "$need_kib" -gt 0 ] || return 0
+	have_kib=$(df -Pk "$BENCH_DIR" | awk 'NR == 2 { print $4 }')
+	have_ino=$(df -Pi "$BENCH_DIR" | awk 'NR == 2 { print $4 }')
+	is_count "$have_kib" || die "cannot read free space of $BENCH_DIR (df -Pk)"
+	if [ "$have_kib" -lt "$need_kib" ]; then
+		die "not enough space in $BENCH_DIR: the queues need about" \
+		    "$((need_kib / 1048576 + 1)) GiB, $((have_kib / 1048576)) GiB" \
+		    "free; set BENCH_DIR or BENCH_SIZES"
+	fi
+	# Some file systems (btrfs) have no inode limit and print 0 or "-".
+	if is_count "$have_ino" && [ "$have_ino" -gt 0 ] &&
+	    [ "$have_ino" -lt "$need_ino" ]; then
+		die "not enough inodes in $BENCH_DIR: the queues need $need_ino," \
+		    "$have_ino free; set BENCH_DIR or BENCH_SIZES"
+	fi
+}
+
+# make_queue N DIR: generate DIR unless a complete one is cached
+make_queue() {
+	if queue_ok "$1" "$2"; then
+		note "reusing $2 ($1 jobs)"
+		return 0
+	fi
+	if [ -e "$2" ]; then
+		note "removing incomplete or different queue $2"
+		rm -rf "$2" "$2.ok"
+	fi
+	note "generating $2 ($1 jobs)"
+	"$OUT/gen_queue" "$2" "$1" "$SEED" >&2 || die "gen_queue failed"
+	echo "$1 $GEN_ID" >"$2.ok"
+}
+
+check_space
+
+# --- sendmail -bp, in a loopback-only network namespace -------------------
+
+# A private /etc/hosts (bind-mounted in a private mount namespace) gives the
+# host a qualified name, so sendmail does not sleep 60 s at start trying to
+# qualify it; the system's /etc/hosts is untouched.
+HOSTS=$OUT/hosts
+h=$(uname -n)
+case $h in *.*) fq=$h ;; *) fq=$h.localdomain ;; esac
+printf '127.0.0.1\t%s %s localhost\n::1\tlocalhost\n' "$fq" "$h" >"$HOSTS"
+
+SM_MODE=none
+SM_NOTE=
+# shellcheck disable=SC2016 # expanded by the inner sh
+BINDTEST='mount --bind "$1" /etc/hosts'
+# shellcheck disable=SC2016 # expanded by the inner sh
+NSSCRIPT='mount --bind "$1" /etc/hosts || exit 97
+ip link set lo up 2>/dev/null
+exec "$2" -bp -OQueueDirectory="$3"'
+if [ "$SM_RUNS" -eq 0 ]; then
+	SM_NOTE="sendmail -bp skipped (BENCH_SENDMAIL_RUNS=0)"
+elif [ ! -x "$SENDMAIL" ]; then
+	SM_NOTE="sendmail -bp skipped: $SENDMAIL not found"
+elif unshare --net --mount sh -c "$BINDTEST" sh "$HOSTS" 2>/dev/null; then
+	SM_MODE=unshare
+elif NETNS=mqbench$$ && ip netns add "$NETNS" 2>/dev/null; then
+	SM_MODE=netns
+else
+	NETNS=
+	SM_NOTE="sendmail -bp skipped: neither 'unshare --net --mount' nor"
+	SM_NOTE="$SM_NOTE 'ip netns' works here, and it is never run outside a"
+	SM_NOTE="$SM_NOTE loopback-only network namespace"
+fi
+
+# run_sm RAW QDIR [OUTFILE]: one timed sendmail -bp run; its exit status
+run_sm() {
+	o=/dev/null
+	[ $# -ge 3 ] && o=$3
+	case $SM_MODE in
+	unshare)
+		"$M" -l sendmail -t "$SM_TIMEOUT" -o "$o" "$1" -- \
+		    unshare --net --mount sh -c "$NSSCRIPT" sh "$HOSTS" \
+		    "$SENDMAIL" "$2" ;;
+	netns)
+		"$M" -l sendmail -t "$SM_TIMEOUT" -o "$o" "$1" -- \
+		    ip netns exec "$NETNS" sh -c "$NSSCRIPT" sh "$HOSTS" \
+		    "$SENDMAIL" "$2" ;;
+	esac
+}
+
+# field LABEL KEY FILE: the KEY values of LABEL's records, one a line
+field() {
+	sed -n "/^label=$1 /s/.* $2=\([^ ]*\).*/\1/p" "$3"
+}
+
+# median: of the numbers on stdin, "-" if none
+median() {
+	sort -n | awk '{ v[NR] = $1 }
+	    END { if (NR == 0) print "-"
+		  else if (NR % 2) print v[(NR + 1) / 2]
+		  else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+SM_START=-
+if [ "$SM_MODE" != none ]; then
+	# Startup check on a one-job queue: no 60 s stall, and sendmail
+	# accepts the generated files.
+	q1=$OUT/qstartup
+	rm -rf "$q1" "$q1.ok"
+	"$OUT/gen_queue" "$q1" 1 "$SEED" >/dev/null || die "gen_queue failed"
+	raw1=$OUT/raw-startup.txt
+	: >"$raw1"
+	st=0
+	run_sm "$raw1" "$q1" "$OUT/sendmail-startup.out" || st=$?
+	SM_START=$(field sendmail wall "$raw1" | median)
+	if [ "$st" -ne 0 ] || ! grep -q 'Total requests: 1$' "$OUT/sendmail-startup.out"; then
+		note "sendmail -bp on a one-job queue failed (status $st):"
+		sed 's/^/    /' "$OUT/sendmail-startup.out" >&2
+		SM_MODE=none
+		SM_NOTE="sendmail -bp skipped: it failed on a one-job queue (status $st)"
+	elif awk -v t="$SM_START" 'BEGIN { exit !(t > 5) }'; then
+		SM_NOTE="WARNING: sendmail -bp took $SM_START s on a one-job queue"
+		SM_NOTE="$SM_NOTE (startup stall?); its figures include that"
+		note "$SM_NOTE"
+	else
+		SM_NOTE="sendmail -bp startup (one-job queue): $(printf %.3f "$SM_START") s, no stall"
+	fi
+	note "sendmail -bp mode: $SM_MODE; $SM_NOTE"
+fi
+
+# --- the runs -------------------------------------------------------------
+
+SUMMARY=$OUT/summary.tsv
+: >"$SUMMARY"
+for n in $SIZES; do
+	lab=$(label "$n")
+	q=$BENCH_DIR/q$lab
+	make_queue "$n" "$q"
+	raw=$OUT/raw-$lab.txt
+	mqout=$OUT/mqfsck-$lab.out
+	: >"$raw"
+	note "$lab: warming the cache (one floor run)"
+	"$OUT/floor" "$q" >&2 || die "floor failed on $q"
+	sm_dead=
+	r=1
+	while [ "$r" -le "$RUNS" ]; do
+		note "$lab: round $r of $RUNS"
+		"$M" -l floor "$raw" -- "$OUT/floor" "$q" || die "floor failed on $q"
+		# shellcheck disable=SC2086 # MQFSCK_ARGS is a list
+		"$M" -l mqfsck -o "$mqout" "$raw" -- "$MQBIN" $MQFSCK_ARGS -n "$q" || :
+		if [ "$SM_MODE" != none ] && [ "$r" -le "$SM_RUNS" ] &&
+		    [ -z "$sm_dead" ]; then
+			run_sm "$raw" "$q" || :
+			tail -n 1 "$raw" | grep -q 'status=0$' || sm_dead=1
+		fi
+		r=$((r + 1))
+	done
+	fl=$(field floor wall "$raw" | median)
+	mq=$(field mqfsck wall "$raw" | median)
+	rss=$(field mqfsck maxrss_kib "$raw" | sort -n | tail -n 1)
+	mqst=$(field mqfsck status "$raw" | sort -u | tr '\n' ' ' | sed 's/ $//')
+	mqlast=$(tail -n 1 "$mqout" | tr '\t|' ' /')
+	if [ "$SM_MODE" = none ]; then
+		sm=skipped
+	elif grep -q '^label=sendmail .*status=timeout' "$raw"; then
+		sm="timeout>${SM_TIMEOUT}s"
+	elif grep '^label=sendmail ' "$raw" | grep -vq 'status=0$'; then
+		sm="failed($(field sendmail status "$raw" | sort -u | tr '\n' ' ' | sed 's/ $//'))"
+	else
+		sm=$(field sendmail wall "$raw" | median)
+	fi
+	# stat -f names ext4 "ext2/ext3" (one magic number); findmnt tells.
+	fs=$(stat -f -c %T "$q")
+	mnt=$(findmnt -no FSTYPE -T "$q" 2>/dev/null || :)
+	[ -z "$mnt" ] || fs="$fs, mounted as $mnt"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$lab" "$fl" "$mq" \
+	    "$sm" "$rss" "$mqst" "$mqlast" "$fs" >>"$SUMMARY"
+done
+
+# --- the report -----------------------------------------------------------
+
+rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+	rev="$rev (with uncommitted changes)"
+fi
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+smver=$(dpkg-query -W -f '${Version}' sendmail-bin 2>/dev/null || echo unknown)
+
+awk -F '\t' -v runs="$RUNS" -v smruns="$SM_RUNS" -v linmax="$LINEAR_MAX" '
+function ok(c) { return c ? "yes" : "**NO**" }
+function isnum(s) { return s ~ /^[0-9.]+$/ }
+{
+	n[NR] = $1; lab[NR] = $2; fl[NR] = $3; mq[NR] = $4; sm[NR] = $5
+	rss[NR] = $6; st[NR] = $7; last[NR] = $8
+}
+END {
+	print "| jobs | floor (s) | mqfsck -n (s) | sendmail -bp (s) |" \
+	    " mqfsck / floor | sendmail / mqfsck | mqfsck peak RSS (MiB) |" \
+	    " mqfsck exit |"
+	print "|---:|---:|---:|---:|---:|---:|---:|---|"
+	worst_floor = 0; best_sm = -1; small = 1
+	for (i = 1; i <= NR; i++) {
+		r1 = mq[i] / fl[i]
+		if (r1 > worst_floor) worst_floor = r1
+		if (isnum(sm[i])) {
+			r2 = sprintf("%.1fx", sm[i] / mq[i])
+			if (best_sm < 0 || sm[i] / mq[i] < best_sm)
+				best_sm = sm[i] / mq[i]
+			smcell = sprintf("%.3f", sm[i])
+		} else {
+			r2 = "-"; smcell = sm[i]; small = 0
+		}
+		# 0 clean, 4 problems found; anything else (8, 16, a signal)
+		# means the run failed.
+		fail = (st[i] ~ /^(0|4)( (0|4))*$/) ? "" : " **FAILED**"
+		# Faster than the floor by half: it cannot have read the queue.
+		if (r1 < 0.5)
+			fail = fail " **SUSPECT: faster than the I/O floor**"
+		printf "| %s | %.3f | %.3f | %s | %.2fx | %s | %.1f | %s%s |\n",
+		    n[i], fl[i], mq[i], smcell, r1, r2, rss[i] / 1024, st[i], fail
+	}
+	print ""
+	for (i = 1; i <= NR; i++)
+		printf "- mqfsck output at %s jobs (last line): `%s`\n", n[i], last[i]
+	print ""
+	if (NR >= 2) {
+		a = 1; b = NR
+		perjob = (rss[b] - rss[a]) * 1024 / (n[b] - n[a])
+		base = (rss[a] * 1024 - perjob * n[a]) / 1048576
+		lin = (mq[b] / n[b]) / (mq[a] / n[a])
+		linfl = (fl[b] / n[b]) / (fl[a] / n[a])
+		printf "- Peak RSS per job above the base, (RSS(%s) - RSS(%s)) / %d:" \
+		    " **%.1f bytes/job** (base, extrapolated to 0 jobs: %.1f MiB)\n",
+		    n[b], n[a], n[b] - n[a], perjob, base
+		printf "- Linearity, mqfsck time per job at %s / at %s: **%.2f**" \
+		    " (floor: %.2f", n[b], n[a], lin, linfl
+		if (isnum(sm[a]) && isnum(sm[b]))
+			printf "; sendmail -bp: %.2f", (sm[b] / n[b]) / (sm[a] / n[a])
+		print ")"
+	}
+	print ""
+	print "| target | result | met |"
+	print "|---|---|---|"
+	printf "| mqfsck -n within 1.3x of the floor | worst %.2fx | %s |\n",
+	    worst_floor, ok(worst_floor <= 1.3)
+	if (best_sm >= 0)
+		printf "| at least 5x faster than sendmail -bp | worst %.1fx%s | %s |\n",
+		    best_sm, small ? "" : " (not every size measured)", ok(best_sm >= 5)
+	else
+		print "| at least 5x faster than sendmail -bp | not measured | - |"
+	if (NR >= 2) {
+		printf "| peak RSS at most 200 bytes per job above a fixed base |" \
+		    " %.1f bytes/job | %s |\n", perjob, ok(perjob <= 200)
+		printf "| linear from %s to %s (time per job grows <= %sx) | %.2f | %s |\n",
+		    n[a], n[b], linmax, lin, ok(lin <= linmax)
+	}
+}' "$SUMMARY" >"$OUT/table.md"
+
+{
+	echo "## mqfsck benchmark"
+	echo
+	echo "Machine: $(nproc) CPUs ($cpu), $mem RAM, Linux $(uname -r);" \
+	    "queues on $(cut -f 9 "$SUMMARY" | sort -u | tr '\n' ' ' | sed 's/ $//')" \
+	    "($BENCH_DIR). mqfsck: $MQFSCK built $built (sha256 $mqsum...)," \
+	    "repository at $rev, run as \`mqfsck $MQFSCK_ARGS${MQFSCK_ARGS:+ }-n DIR\`;" \
+	    "sendmail $smver."
+	echo "Page cache warm (one floor run before the timed runs). Wall times" \
+	    "are medians of $RUNS runs (sendmail -bp: $SM_RUNS), taken by" \
+	    "bench/out/measure; RSS is ru_maxrss. $SM_NOTE."
+	echo
+	cat "$OUT/table.md"
+} >"$RESULTS"
+cat "$RESULTS"
+note "written to $RESULTS; raw records in $OUT/raw-*.txt"
