@@ -40,7 +40,7 @@ setup(void **state)
 	(void)snprintf(s->path, sizeof(s->path), "%s/mq-dirlist.XXXXXX",
 	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
 	if (mkdtemp(s->path) == NULL ||
-	    (s->dfd = open(s->path, O_RDONLY | O_DIRECTORY)) < 0) {
+	    (s->dfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		free(s);
 		return -1;
 	}
@@ -75,7 +75,7 @@ teardown(void **state)
 static void
 touch(int dfd, const char *name)
 {
-	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
 	assert_true(fd >= 0);
 	(void)close(fd);
