@@ -25,7 +25,11 @@
  *   1. openat(O_CREAT|O_EXCL) of sio_replace()'s temporary file;
  *   2. fchown() of it (unless both uid and gid are -1);
  *   3. fchmod() of it;
- *   4. renameat() of the temporary file over the target.
+ *   4. renameat() of the temporary file over the target;
+ * and each of sio_unlink(), sio_rmdir(), sio_rename(), sio_fchown(),
+ * sio_fchmod(), sio_futimens(), sio_mkdirat(), sio_tmp_create(), and
+ * the linkat() (and, for a named temporary file, the unlinkat()) of
+ * sio_tmp_publish().
  * So a successful sio_replace() counts 3 calls, or 4 with an owner.
  * Not counted: flock() and fcntl() locks, the writes of the fill
  * callback (sio_write_all() takes no writer), fsync() of the file and
@@ -45,6 +49,9 @@
  * Nothing else allocates.  File descriptors returned belong to the
  * caller; every other descriptor opened here is closed before return.
  */
+/* renameat2(), O_TMPFILE and AT_EMPTY_PATH are Linux interfaces. */
+#define _GNU_SOURCE 1
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -859,6 +866,210 @@ out:
 	if (fd >= 0)
 		close_quietly(fd);
 	return ret;
+}
+
+/* op_fail - record a failed change of `name` */
+static int
+op_fail(struct qerr *err, int e, const char *what, const char *name)
+{
+	char vis[MSG_NAME_MAX];
+
+	qerr_set(err, e, "%s %s: %s", what,
+	    name != NULL ? msg_name(name, vis, sizeof(vis)) : "",
+	    strerror(e));
+	return -1;
+}
+
+/* still_there - entry `name` of dirfd is still the file `expect` */
+static bool
+still_there(int dirfd, const char *name, const struct stat *expect,
+    struct qerr *err)
+{
+	struct stat now;
+
+	if (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) < 0) {
+		(void)op_fail(err, errno, "look at", name);
+		return false;
+	}
+	if (expect != NULL && (now.st_dev != expect->st_dev ||
+	    now.st_ino != expect->st_ino ||
+	    (now.st_mode & S_IFMT) != (expect->st_mode & S_IFMT))) {
+		(void)op_fail(err, ESTALE, "not the file checked:", name);
+		return false;
+	}
+	return true;
+}
+
+/* sio_unlink - remove a non-directory entry that is still `expect` */
+int
+sio_unlink(struct sio_writer *w, int dirfd, const char *name,
+    const struct stat *expect, struct qerr *err)
+{
+	REQUIRE(w != NULL);
+	if (!entry_name_ok(name, err) || !still_there(dirfd, name, expect, err))
+		return -1;
+	writer_tick(w);
+	if (unlinkat(dirfd, name, 0) < 0)
+		return op_fail(err, errno, "remove", name);
+	return 0;
+}
+
+/* sio_rmdir - remove an empty directory that is still `expect` */
+int
+sio_rmdir(struct sio_writer *w, int dirfd, const char *name,
+    const struct stat *expect, struct qerr *err)
+{
+	REQUIRE(w != NULL);
+	if (!entry_name_ok(name, err) || !still_there(dirfd, name, expect, err))
+		return -1;
+	writer_tick(w);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
+		return op_fail(err, errno, "remove directory", name);
+	return 0;
+}
+
+/* sio_rename - rename an entry that is still `expect` */
+int
+sio_rename(struct sio_writer *w, int fromfd, const char *from, int tofd,
+    const char *to, bool noreplace, const struct stat *expect,
+    struct qerr *err)
+{
+	REQUIRE(w != NULL);
+	if (!entry_name_ok(from, err) || !entry_name_ok(to, err) ||
+	    !still_there(fromfd, from, expect, err))
+		return -1;
+	writer_tick(w);
+	if (renameat2(fromfd, from, tofd, to, noreplace ? RENAME_NOREPLACE : 0) < 0)
+		return op_fail(err, errno, "rename", from);
+	return 0;
+}
+
+/* sio_fchown - change the owner of a verified fd */
+int
+sio_fchown(struct sio_writer *w, int fd, uid_t uid, gid_t gid,
+    struct qerr *err)
+{
+	REQUIRE(w != NULL);
+	writer_tick(w);
+	if (fchown(fd, uid, gid) < 0)
+		return op_fail(err, errno, "fchown", NULL);
+	return 0;
+}
+
+/* sio_fchmod - change the mode of a verified fd */
+int
+sio_fchmod(struct sio_writer *w, int fd, mode_t mode, struct qerr *err)
+{
+	REQUIRE(w != NULL);
+	REQUIRE((mode & ~(mode_t)07777) == 0);
+	writer_tick(w);
+	if (fchmod(fd, mode) < 0)
+		return op_fail(err, errno, "fchmod", NULL);
+	return 0;
+}
+
+/* sio_futimens - set the times of an fd */
+int
+sio_futimens(struct sio_writer *w, int fd, const struct timespec ts[2],
+    struct qerr *err)
+{
+	REQUIRE(w != NULL);
+	writer_tick(w);
+	if (futimens(fd, ts) < 0)
+		return op_fail(err, errno, "futimens", NULL);
+	return 0;
+}
+
+/* sio_mkdirat - make a directory */
+int
+sio_mkdirat(struct sio_writer *w, int dirfd, const char *name, mode_t mode,
+    struct qerr *err)
+{
+	REQUIRE(w != NULL);
+	if (!entry_name_ok(name, err))
+		return -1;
+	writer_tick(w);
+	if (mkdirat(dirfd, name, mode) < 0)
+		return op_fail(err, errno, "mkdir", name);
+	return 0;
+}
+
+/* sio_tmp_create - an unnamed file, or a hidden temporary one */
+int
+sio_tmp_create(struct sio_writer *w, int dirfd, mode_t mode,
+    struct sio_tmp *t, struct qerr *err)
+{
+	static unsigned long seq;
+	int e;
+
+	REQUIRE(w != NULL);
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	t->dirfd = dirfd;
+	writer_tick(w);
+	t->fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+	if (t->fd >= 0)
+		return 0;
+	e = errno;
+	/* Kernels and file systems without O_TMPFILE say so in several
+	 * ways; anything else is a real failure. */
+	if (e != EOPNOTSUPP && e != EISDIR && e != EINVAL && e != ENOENT)
+		return op_fail(err, e, "create a temporary file in", ".");
+	(void)snprintf(t->tmpname, sizeof(t->tmpname), ".mqfsck-tmp.%ld.%lu",
+	    (long)getpid(), ++seq);
+	t->fd = openat(dirfd, t->tmpname,
+	    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (t->fd < 0)
+		return op_fail(err, errno, "create", t->tmpname);
+	t->named = true;
+	return 0;
+}
+
+/* sio_tmp_publish - link the temporary file in under `name` */
+int
+sio_tmp_publish(struct sio_writer *w, struct sio_tmp *t, const char *name,
+    struct qerr *err)
+{
+	char proc[64];
+	int e;
+
+	REQUIRE(w != NULL);
+	REQUIRE(t->fd >= 0);
+	if (!entry_name_ok(name, err))
+		return -1;
+	writer_tick(w);
+	if (t->named) {
+		if (linkat(t->dirfd, t->tmpname, t->dirfd, name, 0) < 0)
+			return op_fail(err, errno, "link", name);
+		writer_tick(w);
+		if (unlinkat(t->dirfd, t->tmpname, 0) == 0)
+			t->named = false;
+		return 0;
+	}
+	/* linkat() of an fd needs CAP_DAC_READ_SEARCH with AT_EMPTY_PATH;
+	 * without it, the /proc/self/fd link does the same (open(2)). */
+	if (linkat(t->fd, "", t->dirfd, name, AT_EMPTY_PATH) == 0)
+		return 0;
+	e = errno;
+	if (e != ENOENT && e != EPERM)
+		return op_fail(err, e, "link", name);
+	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
+	if (linkat(AT_FDCWD, proc, t->dirfd, name, AT_SYMLINK_FOLLOW) < 0)
+		return op_fail(err, errno, "link", name);
+	return 0;
+}
+
+/* sio_tmp_close - close; remove an unpublished named temporary file */
+void
+sio_tmp_close(struct sio_tmp *t)
+{
+	if (t->fd < 0)
+		return;
+	if (t->named)
+		remove_temp(t->dirfd, t->tmpname, t->fd);
+	close_quietly(t->fd);
+	t->fd = -1;
+	t->named = false;
 }
 
 /* sio_fsync_dir - fsync a directory fd, retrying EINTR */

@@ -35,6 +35,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -198,6 +199,82 @@ void sio_writer_fail_after(struct sio_writer *w, uint64_t n);
 int sio_replace(struct sio_writer *w, int dirfd, const char *name,
     const char *tmpname, mode_t mode, uid_t uid, gid_t gid,
     int (*fill)(int fd, void *arg), void *arg, struct qerr *err);
+
+/*
+ * The calls below change one thing each and count as one mutating call.
+ * `expect`, where taken, is what the caller checked (type, device and
+ * inode): the entry is looked at again with fstatat(AT_SYMLINK_NOFOLLOW)
+ * just before the change, and a different file there is refused with
+ * ESTALE (a swap since the check).  Between that look and the change a
+ * process that can write the directory could still swap the entry; the
+ * queue directory's owner and mode are checked in pass 0 so that only
+ * its owner can.
+ */
+
+/* sio_unlink - remove entry `name` (not a directory) of dirfd */
+int sio_unlink(struct sio_writer *w, int dirfd, const char *name,
+    const struct stat *expect, struct qerr *err);
+
+/* sio_rmdir - remove the empty directory `name` of dirfd */
+int sio_rmdir(struct sio_writer *w, int dirfd, const char *name,
+    const struct stat *expect, struct qerr *err);
+
+/*
+ * sio_rename - rename fromfd/from to tofd/to.  With noreplace an
+ * existing `to` is never replaced (renameat2 RENAME_NOREPLACE: EEXIST);
+ * without it `to` is replaced atomically, as sendmail renames tf over qf.
+ * A rename across file systems fails with EXDEV: nothing is ever copied.
+ */
+int sio_rename(struct sio_writer *w, int fromfd, const char *from, int tofd,
+    const char *to, bool noreplace, const struct stat *expect,
+    struct qerr *err);
+
+/* sio_fchown - fchown() an fd the caller opened and verified; -1 keeps */
+int sio_fchown(struct sio_writer *w, int fd, uid_t uid, gid_t gid,
+    struct qerr *err);
+
+/* sio_fchmod - fchmod() an fd the caller opened and verified */
+int sio_fchmod(struct sio_writer *w, int fd, mode_t mode, struct qerr *err);
+
+/* sio_futimens - set the access and modification times of an fd */
+int sio_futimens(struct sio_writer *w, int fd, const struct timespec ts[2],
+    struct qerr *err);
+
+/* sio_mkdirat - make directory `name` of dirfd with mode; EEXIST if
+ * anything has that name */
+int sio_mkdirat(struct sio_writer *w, int dirfd, const char *name,
+    mode_t mode, struct qerr *err);
+
+/*
+ * A new file that gets its name only when it is complete: O_TMPFILE
+ * where the file system has it (an interrupted run then leaves nothing
+ * behind), else a hidden temporary name (".mqfsck-tmp.<pid>.<n>") that is
+ * removed on failure.
+ */
+struct sio_tmp {
+	int fd;			/* open O_RDWR; -1 when none */
+	int dirfd;		/* where it is, borrowed */
+	bool named;		/* the fallback: it has tmpname */
+	char tmpname[48];
+};
+
+/* sio_tmp_create - a new, unnamed regular file in dirfd with mode
+ * (counted: one call) */
+int sio_tmp_create(struct sio_writer *w, int dirfd, mode_t mode,
+    struct sio_tmp *t, struct qerr *err);
+
+/*
+ * sio_tmp_publish - give the file the name `name` in its directory,
+ * never replacing an entry of that name (EEXIST); the caller has written
+ * and fsync()ed it.  The fd stays open (sio_tmp_close()).  Counted: one
+ * call (linkat), plus the removal of the fallback's temporary name.
+ */
+int sio_tmp_publish(struct sio_writer *w, struct sio_tmp *t, const char *name,
+    struct qerr *err);
+
+/* sio_tmp_close - close the file; a named temporary file that was not
+ * published is removed (not counted: it undoes our own creation) */
+void sio_tmp_close(struct sio_tmp *t);
 
 /*
  * sio_fsync_dir - fsync a directory fd (after a rename or unlink; Linux
