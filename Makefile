@@ -8,7 +8,9 @@
 #   make demo         run mqfsck on a scratch copy of a crashed example queue
 #   make fuzz         a long libFuzzer run (FUZZ_SECONDS per target)
 #   make lint         clang-tidy, cppcheck, mandoc -Tlint only
-#   make install      PREFIX (/usr/local) and DESTDIR honoured
+#   make install      PREFIX (/usr/local) and DESTDIR honoured: the program,
+#                     mqfsck(8), sendmail-queue(5), the systemd unit and
+#                     drop-in (SYSTEMDUNITDIR), the SysV snippet (DATADIR)
 #   make fixtures-update   rewrite the expected outputs of the e2e fixtures
 #   make bench        time mqfsck -n on generated 100k and 1M job queues against
 #                     the I/O floor and sendmail -bp (bench/README.md)
@@ -16,6 +18,8 @@
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 
 CC ?= cc
@@ -44,7 +48,7 @@ PKG_MISSING := $(shell for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/nu
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-INC = -Iformat -Ifsck -Itests/unit
+INC = -Iformat -Ifsck -Itests/unit -iquote repair
 CFLAGS_REL = $(CSTD) $(WARN) $(HARDEN) -g $(INC) $(PKG_CFLAGS) $(CFLAGS)
 CFLAGS_SAN = $(CSTD) $(WARN) $(SAN) $(INC) $(PKG_CFLAGS) $(CFLAGS)
 
@@ -53,10 +57,11 @@ FORMAT_SRC = format/err.c format/esc.c format/qid.c format/qf.c format/sio.c \
 FSCK_SRC = fsck/main.c fsck/problem.c fsck/index.c fsck/dirlist.c \
            fsck/locks.c fsck/sysinfo.c fsck/qdir.c fsck/scan.c fsck/jobs.c \
            fsck/lostfound.c fsck/queues.c
-PROG_SRC = $(FSCK_SRC) $(FORMAT_SRC)
+REPAIR_SRC = repair/archive.c repair/plan.c repair/repair.c
+PROG_SRC = $(FSCK_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
 
 # Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
-UNIT_TESTS = qid qf corpus esc sio sysinfo cf problem dirlist
+UNIT_TESTS = qid qf corpus esc sio sysinfo cf problem dirlist archive
 UNIT_SRC_qid = format/qid.c format/err.c
 UNIT_SRC_qf = format/qf.c format/err.c tests/unit/qf_expect.c
 UNIT_SRC_corpus = format/qf.c format/err.c tests/unit/qf_expect.c
@@ -66,6 +71,7 @@ UNIT_SRC_sysinfo = fsck/sysinfo.c format/sio.c format/err.c
 UNIT_SRC_cf = format/cf.c format/err.c
 UNIT_SRC_problem = fsck/problem.c format/qf.c format/esc.c format/err.c
 UNIT_SRC_dirlist = fsck/dirlist.c format/err.c
+UNIT_SRC_archive = repair/archive.c format/sio.c format/err.c
 
 FUZZ_TARGETS = qname qf
 FUZZ_SRC_qname = format/qid.c format/err.c
@@ -77,7 +83,7 @@ rel = build/rel
 san = build/san
 fuzz = build/fuzz
 
-.PHONY: all check check-build unit demo fuzz lint install clean deps \
+.PHONY: all check check-build unit demo fuzz lint install clean deps interop \
         deps-test fixtures-update pkgs-present man bench
 .DELETE_ON_ERROR:
 
@@ -154,7 +160,8 @@ FUZZ_BINS = $(FUZZ_TARGETS:%=$(fuzz)/fuzz_%)
 TEST_ENV = MQ_UNIT_SAN="$(UNIT_SAN)" MQ_UNIT_REL="$(UNIT_REL)" \
            MQ_MKMAN=$(rel)/tests/mkman \
            MQ_FUZZ="$(FUZZ_BINS)" MQ_FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) \
-           MQ_MQFSCK=$(san)/mqfsck MQ_SRC="$(PROG_SRC) $(wildcard tests/unit/*.c)" \
+           MQ_MQFSCK=$(san)/mqfsck MQ_MQFSCK_REL=$(CURDIR)/mqfsck \
+           MQ_SRC="$(PROG_SRC) $(wildcard tests/unit/*.c)" \
            MQ_CFLAGS="$(CSTD) $(INC) $(PKG_CFLAGS) $(CMOCKA_CFLAGS)"
 
 check: deps-test
@@ -173,6 +180,9 @@ lint: $(UNIT_SAN)
 fuzz: deps-test
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 	@$(TEST_ENV) MQ_FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/run_tests.sh fuzz
+
+interop: mqfsck
+	@$(TEST_ENV) sh tests/run_tests.sh interop
 
 fixtures-update: $(san)/mqfsck
 	@MQ_MQFSCK=$(san)/mqfsck sh tests/e2e/run_all.sh --update
@@ -199,10 +209,25 @@ demo: deps
 
 # --- install -----------------------------------------------------------
 
+# The boot integration names the installed binary: its path follows SBINDIR.
 install: mqfsck
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSTEMDUNITDIR) \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/sendmail.service.d \
+	    $(DESTDIR)$(DATADIR)/mqfsck
 	install -m 0755 mqfsck $(DESTDIR)$(SBINDIR)/mqfsck
 	install -m 0644 man/mqfsck.8 $(DESTDIR)$(MANDIR)/man8/mqfsck.8
+	install -m 0644 man/sendmail-queue.5 \
+	    $(DESTDIR)$(MANDIR)/man5/sendmail-queue.5
+	sed 's|/usr/local/sbin/mqfsck|$(SBINDIR)/mqfsck|g' \
+	    contrib/systemd/mqfsck.service >build/mqfsck.service
+	install -m 0644 build/mqfsck.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/mqfsck.service
+	install -m 0644 contrib/systemd/sendmail.service.d/mqfsck.conf \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/sendmail.service.d/mqfsck.conf
+	sed 's|/usr/local/sbin/mqfsck|$(SBINDIR)/mqfsck|g' \
+	    contrib/sysv/mqfsck.sh >build/mqfsck.sh
+	install -m 0644 build/mqfsck.sh $(DESTDIR)$(DATADIR)/mqfsck/mqfsck.sh
 
 clean:
 	rm -rf build mqfsck

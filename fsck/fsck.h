@@ -71,6 +71,8 @@ struct qdir {
 	bool selected;		/* to be checked (all, unless some were named) */
 	bool reachable;		/* opened and checked */
 	bool mount_root;	/* the directory is the root of its file system */
+	int lockfd;		/* mqfsck's own lock (flock) on the directory
+				   while it repairs; -1 when none */
 	char *mount_path;	/* root of its file system (lost+found is there) */
 };
 
@@ -82,18 +84,44 @@ struct qset {
 	struct qdir *dirs;
 	size_t ndirs;
 	struct index idx;
+	struct plan *plan;	/* repairs decided; NULL in a check */
+	bool repair_ok;		/* no sendmail runs (or -f), and the queues
+				   are ours to repair (mqfsck's own lock) */
+	bool rechecked;		/* repairs were made and checked again */
+	unsigned long problems;	/* found by the check */
+	unsigned long left;	/* found again after the repairs */
 };
 
 enum out_format { OUT_HUMAN = 0, OUT_JSON };
 
+/* What pr_fix() answers (fsck(8)'s -n, -p, -y, and asking). */
+enum fix_mode {
+	FIXMODE_NO = 0,		/* -n, or no mode and no terminal */
+	FIXMODE_PREEN,		/* -p: what the table calls safe */
+	FIXMODE_YES,		/* -y: everything that has a fix */
+	FIXMODE_ASK,		/* no mode, on a terminal: ask */
+};
+
+/* A complete tf newer than its qf (crash window R3). */
+enum tf_newer_policy {
+	TF_NEWER_PROMOTE = 0,	/* sendmail's intent: rename it over the qf */
+	TF_NEWER_KEEP_QF,	/* sendmail's outcome: keep the qf */
+};
+
 struct fsck_opts {
 	bool verbose, quiet;
 	enum out_format format;
+	enum fix_mode fixmode;
+	bool force;		/* -f: repair even while sendmail runs */
+	enum tf_newer_policy tf_newer;
+	const char *archive_dir; /* -a */
 	long long grace;	/* seconds a file may be in flight */
 	bool assume_stopped;	/* --assume-stopped: no sendmail runs */
 	const char *lost_found;	/* --lost-found: look there, not in the
 				   file system's own lost+found */
 };
+
+struct plan;
 
 struct fsck_ctx {
 	struct fsck_opts opts;
@@ -101,13 +129,21 @@ struct fsck_ctx {
 	time_t now;
 	bool sendmail_may_run;	/* a sendmail process or daemon is alive */
 	struct sio_writer *writer; /* NULL: nothing may change (-n) */
+	struct plan *plan;	/* the set's repairs; NULL in a check */
+	bool repair_ok;		/* the set being checked may be repaired */
+	FILE *tty_in;		/* answers to the questions (FIXMODE_ASK) */
+	bool ask_all, ask_quit;	/* "all" or "quit" was answered */
+	bool rechecking;	/* the silent check after repairs */
+	char last_msg[1024];	/* the message pr_fix() last expanded */
 
 	const struct qset *set;	/* being checked, for messages */
 	const struct qdir *qd;
 
 	/* Counters for the summary. */
 	unsigned long count[PR_COUNT];
-	unsigned long problems, notices, fixed;
+	unsigned long problems, notices, fixed, not_fixed;
+	unsigned long unexpected; /* -p: problems that need a human */
+	unsigned long left;	/* problems the silent recheck found */
 	unsigned long jobs, files, in_use, in_flight, errors;
 	int status;		/* FSCK_* bits */
 };

@@ -28,6 +28,7 @@
 #include <sys/sysmacros.h>
 
 #include "jobs.h"
+#include "repair.h"
 
 /* What one job has, by kind, with the file sendmail would use first. */
 struct jview {
@@ -120,6 +121,53 @@ job_pctx(struct pctx *pc, const struct jview *v, const struct jfile *f,
 		file_name(v->jb, f, name, namesz);
 		pc->file = name;
 	}
+}
+
+/* file_of - a plan_file for job file f */
+static void
+file_of(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
+    const struct jfile *f, struct plan_file *pf)
+{
+	char name[64];
+
+	(void)snprintf(name, sizeof(name), "%cf%.*s", (char)f->letter,
+	    (int)v->jb->idlen, v->jb->id);
+	plan_file_set(ctx->plan, pf, f->qdir, f->sub, name, NULL);
+	pf->dev = file_dev(set, f);
+	pf->ino = (ino_t)f->ino;
+	pf->type = S_IFREG;
+}
+
+/* named_place - a plan_file for "<letter>f<id>" at qdir/sub */
+static void
+named_place(struct fsck_ctx *ctx, const struct jview *v, char letter,
+    uint16_t qi, uint8_t sub, struct plan_file *pf)
+{
+	char name[64];
+
+	(void)snprintf(name, sizeof(name), "%cf%.*s", letter, (int)v->jb->idlen,
+	    v->jb->id);
+	plan_file_set(ctx->plan, pf, qi, sub, name, NULL);
+}
+
+/* plan_file_op - one operation on a job file, maybe with a target */
+static void
+plan_file_op(struct fsck_ctx *ctx, const struct qset *set,
+    const struct jview *v, enum problem_id id, const struct pctx *pc,
+    enum op_kind kind, const struct jfile *f, const struct plan_op *tmpl)
+{
+	struct plan_op op;
+
+	if (tmpl != NULL)
+		op = *tmpl;
+	else {
+		memset(&op, 0, sizeof(op));
+		op.uid = (uid_t)-1;
+		op.mode = (mode_t)-1;
+	}
+	op.kind = kind;
+	file_of(ctx, set, v, f, &op.src);
+	repair_plan(ctx, id, pc, v->j, &op, 1);
 }
 
 /* id_pid - the PID an 8.12+ id encodes, or -1 */
@@ -253,6 +301,14 @@ lf_wants_free(struct lf_wants *w)
 
 /* ------------------------------------------------------------------ */
 
+/* newer - file a was modified after file b */
+static bool
+newer(const struct jfile *a, const struct jfile *b)
+{
+	return a->mtime > b->mtime ||
+	    (a->mtime == b->mtime && a->mtime_ns > b->mtime_ns);
+}
+
 /* check_control_files - two control files, two queues, a lost job */
 static void
 check_control_files(struct fsck_ctx *ctx, const struct qset *set,
@@ -277,7 +333,10 @@ check_control_files(struct fsck_ctx *ctx, const struct qset *set,
 		file_name(v->jb, b, n2, sizeof(n2));
 		pc.str2 = n2;
 		pc.str = why;
-		(void)pr_fix(ctx, PR_3_TWO_CONTROL, &pc);
+		/* Keep the newer (R5: the rename's target was written last). */
+		if (pr_fix(ctx, PR_3_TWO_CONTROL, &pc))
+			plan_file_op(ctx, set, v, PR_3_TWO_CONTROL, &pc, OP_REMOVE,
+			    newer(a, b) ? b : a, NULL);
 	}
 	/* Control files of one id in two queue directories. */
 	for (f = v->jb->first; f != 0; f = idx->files[f].next) {
@@ -333,7 +392,15 @@ check_inode(struct fsck_ctx *ctx, const struct qset *set,
 	    (unsigned long long)df->ino);
 	pc.str = rec;
 	pc.str2 = is;
-	(void)pr_fix(ctx, PR_3_INODE_MISMATCH, &pc);
+	pc.covered = ctx->plan != NULL && plan_job_disposed(ctx->plan, v->j);
+	if (pr_fix(ctx, PR_3_INODE_MISMATCH, &pc)) {
+		struct plan_op op;
+
+		memset(&op, 0, sizeof(op));
+		file_of(ctx, set, v, df, &op.dst);
+		plan_file_op(ctx, set, v, PR_3_INODE_MISMATCH, &pc, OP_REWRITE_I,
+		    ctrl, &op);
+	}
 }
 
 /* check_df_of_control - a control file and its data file */
@@ -369,10 +436,29 @@ check_df_of_control(struct fsck_ctx *ctx, const struct qset *set,
 			pc.str = set->dirs[qi].path;
 			file_name(v->jb, v->d, n2, sizeof(n2));
 			pc.str2 = set->dirs[v->d->qdir].path;
-			(void)pr_fix(ctx, PR_3_DF_ELSEWHERE, &pc);
+			if (pr_fix(ctx, PR_3_DF_ELSEWHERE, &pc)) {
+				struct plan_op op;
+
+				memset(&op, 0, sizeof(op));
+				named_place(ctx, v, 'd', qi, sub, &op.dst);
+				op.flags = OPF_NOREPLACE;
+				plan_file_op(ctx, set, v, PR_3_DF_ELSEWHERE, &pc,
+				    OP_MOVE, v->d, &op);
+			}
 			return;
 		}
-		(void)pr_fix(ctx, PR_3_NO_DF, &pc);
+		/* Never let sendmail run it: inert, unless pass 4 finds the
+		 * df in lost+found and puts it back first. */
+		pc.covered = ctx->plan != NULL && plan_job_disposed(ctx->plan, v->j);
+		if (pr_fix(ctx, PR_3_NO_DF, &pc)) {
+			struct plan_op op;
+
+			memset(&op, 0, sizeof(op));
+			named_place(ctx, v, 'd', qi, sub, &op.dst);
+			op.flags = OPF_IF_NO_DF;
+			plan_file_op(ctx, set, v, PR_3_NO_DF, &pc, OP_INERT, ctrl,
+			    &op);
+		}
 		if (v->jb->jflags & JB_HAS_I)
 			want_add(&wants->missing_df, &wants->nmissing,
 			    &wants->capmissing, v->j);
@@ -432,8 +518,44 @@ check_orphan_df(struct fsck_ctx *ctx, const struct qset *set,
 		    "; its data is also the data file of job %.*s, so this name holds nothing else",
 		    (int)idx->jobs[sib].idlen, idx->jobs[sib].id);
 	pc.str = extra;
-	(void)pr_fix(ctx, PR_3_ORPHAN_DF, &pc);
+	if (pr_fix(ctx, PR_3_ORPHAN_DF, &pc)) {
+		struct plan_op op;
+		const struct qdir *qd = &set->dirs[v->d->qdir];
+
+		/* Unless pass 4 brings its control file back first. */
+		memset(&op, 0, sizeof(op));
+		named_place(ctx, v, 'q', v->d->qdir,
+		    qdir_has_sub(qd, SUB_QF) ? SUB_QF : SUB_COUNT, &op.dst);
+		op.flags = OPF_IF_ORPHAN;
+		plan_file_op(ctx, set, v, PR_3_ORPHAN_DF, &pc, OP_REMOVE, v->d,
+		    &op);
+	}
 	want_add(&wants->orphan_df, &wants->norphan, &wants->caporphan, v->j);
+}
+
+/* check_tf_alone - a tf without any control file */
+static void
+check_tf_alone(struct fsck_ctx *ctx, const struct qset *set,
+    const struct jview *v, const struct jfile *jf, struct pctx *pc)
+{
+	struct plan_op op;
+
+	if (!(jf->flags & JF_COMPLETE)) {
+		pc->str = (jf->flags & JF_EMPTY) ? "an empty" : "a partial";
+		if (pr_fix(ctx, PR_3_TF_ALONE_PARTIAL, pc))
+			plan_file_op(ctx, set, v, PR_3_TF_ALONE_PARTIAL, pc,
+			    OP_REMOVE, jf, NULL);
+		return;
+	}
+	/* Promoted only beside its df: a qf without one would be delivered
+	 * as garbage, so a tf alone without a df becomes a lost job. */
+	if (!pr_fix(ctx, PR_3_TF_ALONE, pc))
+		return;
+	memset(&op, 0, sizeof(op));
+	named_place(ctx, v, 'q', jf->qdir, jf->sub, &op.dst);
+	op.flags = OPF_NOREPLACE;
+	plan_file_op(ctx, set, v, PR_3_TF_ALONE, pc,
+	    v->d != NULL ? OP_PROMOTE : OP_INERT, jf, &op);
 }
 
 /* check_temp_files - a tf beside a control file, or alone; Tf; xf */
@@ -453,24 +575,23 @@ check_temp_files(struct fsck_ctx *ctx, const struct qset *set,
 
 		job_pctx(&pc, v, jf, n1, sizeof(n1));
 		if (jf->letter == 'T') {
-			(void)pr_fix(ctx, PR_3_TF_ASIDE, &pc);
+			if (pr_fix(ctx, PR_3_TF_ASIDE, &pc))
+				plan_file_op(ctx, set, v, PR_3_TF_ASIDE, &pc,
+				    OP_REMOVE, jf, NULL);
 			continue;
 		}
 		if (jf->letter == 'x') {
 			id = ctrl != NULL || v->lost != NULL || v->t != NULL
 			    ? PR_3_XF_STALE : PR_3_XF_ORPHAN;
-			(void)pr_fix(ctx, id, &pc);
+			if (pr_fix(ctx, id, &pc))
+				plan_file_op(ctx, set, v, id, &pc, OP_REMOVE, jf,
+				    NULL);
 			continue;
 		}
 		if (jf->letter != 't')
 			continue;
 		if (ctrl == NULL && v->lost == NULL) {
-			if (jf->flags & JF_COMPLETE) {
-				(void)pr_fix(ctx, PR_3_TF_ALONE, &pc);
-				continue;
-			}
-			pc.str = (jf->flags & JF_EMPTY) ? "an empty" : "a partial";
-			(void)pr_fix(ctx, PR_3_TF_ALONE_PARTIAL, &pc);
+			check_tf_alone(ctx, set, v, jf, &pc);
 			continue;
 		}
 		if (ctrl == NULL)
@@ -486,7 +607,19 @@ check_temp_files(struct fsck_ctx *ctx, const struct qset *set,
 			id = PR_3_TF_NEWER;
 		else
 			id = PR_3_TF_OLDER;
-		(void)pr_fix(ctx, id, &pc);
+		if (!pr_fix(ctx, id, &pc))
+			continue;
+		/* R3: promote the complete, newer tf (what sendmail meant),
+		 * or keep the qf (what sendmail will do); never a lost job. */
+		if (id == PR_3_TF_NEWER && ctx->opts.tf_newer == TF_NEWER_PROMOTE &&
+		    ctrl->letter != 'Q') {
+			struct plan_op op;
+
+			memset(&op, 0, sizeof(op));
+			file_of(ctx, set, v, ctrl, &op.dst);
+			plan_file_op(ctx, set, v, id, &pc, OP_PROMOTE, jf, &op);
+		} else
+			plan_file_op(ctx, set, v, id, &pc, OP_REMOVE, jf, NULL);
 	}
 }
 
@@ -583,7 +716,8 @@ judge_job(struct fsck_ctx *ctx, const struct scan_env *env,
 	check_orphan_df(ctx, set, &v, sh, wants);
 	check_temp_files(ctx, set, &v);
 	check_times(ctx, set, &v);
-	if (ctx->opts.verbose && ctx->opts.format == OUT_HUMAN)
+	if (ctx->opts.verbose && ctx->opts.format == OUT_HUMAN &&
+	    !ctx->rechecking)
 		list_job(ctx, set, &v, ctx->problems + ctx->notices - before);
 }
 

@@ -29,6 +29,7 @@
 #include "dirlist.h"
 #include "jobs.h"
 #include "qid.h"
+#include "repair.h"
 
 struct lf_walk {
 	struct fsck_ctx *ctx;
@@ -38,7 +39,40 @@ struct lf_walk {
 	int lfd;		/* lost+found */
 	dev_t dev;		/* its file system */
 	const struct qdir *qd;	/* a queue directory on that file system */
+	const char *path;	/* lost+found, for the repair */
 };
+
+/* plan_recover - move lost+found/name back to letter f<id> at qi */
+static void
+plan_recover(const struct lf_walk *lw, enum problem_id id,
+    const struct pctx *pc, uint32_t job, const char *name,
+    const struct stat *st, char letter, const char *idtext, size_t idlen,
+    uint16_t qi)
+{
+	const struct qdir *qd = &lw->set->dirs[qi];
+	int s = letter == 'd' ? SUB_DF : SUB_QF;
+	struct plan *p = lw->ctx->plan;
+	char dest[64];
+	struct plan_op op;
+
+	memset(&op, 0, sizeof(op));
+	op.kind = OP_RECOVER;
+	plan_file_set(p, &op.src, PLACE_LOST_FOUND, SUB_COUNT, name, st);
+	if (idlen > sizeof(dest) - 3)
+		idlen = sizeof(dest) - 3;
+	dest[0] = letter;
+	dest[1] = 'f';
+	memcpy(dest + 2, idtext, idlen);
+	dest[2 + idlen] = '\0';
+	plan_file_set(p, &op.dst, qi, qdir_has_sub(qd, s) ? (uint8_t)s : SUB_COUNT,
+	    dest, NULL);
+	op.flags = OPF_NOREPLACE;
+	op.uid = lw->set->pol.expected_owner;
+	op.mode = letter == 'd' || letter == 'q' ? lw->set->pol.file_mode
+						 : (mode_t)-1;
+	op.lf_dir = plan_intern(p, lw->path, strlen(lw->path));
+	repair_plan(lw->ctx, id, pc, job, &op, 1);
+}
 
 /* dest_name - where a job's file goes back: "<queue>/[df/]df<id>" */
 static void
@@ -94,7 +128,11 @@ match_missing_df(const struct lf_walk *lw, const char *name,
 		pc.file = fname;
 		pc.str = name;
 		pc.str2 = dest;
-		(void)pr_fix(lw->ctx, PR_4_LF_DF, &pc);
+		if (pr_fix(lw->ctx, PR_4_LF_DF, &pc))
+			plan_recover(lw, PR_4_LF_DF, &pc, lw->wants->missing_df[i],
+			    name, st, 'd', jb->id, jb->idlen,
+			    jb->datadir < lw->set->ndirs ? jb->datadir
+							  : idx->files[c].qdir);
 		return true;
 	}
 	return false;
@@ -159,9 +197,10 @@ df_job_of_inode(const struct lf_walk *lw, dev_t dev, uint64_t ino)
 
 /* report_qf - a control file in lost+found that belongs to job j */
 static void
-report_qf(const struct lf_walk *lw, const char *name, uint32_t j,
-    enum problem_id id, const char *idtext, size_t idlen)
+report_qf(const struct lf_walk *lw, const char *name, const struct stat *st,
+    uint32_t j, enum problem_id id, const char *idtext, size_t idlen)
 {
+	uint16_t qi = (uint16_t)(lw->qd - lw->set->dirs);
 	const struct index *idx = &lw->set->idx;
 	char fname[64] = "", dest[1024];
 	struct pctx pc;
@@ -176,6 +215,7 @@ report_qf(const struct lf_walk *lw, const char *name, uint32_t j,
 		dest_name(lw->set, jb, 'q', idx->files[f].qdir, dest, sizeof(dest));
 		pc.id = jb->id;
 		pc.idlen = jb->idlen;
+		qi = idx->files[f].qdir;
 	} else {
 		const struct qdir *qd = lw->qd;
 		char idb[QID_MAX_LEN + 1];
@@ -192,7 +232,8 @@ report_qf(const struct lf_walk *lw, const char *name, uint32_t j,
 	pc.file = fname;
 	pc.str = name;
 	pc.str2 = dest;
-	(void)pr_fix(lw->ctx, id, &pc);
+	if (pr_fix(lw->ctx, id, &pc))
+		plan_recover(lw, id, &pc, j, name, st, 'q', pc.id, pc.idlen, qi);
 }
 
 /* match_control - the file reads as a control file of a job here */
@@ -227,7 +268,7 @@ match_control(struct lf_walk *lw, const char *name, const struct stat *st)
 	    (j = df_job_of_inode(lw, makedev((unsigned)qf->inode_major,
 					 (unsigned)qf->inode_minor),
 		 qf->inode)) != 0) {
-		report_qf(lw, name, j, PR_4_LF_QF, NULL, 0);
+		report_qf(lw, name, st, j, PR_4_LF_QF, NULL, 0);
 		return;
 	}
 	if (!received_id(qf, id, sizeof(id)))
@@ -244,7 +285,7 @@ match_control(struct lf_walk *lw, const char *name, const struct stat *st)
 	j = index_find(&lw->set->idx, id, strlen(id));
 	if (j != 0 && ctrl_of(&lw->set->idx, &lw->set->idx.jobs[j]) != 0)
 		return; /* the job has its control file: a stale copy */
-	report_qf(lw, name, j, PR_4_LF_QF_BY_ID, id, strlen(id));
+	report_qf(lw, name, st, j, PR_4_LF_QF_BY_ID, id, strlen(id));
 }
 
 /* walk_lostfound - every regular file of one lost+found */
@@ -297,6 +338,7 @@ lostfound_dir(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 	lw.set = set;
 	lw.wants = wants;
 	lw.dev = lw.qd->st.st_dev;
+	lw.path = ctx->opts.lost_found;
 	ctx->qd = lw.qd;
 	walk_lostfound(&lw, ctx->opts.lost_found);
 	(void)close(lw.lfd);
@@ -353,6 +395,7 @@ lostfound_pass(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 		ctx->qd = qd;
 		(void)snprintf(label, sizeof(label), "%s/lost+found",
 		    strcmp(qd->mount_path, "/") == 0 ? "" : qd->mount_path);
+		lw.path = label;
 		walk_lostfound(&lw, label);
 		(void)close(lw.lfd);
 		ctx->qd = NULL;

@@ -8,8 +8,12 @@
  *   2  the contents of every control file (scan.c, with format/qf.c)
  *   3  every job's files against the states sendmail leaves (jobs.c)
  *   4  lost+found (lostfound.c)
- * then the summary and an fsck(8) exit status.  This checker has no
- * struct sio_writer at all: nothing it runs can change the queue.
+ * With -p, -y, or answers on a terminal, the fixes decided during the
+ * passes are then made (repair/repair.c: archive, commit, apply), and
+ * each set that was changed is checked again, silently, to count what
+ * is left.  Then the summary and an fsck(8) exit status.  A check (-n)
+ * has no struct sio_writer at all: nothing it runs can change anything.
+ * --list and --restore read an archive instead (repair/archive.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,20 +25,32 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "esc.h"
 #include "jobs.h"
+#include "plan.h"
 #include "qdir.h"
 #include "queues.h"
+#include "repair.h"
 #include "scan.h"
+#include <sys/file.h>
 
 #define MQFSCK_VERSION "0.2"
 #define MAX_SENDMAIL_PIDS 256
 
 static const char usage_text[] =
-    "usage: mqfsck [-nqvV] [-c file]... [-o name=value]... [-g seconds]\n"
-    "              [--owner user|queue-dir] [--assume-stopped] [--json]\n"
-    "              [queue_dir ...]\n"
-    "  -n            check only, change nothing (the default)\n"
+    "usage: mqfsck [-n | -p | -y] [-fqvV] [-a dir] [-c file]... [-o name=value]...\n"
+    "              [-g seconds] [--owner user|queue-dir] [--assume-stopped]\n"
+    "              [--tf-newer promote|keep] [--json] [queue_dir ...]\n"
+    "       mqfsck --list archive\n"
+    "       mqfsck --restore archive [queue_dir]\n"
+    "  -n            check only, change nothing (the default off a terminal)\n"
+    "  -p            preen: make the fixes that are safe without a human\n"
+    "  -y            make every fix there is\n"
+    "                (neither, on a terminal: ask before each fix)\n"
+    "  -f            repair even while sendmail runs (jobs it holds are\n"
+    "                always left alone)\n"
+    "  -a dir        the archive directory (default " DEFAULT_ARCHIVE_DIR ")\n"
     "  -c file       sendmail configuration to take the queues from\n"
     "                (repeatable; default /etc/mail/sendmail.cf and\n"
     "                /etc/mail/submit.cf; \"-c none\": built-in defaults)\n"
@@ -43,13 +59,18 @@ static const char usage_text[] =
     "                (default 600)\n"
     "  --owner user  expected owner of the queue files (\"queue-dir\": the\n"
     "                queue directory's owner), for trees not owned by root\n"
-    "  --json        one JSON object per problem and a summary (mqfsck(8))\n"
+    "  --tf-newer promote|keep  a complete tf newer than its qf: promote it\n"
+    "                (the default: what sendmail meant) or keep the qf\n"
+    "  --json        one JSON object per problem and fix, and a summary\n"
     "  --assume-stopped  no sendmail runs (at boot): no file is in flight\n"
     "  --lost-found dir  look for lost queue files there, not in the\n"
     "                lost+found of each queue's file system\n"
+    "  --list archive     what an archive holds, each file checked\n"
+    "  --restore archive  put the archived files back\n"
     "  -q            problems only, no summary\n"
     "  -v            also list every job\n"
-    "exit status: 0 clean, 4 problems left, 8 operational error, 16 usage\n";
+    "exit status: 0 clean, 1 fixed (nothing left), 4 problems left,\n"
+    "8 operational error, 16 usage, 32 interrupted\n";
 
 /* usage - print the synopsis; exit with status */
 static void
@@ -82,7 +103,22 @@ struct options {
 	struct fsck_opts fo;
 	struct queue_opts qo;
 	struct sys_paths sp;
+	bool mode_given;	/* -n, -p or -y */
+	const char *list;	/* --list ARCHIVE */
+	const char *restore;	/* --restore ARCHIVE */
 };
+
+/* set_mode - -n, -p or -y; more than one is a usage error */
+static void
+set_mode(struct options *o, enum fix_mode m)
+{
+	if (o->mode_given && o->fo.fixmode != m) {
+		(void)fprintf(stderr, "mqfsck: -n, -p and -y exclude each other\n");
+		exit(FSCK_USAGE);
+	}
+	o->mode_given = true;
+	o->fo.fixmode = m;
+}
 
 /* push - append a string to a list */
 static void
@@ -114,6 +150,48 @@ parse_grace(const char *s)
 	return v;
 }
 
+/* repair_option - an option of the repairs or the archive */
+static void
+repair_option(int ch, const char *arg, struct options *o)
+{
+	switch (ch) {
+	case 'n':
+		set_mode(o, FIXMODE_NO);
+		break;
+	case 'p':
+		set_mode(o, FIXMODE_PREEN);
+		break;
+	case 'y':
+		set_mode(o, FIXMODE_YES);
+		break;
+	case 'f':
+		o->fo.force = true;
+		break;
+	case 'a':
+		o->fo.archive_dir = arg;
+		break;
+	case 'T':
+		if (strcmp(arg, "promote") == 0)
+			o->fo.tf_newer = TF_NEWER_PROMOTE;
+		else if (strcmp(arg, "keep") == 0)
+			o->fo.tf_newer = TF_NEWER_KEEP_QF;
+		else {
+			(void)fprintf(stderr,
+			    "mqfsck: --tf-newer wants promote or keep\n");
+			exit(FSCK_USAGE);
+		}
+		break;
+	case 'l':
+		o->list = arg;
+		break;
+	case 'r':
+		o->restore = arg;
+		break;
+	default:
+		BUG("repair_option: %c", ch);
+	}
+}
+
 /* parse_options - the command line */
 static void
 parse_options(int argc, char **argv, struct options *o)
@@ -129,6 +207,14 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "proc-locks", required_argument, NULL, 'L' },
 		{ "assume-stopped", no_argument, NULL, 'S' },
 		{ "lost-found", required_argument, NULL, 'K' },
+		{ "archive-dir", required_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "preen", no_argument, NULL, 'p' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "no", no_argument, NULL, 'n' },
+		{ "tf-newer", required_argument, NULL, 'T' },
+		{ "list", required_argument, NULL, 'l' },
+		{ "restore", required_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -142,7 +228,8 @@ parse_options(int argc, char **argv, struct options *o)
 	o->sp.fstab = "/etc/fstab";
 	o->sp.mountinfo = "/proc/self/mountinfo";
 	o->sp.locks = "/proc/locks";
-	while ((ch = getopt_long(argc, argv, "c:g:hno:qvV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:c:fg:hno:pqvVy", longopts,
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			/* The last word counts: "-c none -c file" is file. */
@@ -182,6 +269,14 @@ parse_options(int argc, char **argv, struct options *o)
 			o->fo.lost_found = optarg;
 			break;
 		case 'n':
+		case 'p':
+		case 'y':
+		case 'f':
+		case 'a':
+		case 'T':
+		case 'l':
+		case 'r':
+			repair_option(ch, optarg, o);
 			break;
 		case 'q':
 			o->fo.quiet = true;
@@ -203,20 +298,46 @@ parse_options(int argc, char **argv, struct options *o)
 		push(&o->qo.dirs, &o->qo.ndirs, argv[optind]);
 }
 
-/* check_set - passes 0 to 4 over one set of queues */
+/*
+ * own_lock - mqfsck's own lock on a queue directory it may repair: an
+ * flock on a duplicate of its fd, held to the end of the run, so that
+ * two runs never repair one queue at once (sendmail never locks the
+ * directory itself)
+ */
+static bool
+own_lock(struct fsck_ctx *ctx, struct qdir *qd)
+{
+	if (qd->lockfd >= 0)
+		return true;
+	qd->lockfd = fcntl(qd->fd, F_DUPFD_CLOEXEC, 0);
+	if (qd->lockfd >= 0 && flock(qd->lockfd, LOCK_EX | LOCK_NB) == 0)
+		return true;
+	ctx_error(ctx, qd->path,
+	    errno == EWOULDBLOCK ? "another mqfsck is repairing this queue: it is checked, not repaired"
+				 : "cannot lock the queue directory: it is checked, not repaired");
+	if (qd->lockfd >= 0)
+		(void)close(qd->lockfd);
+	qd->lockfd = -1;
+	return false;
+}
+
+/* run_passes - passes 0 to 4 over one set of queues */
 static void
-check_set(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
+run_passes(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
     const struct sys_paths *sp)
 {
+	static bool said_running;
 	struct lf_wants wants;
 	struct qerr err;
+	unsigned long before = ctx->problems;
 	size_t i;
 
 	ctx->set = set;
+	ctx->plan = ctx->rechecking ? NULL : set->plan;
 	env->nsendmail = 0;
 	/* -v: say which settings judge each queue (a directory that is no
 	 * configuration's queue is judged by the first configuration). */
-	if (ctx->opts.verbose && ctx->opts.format == OUT_HUMAN)
+	if (ctx->opts.verbose && ctx->opts.format == OUT_HUMAN && !ctx->rechecking)
 		for (i = 0; i < set->ndirs; i++)
 			if (set->dirs[i].selected)
 				(void)fprintf(ctx->out, "%s: settings from %s\n",
@@ -224,12 +345,29 @@ check_set(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 	if (!ctx->opts.assume_stopped)
 		sendmail_check(ctx, set, env->sendmail_pids, MAX_SENDMAIL_PIDS,
 		    &env->nsendmail);
+	if (!ctx->rechecking) {
+		set->repair_ok = ctx->plan != NULL;
+		/* A running daemon blocks repairs unless -f. */
+		if (set->repair_ok && ctx->sendmail_may_run && !ctx->opts.force) {
+			set->repair_ok = false;
+			if (!said_running)
+				ctx_warn(ctx, "mqfsck",
+				    "sendmail is running: checking only, nothing is repaired (-f repairs anyway, and still leaves alone every job sendmail holds)");
+			said_running = true;
+		}
+		ctx->repair_ok = set->repair_ok;
+	}
 	lockset_free(&env->locks);
 	if (lockset_load(&env->locks, sp->locks, &err) < 0)
 		env->locks.loaded = false; /* probe each file instead */
-	for (i = 0; i < set->ndirs; i++)
-		if (set->dirs[i].selected)
-			qdir_pass0(ctx, set, &set->dirs[i], sp);
+	for (i = 0; i < set->ndirs; i++) {
+		if (!set->dirs[i].selected)
+			continue;
+		qdir_pass0(ctx, set, &set->dirs[i], sp);
+		if (set->repair_ok && set->dirs[i].reachable && !ctx->rechecking &&
+		    !own_lock(ctx, &set->dirs[i]))
+			set->repair_ok = ctx->repair_ok = false;
+	}
 	for (i = 0; i < set->ndirs; i++) {
 		if (!set->dirs[i].reachable)
 			continue;
@@ -243,10 +381,78 @@ check_set(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 	jobs_pass(ctx, env, set, &wants);
 	lostfound_pass(ctx, env, set, &wants);
 	lf_wants_free(&wants);
-	for (i = 0; i < set->ndirs; i++)
-		qdir_close(&set->dirs[i]);
+	if (!ctx->rechecking)
+		set->problems = ctx->problems - before;
 	ctx->set = NULL;
 	ctx->qd = NULL;
+	ctx->plan = NULL;
+}
+
+/* close_set - close every fd of the set's queue directories */
+static void
+close_set(struct qset *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->ndirs; i++)
+		qdir_close(&set->dirs[i]);
+}
+
+/*
+ * recheck - after repairs, the set's passes again, silently: what is
+ * left decides the exit status (the counts of the first check stay)
+ */
+static void
+recheck(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
+    const struct sys_paths *sp)
+{
+	struct fsck_ctx saved = *ctx;
+	size_t i;
+
+	close_set(set);
+	index_free(&set->idx);
+	index_init(&set->idx);
+	for (i = 0; i < set->ndirs; i++) {
+		set->dirs[i].unread = 0;
+		set->dirs[i].reachable = false;
+	}
+	ctx->rechecking = true;
+	ctx->left = 0;
+	run_passes(ctx, env, set, sp);
+	set->left = ctx->left;
+	set->rechecked = true;
+	saved.sendmail_may_run = ctx->sendmail_may_run;
+	*ctx = saved;
+}
+
+/* fixes_made - the set's plan made at least one change */
+static bool
+fixes_made(const struct qset *set)
+{
+	uint32_t i;
+
+	if (set->plan == NULL)
+		return false;
+	for (i = 0; i < set->plan->nfixes; i++)
+		if (set->plan->fixes[i].result == FIXR_FIXED)
+			return true;
+	return false;
+}
+
+/* json_str_out - a JSON string of a path (escaped first) */
+static void
+json_str_out(FILE *f, const char *s)
+{
+	char buf[1100];
+	const char *p;
+
+	(void)fputc('"', f);
+	for (p = esc_str(buf, sizeof(buf), s); *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			(void)fputc('\\', f);
+		(void)fputc(*p, f);
+	}
+	(void)fputc('"', f);
 }
 
 /* summary_counts - "no-df 1, orphan-df 2" for problems or notices */
@@ -274,7 +480,8 @@ summary_counts(const struct fsck_ctx *ctx, bool notices, char *out,
 
 /* print_summary - the last line(s) */
 static void
-print_summary(const struct fsck_ctx *ctx, size_t nqueues, double secs)
+print_summary(const struct fsck_ctx *ctx, size_t nqueues, double secs,
+    const struct repair_summary *rs, unsigned long left, bool repaired)
 {
 	char probs[2048], notes[2048];
 	bool first;
@@ -296,12 +503,16 @@ print_summary(const struct fsck_ctx *ctx, size_t nqueues, double secs)
 			    problem_get((enum problem_id)i)->name, ctx->count[i]);
 			first = false;
 		}
-		(void)fprintf(ctx->out, "},\"seconds\":%.3f,\"exit\":%d}\n", secs,
+		(void)fprintf(ctx->out, "},\"fixed\":%lu,\"not_fixed\":%lu,"
+				       "\"left\":%lu,\"archive\":",
+		    rs->fixed, rs->not_fixed, left);
+		json_str_out(ctx->out, rs->archive);
+		(void)fprintf(ctx->out, ",\"seconds\":%.3f,\"exit\":%d}\n", secs,
 		    ctx->status);
 		return;
 	}
 	if (ctx->opts.quiet)
-		return;
+		goto unexpected;
 	(void)fprintf(ctx->out,
 	    "mqfsck: %zu queue%s, %lu jobs, %lu files: %lu problem%s%s%s%s, "
 	    "%lu notice%s%s%s%s; %lu in use, %lu in flight (%.3f s)\n",
@@ -310,6 +521,193 @@ print_summary(const struct fsck_ctx *ctx, size_t nqueues, double secs)
 	    probs[0] ? " (" : "", probs, probs[0] ? ")" : "", ctx->notices,
 	    ctx->notices == 1 ? "" : "s", notes[0] ? " (" : "", notes,
 	    notes[0] ? ")" : "", ctx->in_use, ctx->in_flight, secs);
+	if (repaired) {
+		char a[1100];
+
+		(void)fprintf(ctx->out,
+		    "mqfsck: %lu fix%s made, %lu not made; %lu problem%s left%s%s\n",
+		    rs->fixed, rs->fixed == 1 ? "" : "es", rs->not_fixed, left,
+		    left == 1 ? "" : "s", rs->archive[0] ? "; archive " : "",
+		    rs->archive[0] ? esc_str(a, sizeof(a), rs->archive) : "");
+	}
+unexpected:
+	/* e2fsck's words, so that boot scripts and people know them. */
+	if (ctx->opts.fixmode == FIXMODE_PREEN && ctx->unexpected > 0)
+		(void)fprintf(ctx->out,
+		    "mqfsck: UNEXPECTED INCONSISTENCY; RUN mqfsck MANUALLY.\n"
+		    "\t(i.e., without -p: %lu problem%s need%s a human)\n",
+		    ctx->unexpected, ctx->unexpected == 1 ? "" : "s",
+		    ctx->unexpected == 1 ? "s" : "");
+}
+
+/* open_archive - an archive file named by path, never through a link */
+static int
+open_archive(const char *path, struct qerr *err)
+{
+	char *dir = strdup(path), *slash;
+	const char *base;
+	int dfd, fd;
+	struct stat st;
+
+	if (dir == NULL) {
+		qerr_set(err, ENOMEM, "out of memory");
+		return -1;
+	}
+	slash = strrchr(dir, '/');
+	if (slash == NULL) {
+		base = path;
+		dfd = sio_open_path(".", NULL, NULL, err);
+	} else {
+		base = path + (slash - dir) + 1;
+		*slash = '\0';
+		dfd = sio_open_path(slash == dir ? "/" : dir, NULL, NULL, err);
+	}
+	free(dir);
+	if (dfd < 0)
+		return -1;
+	fd = sio_open_regular(dfd, base, &st, err);
+	(void)close(dfd);
+	/* Written by mqfsck as root (or this user) and closed to others:
+	 * an archive anyone could have written is not one to restore. */
+	if (fd >= 0 && ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)) {
+		(void)close(fd);
+		qerr_set(err, EPERM,
+		    "the archive must belong to root or to you, and be writable by no one else");
+		return -1;
+	}
+	return fd;
+}
+
+/* The queue directories of the configuration, for a restore. */
+struct known_queues {
+	dev_t *dev;
+	ino_t *ino;
+	size_t n;
+};
+
+/* known_queue - the directory is one of the configuration's queues */
+static bool
+known_queue(const struct stat *st, void *arg)
+{
+	const struct known_queues *kq = arg;
+	size_t i;
+
+	for (i = 0; i < kq->n; i++)
+		if (kq->dev[i] == st->st_dev && kq->ino[i] == st->st_ino)
+			return true;
+	return false;
+}
+
+/* known_queues_load - every queue directory the configurations name */
+static void
+known_queues_load(const struct options *o, struct known_queues *kq)
+{
+	struct fsck_ctx ctx;
+	struct qset *sets = NULL;
+	size_t nsets = 0, i, k, cap = 0;
+	struct qerr err;
+	struct stat st;
+	int fd;
+
+	memset(kq, 0, sizeof(*kq));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.opts = o->fo;
+	ctx.out = stdout;
+	if (queues_resolve(&ctx, &o->qo, &sets, &nsets) < 0)
+		return;
+	for (i = 0; i < nsets; i++)
+		for (k = 0; k < sets[i].ndirs; k++) {
+			fd = sio_open_path(sets[i].dirs[k].abspath, NULL, NULL, &err);
+			if (fd < 0)
+				continue;
+			if (fstat(fd, &st) == 0 && kq->n == cap) {
+				size_t nc = cap ? cap * 2 : 16;
+				dev_t *nd = realloc(kq->dev, nc * sizeof(*nd));
+				ino_t *ni;
+
+				if (nd != NULL)
+					kq->dev = nd;
+				ni = nd != NULL ? realloc(kq->ino, nc * sizeof(*ni)) : NULL;
+				if (ni != NULL) {
+					kq->ino = ni;
+					cap = nc;
+				}
+			}
+			if (kq->n < cap) {
+				kq->dev[kq->n] = st.st_dev;
+				kq->ino[kq->n] = st.st_ino;
+				kq->n++;
+			}
+			(void)close(fd);
+		}
+	queues_free(sets, nsets);
+}
+
+/* archive_mode - --list and --restore */
+static int
+archive_mode(const struct options *o)
+{
+	struct arc_restore_stats stats;
+	struct sio_writer *w;
+	struct qerr err;
+	const char *path = o->list != NULL ? o->list : o->restore;
+	int fd, rc;
+
+	if (o->list != NULL && o->restore != NULL) {
+		(void)fprintf(stderr, "mqfsck: --list and --restore exclude each other\n");
+		rc = FSCK_USAGE;
+		goto out;
+	}
+	if (o->qo.ndirs > (o->restore != NULL ? 1u : 0u)) {
+		(void)fprintf(stderr, "mqfsck: --%s takes %s\n",
+		    o->list != NULL ? "list" : "restore",
+		    o->list != NULL ? "no queue directory"
+				    : "at most one queue directory");
+		rc = FSCK_USAGE;
+		goto out;
+	}
+	fd = open_archive(path, &err);
+	if (fd < 0) {
+		(void)fprintf(stderr, "mqfsck: %s: %s\n", path, err.msg);
+		rc = FSCK_ERROR;
+		goto out;
+	}
+	if (o->list != NULL)
+		rc = arc_list(fd, stdout, o->fo.format == OUT_JSON, &err);
+	else if ((w = sio_writer_new(&err)) == NULL)
+		rc = -1;
+	else {
+		struct known_queues kq;
+
+		/* Without a directory named, only the configuration's queue
+		 * directories are restored into: an archive is data. */
+		memset(&kq, 0, sizeof(kq));
+		if (o->qo.ndirs == 0)
+			known_queues_load(o, &kq);
+		memset(&stats, 0, sizeof(stats));
+		rc = arc_restore(w, fd, o->qo.ndirs > 0 ? o->qo.dirs[0] : NULL,
+		    o->qo.ndirs > 0 ? NULL : known_queue, &kq, stdout, &stats,
+		    &err);
+		free(kq.dev);
+		free(kq.ino);
+		sio_writer_free(w);
+		if (rc >= 0 && o->fo.format == OUT_HUMAN)
+			(void)printf("mqfsck: %zu restored, %zu already there, %zu refused, %zu failed\n",
+			    stats.restored, stats.already, stats.refused,
+			    stats.failed);
+	}
+	(void)close(fd);
+	if (rc < 0)
+		(void)fprintf(stderr, "mqfsck: %s: %s\n", path, err.msg);
+	rc = rc < 0 ? FSCK_ERROR : rc == 0 ? FSCK_OK : FSCK_UNCORRECTED;
+out:
+	free((void *)o->qo.dirs);
+	free((void *)o->qo.configs);
+	free((void *)o->qo.overrides);
+	if (fflush(stdout) != 0)
+		return FSCK_ERROR;
+	return rc;
 }
 
 int
@@ -322,6 +720,10 @@ main(int argc, char **argv)
 	size_t nsets = 0, nqueues = 0, i, k;
 	struct timespec t0, t1;
 	long pids[MAX_SENDMAIL_PIDS];
+	struct repair_summary rs;
+	unsigned long left = 0;
+	bool repaired = false;
+	struct qerr err;
 	const char *tenv;
 
 	std_fds_open();
@@ -331,9 +733,18 @@ main(int argc, char **argv)
 		return FSCK_ERROR;
 	}
 	parse_options(argc, argv, &o);
+	if (o.list != NULL || o.restore != NULL)
+		return archive_mode(&o);
+	/* No mode: ask on a terminal, else only check (fsck(8)). */
+	if (!o.mode_given)
+		o.fo.fixmode = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
+		    o.fo.format == OUT_HUMAN ? FIXMODE_ASK : FIXMODE_NO;
+	if (o.fo.fixmode == FIXMODE_ASK && o.fo.format == OUT_JSON)
+		o.fo.fixmode = FIXMODE_NO;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.opts = o.fo;
 	ctx.out = stdout;
+	ctx.tty_in = ctx.opts.fixmode == FIXMODE_ASK ? stdin : NULL;
 	ctx.now = time(NULL);
 	/*
 	 * MQFSCK_TIME=<seconds since the epoch> fixes "now", so that the
@@ -354,17 +765,58 @@ main(int argc, char **argv)
 	qf_init(&env.qf);
 	lockset_init(&env.locks);
 	env.sendmail_pids = pids;
+	memset(&rs, 0, sizeof(rs));
+	if (ctx.opts.fixmode != FIXMODE_NO &&
+	    (ctx.writer = sio_writer_new(&err)) == NULL) {
+		(void)fprintf(stderr, "mqfsck: %s\n", err.msg);
+		free((void *)o.qo.configs);
+		free((void *)o.qo.overrides);
+		free((void *)o.qo.dirs);
+		return FSCK_ERROR;
+	}
 	if (queues_resolve(&ctx, &o.qo, &sets, &nsets) == 0) {
 		for (i = 0; i < nsets; i++) {
 			for (k = 0; k < sets[i].ndirs; k++)
 				nqueues += sets[i].dirs[k].selected;
-			check_set(&ctx, &env, &sets[i], &o.sp);
+			if (ctx.writer != NULL &&
+			    (sets[i].plan = calloc(1, sizeof(*sets[i].plan))) != NULL)
+				plan_init(sets[i].plan);
+			run_passes(&ctx, &env, &sets[i], &o.sp);
+		}
+		/* Every set checked; now the repairs, then what is left. */
+		if (ctx.writer != NULL) {
+			(void)repair_sets(&ctx, sets, nsets, &rs);
+			repaired = rs.fixed + rs.not_fixed > 0;
+			for (i = 0; i < nsets; i++)
+				if (fixes_made(&sets[i]))
+					recheck(&ctx, &env, &sets[i], &o.sp);
+		}
+		for (i = 0; i < nsets; i++) {
+			left += sets[i].rechecked ? sets[i].left : sets[i].problems;
+			close_set(&sets[i]);
 		}
 	}
+	ctx.fixed = rs.fixed;
+	ctx.not_fixed = rs.not_fixed;
+	/* fsck(8): 4 when anything is left, else 1 when fixes were made. */
+	if (left > 0)
+		ctx.status |= FSCK_UNCORRECTED;
+	else if (rs.fixed > 0)
+		ctx.status |= FSCK_NONDESTRUCT;
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
 	print_summary(&ctx, nqueues,
 	    (double)(t1.tv_sec - t0.tv_sec) +
-		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	    &rs, left, repaired);
+	for (i = 0; i < nsets; i++) {
+		for (k = 0; k < sets[i].ndirs; k++)
+			if (sets[i].dirs[k].lockfd >= 0)
+				(void)close(sets[i].dirs[k].lockfd);
+		if (sets[i].plan != NULL)
+			plan_free(sets[i].plan);
+		free(sets[i].plan);
+	}
+	sio_writer_free(ctx.writer);
 	queues_free(sets, nsets);
 	qf_free(&env.qf);
 	sio_buf_free(&env.buf);

@@ -2,12 +2,16 @@
  * problem.c - the problem table, message expansion and the report.
  *
  * Every problem goes through pr_fix(): it expands the template from the
- * problem context, prints one line (human) or one JSON object, counts it
- * and sets the exit status.  Strings from the queue are escaped
- * (esc.c) before they reach the output, in both formats.
+ * problem context, prints one line (human) or one JSON object, counts it,
+ * and answers whether to fix it: never in a check (-n); under -p when
+ * the table says the fix is safe without a human (PRF_PREEN_OK), and
+ * counts the rest as unexpected; always under -y; on a terminal, by
+ * asking.  pr_fixed() prints what became of a fix.  Strings from the
+ * queue are escaped (esc.c) before they reach the output, in both formats.
  *
- * Human line:  <queue>: <code> <name> <id>: <message>
- * JSON line:   {"schema":"mqfsck/1","type":"problem",...} (see mqfsck(8))
+ * Human lines: <queue>: <code> <name> <id>: <message>
+ *              <queue>: <code> <name> <id>: [<message>: ]FIXED: <what>
+ * JSON lines:  {"schema":"mqfsck/1","type":"problem"|"fix",...} (mqfsck(8))
  */
 #include <errno.h>
 #include <grp.h>
@@ -242,7 +246,7 @@ json_str(FILE *f, const char *s)
 /* print_json - one problem object */
 static void
 print_json(const struct fsck_ctx *ctx, const struct problem *p,
-    const struct pctx *pc, const char *msg)
+    const struct pctx *pc, const char *msg, bool will_fix)
 {
 	FILE *f = ctx->out;
 	char buf[256];
@@ -264,38 +268,199 @@ print_json(const struct fsck_ctx *ctx, const struct problem *p,
 	json_str(f, msg);
 	(void)fputs(",\"fix\":", f);
 	json_str(f, fix_name(p->fix));
-	(void)fprintf(f, ",\"preen\":%s,\"fixed\":false}\n",
-	    (p->flags & PRF_PREEN_OK) ? "true" : "false");
+	(void)fprintf(f, ",\"preen\":%s,\"will_fix\":%s}\n",
+	    (p->flags & PRF_PREEN_OK) ? "true" : "false",
+	    will_fix ? "true" : "false");
 }
 
-/* pr_fix - report a problem; whether to fix it (never, in a check) */
+/* fix_prompt - what the question offers to do */
+static const char *
+fix_prompt(const struct fsck_ctx *ctx, enum fix_kind fix)
+{
+	switch (fix) {
+	case FIX_ARCHIVE_REMOVE:
+		return "Archive and remove";
+	case FIX_MAKE_INERT:
+		return "Archive, then make the job inert (rename to Qf)";
+	case FIX_REWRITE_I:
+		return "Rewrite the I line (the old file archived)";
+	case FIX_OWNER_MODE:
+		return "Set owner and mode";
+	case FIX_MOVE:
+		return "Move it where sendmail looks";
+	case FIX_MOVE_OUT:
+		return "Archive and remove it from the queue";
+	case FIX_RESOLVE_TF:
+		return ctx->opts.tf_newer == TF_NEWER_KEEP_QF
+		    ? "Archive and remove the tf, keep the qf (--tf-newer=keep)"
+		    : "Promote the tf over the control file (the old one archived)";
+	case FIX_PROMOTE:
+		return "Rename the tf to qf";
+	case FIX_KEEP_NEWER:
+		return "Keep the newer, archive and remove the other";
+	case FIX_RECOVER:
+		return "Move it back into the queue";
+	case FIX_NONE:
+	case FIX_NKINDS:
+		break;
+	}
+	return "Fix";
+}
+
+/*
+ * ask - the question on a terminal: yes, no, all (yes from now on),
+ * quit (no from now on).  An empty answer takes the default; end of
+ * input is quit.
+ */
+static bool
+ask(struct fsck_ctx *ctx, const struct problem *p)
+{
+	bool dflt = (p->flags & PRF_PREEN_OK) != 0;
+	char line[64];
+
+	if (ctx->ask_all)
+		return true;
+	if (ctx->ask_quit)
+		return false;
+	for (;;) {
+		(void)fprintf(ctx->out, "%s? [yes/no/all/quit] (%s) ",
+		    fix_prompt(ctx, p->fix), dflt ? "yes" : "no");
+		(void)fflush(ctx->out);
+		if (ctx->tty_in == NULL ||
+		    fgets(line, sizeof(line), ctx->tty_in) == NULL) {
+			(void)fputs("\n(end of input: quit)\n", ctx->out);
+			ctx->ask_quit = true;
+			return false;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0')
+			return dflt;
+		if (strcmp(line, "y") == 0 || strcmp(line, "yes") == 0)
+			return true;
+		if (strcmp(line, "n") == 0 || strcmp(line, "no") == 0)
+			return false;
+		if (strcmp(line, "a") == 0 || strcmp(line, "all") == 0) {
+			ctx->ask_all = true;
+			return true;
+		}
+		if (strcmp(line, "q") == 0 || strcmp(line, "quit") == 0) {
+			ctx->ask_quit = true;
+			return false;
+		}
+	}
+}
+
+/* decide - whether to fix a problem, by the mode of the run */
+static bool
+decide(struct fsck_ctx *ctx, const struct problem *p, const struct pctx *pc,
+    bool *unexpected)
+{
+	bool fixable = p->fix != FIX_NONE && !(p->flags & PRF_NO_FIX) &&
+	    ctx->plan != NULL && ctx->repair_ok && !pc->covered;
+
+	*unexpected = false;
+	switch (ctx->opts.fixmode) {
+	case FIXMODE_PREEN:
+		if (fixable && (p->flags & PRF_PREEN_OK) &&
+		    !(p->flags & PRF_NOTICE))
+			return true;
+		/* Anything else that is a problem needs a human, unless a
+		 * fix decided already takes care of it. */
+		*unexpected = !(p->flags & PRF_NOTICE) && !pc->covered;
+		return false;
+	case FIXMODE_YES:
+	case FIXMODE_ASK: /* asked once the problem is printed */
+		return fixable;
+	case FIXMODE_NO:
+		break;
+	}
+	return false;
+}
+
+/* pr_fix - report a problem; whether to fix it */
 bool
 pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc)
 {
 	const struct problem *p = problem_get(id);
-	char msg[1024], idbuf[64] = "-";
+	char idbuf[64] = "-";
+	bool fix, unexpected;
 
+	if (ctx->rechecking) {
+		/* The silent pass after repairs: what is left. */
+		if (!(p->flags & PRF_NOTICE))
+			ctx->left++;
+		return false;
+	}
 	ctx->count[id]++;
 	if (p->flags & PRF_NOTICE)
 		ctx->notices++;
-	else {
+	else
 		ctx->problems++;
-		ctx->status |= FSCK_UNCORRECTED;
-	}
+	fix = decide(ctx, p, pc, &unexpected);
+	if (unexpected)
+		ctx->unexpected++;
+	pr_expand(ctx, id, pc, ctx->last_msg, sizeof(ctx->last_msg));
 	if ((p->flags & PRF_VERBOSE) && !ctx->opts.verbose &&
 	    ctx->opts.format != OUT_JSON)
 		return false;
-	pr_expand(ctx, id, pc, msg, sizeof(msg));
 	if (ctx->opts.format == OUT_JSON) {
-		print_json(ctx, p, pc, msg);
-		return false;
+		print_json(ctx, p, pc, ctx->last_msg, fix);
+		return fix;
 	}
+	/* Preen prints a fixed problem once, with its fix; one that a fix
+	 * already decided covers is not printed at all. */
+	if (ctx->opts.fixmode == FIXMODE_PREEN && (fix || pc->covered))
+		return fix;
 	if (pc->id != NULL)
 		(void)esc_bytes(idbuf, sizeof(idbuf), pc->id, pc->idlen);
 	(void)fprintf(ctx->out, "%s: %06x %s %s: %s\n",
 	    ctx->qd != NULL ? ctx->qd->path : "mqfsck", p->code, p->name, idbuf,
-	    msg);
-	return false;
+	    ctx->last_msg);
+	if (fix && ctx->opts.fixmode == FIXMODE_ASK)
+		fix = ask(ctx, p);
+	return fix;
+}
+
+/* pr_fixed - the line of a fix made, or not made */
+void
+pr_fixed(struct fsck_ctx *ctx, const char *queue, enum problem_id id,
+    const char *idtext, const char *msg, int result, const char *what)
+{
+	static const char *const words[] = { "NOT FIXED", "FIXED",
+		"NOT FIXED", "NOT NEEDED" };
+	static const char *const json_words[] = { "not-fixed", "fixed",
+		"not-fixed", "not-needed" };
+	const struct problem *p = problem_get(id);
+	char buf[256], w[1024];
+
+	if (result < 0 || result > 3)
+		BUG("pr_fixed: result %d", result);
+
+	if (ctx->opts.format == OUT_JSON) {
+		FILE *f = ctx->out;
+
+		(void)fprintf(f, "{\"schema\":\"mqfsck/1\",\"type\":\"fix\","
+				 "\"code\":\"0x%06x\",\"name\":",
+		    p->code);
+		json_str(f, p->name);
+		(void)fputs(",\"queue\":", f);
+		json_str(f, esc_str(buf, sizeof(buf), queue));
+		(void)fputs(",\"id\":", f);
+		json_str(f, esc_str(buf, sizeof(buf), idtext));
+		(void)fputs(",\"action\":", f);
+		json_str(f, fix_name(p->fix));
+		(void)fprintf(f, ",\"result\":\"%s\",\"detail\":",
+		    json_words[result]);
+		json_str(f, esc_str(w, sizeof(w), what));
+		(void)fputs("}\n", f);
+		return;
+	}
+	(void)fprintf(ctx->out, "%s: %06x %s %s: %s%s%s: %s\n",
+	    esc_str(buf, sizeof(buf), queue), p->code, p->name,
+	    idtext[0] != '\0' ? esc_str(w, sizeof(w), idtext) : "-",
+	    msg != NULL && msg[0] != '\0' ? msg : "",
+	    msg != NULL && msg[0] != '\0' ? ": " : "",
+	    words[result], what);
 }
 
 /* ctx_warn - a limit of this run, not an error of the queue check */
@@ -304,6 +469,8 @@ ctx_warn(struct fsck_ctx *ctx, const char *what, const char *why)
 {
 	char w[512];
 
+	if (ctx->rechecking)
+		return;
 	(void)fflush(ctx->out);
 	if (ctx->opts.format == OUT_JSON) {
 		(void)fputs("{\"schema\":\"mqfsck/1\",\"type\":\"warning\",\"what\":",
@@ -324,6 +491,8 @@ ctx_error(struct fsck_ctx *ctx, const char *what, const char *why)
 {
 	char w[512];
 
+	if (ctx->rechecking)
+		return;
 	ctx->errors++;
 	ctx->status |= FSCK_ERROR;
 	(void)fflush(ctx->out);

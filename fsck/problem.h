@@ -6,8 +6,9 @@
  *	if (pr_fix(ctx, PR_x, &pc))
  *		apply the fix;
  * pr_fix() expands the message, prints it (human or JSON), counts it,
- * sets the exit status bits, and answers whether to fix it.  This
- * version answers no: every run is a check (-n).
+ * and answers whether to fix it, by the mode of the run (-n, -p, -y, or
+ * asking on a terminal).  The fix itself is only decided here: it goes
+ * into the plan, and is made after the check (repair/repair.c).
  */
 #ifndef MQ_PROBLEM_H
 #define MQ_PROBLEM_H
@@ -82,6 +83,8 @@ struct pctx {
 	long long uid, uid2;	/* owners, -1 if none */
 	int qf_defect;		/* pass 2: the reader's defect kind */
 	char letter;		/* pass 2: the control file's letter */
+	bool covered;		/* a fix already decided takes care of it:
+				   reported, never fixed on its own */
 };
 
 /* pctx_init - an empty context */
@@ -90,11 +93,21 @@ void pctx_init(struct pctx *pc);
 struct fsck_ctx;
 
 /*
- * pr_fix - report problem `id` in context pc; returns whether to fix it.
- * Notices are printed (PRF_VERBOSE ones only with -v or --json) but are
- * not counted as problems and leave the exit status alone.
+ * pr_fix - report problem `id` in context pc; returns whether to fix it
+ * (then the caller adds the fix to ctx->plan).  Notices are printed
+ * (PRF_VERBOSE ones only with -v or --json) but are not counted as
+ * problems.  The expanded message is left in ctx->last_msg.
  */
 bool pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc);
+
+/*
+ * pr_fixed - print the outcome (enum fix_result, plan.h) of a fix of
+ * problem `id`: FIXED, NOT NEEDED (another fix did it) or NOT FIXED, and
+ * what was done or why not.  msg (may be NULL) is the
+ * problem's message, printed with it under -p.
+ */
+void pr_fixed(struct fsck_ctx *ctx, const char *queue, enum problem_id id,
+    const char *idtext, const char *msg, int result, const char *what);
 
 /*
  * pr_expand - the message of problem `id` for pc, into out (NUL-ended,

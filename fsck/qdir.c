@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "qdir.h"
+#include "repair.h"
 #include "sysinfo.h"
 
 #define MAX_COMPONENTS 256
@@ -174,6 +175,22 @@ runner_can_create(const struct policy *pol, const struct stat *st)
 	return (m & S_IWOTH) && (m & S_IXOTH);
 }
 
+/* plan_dir - the fix of the queue directory's owner or mode */
+static void
+plan_dir(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc,
+    uid_t uid, mode_t mode)
+{
+	struct plan_op op;
+
+	memset(&op, 0, sizeof(op));
+	op.kind = OP_DIR_OWNER_MODE;
+	plan_file_set(ctx->plan, &op.src, (uint16_t)(ctx->qd - ctx->set->dirs),
+	    SUB_COUNT, ".", &ctx->qd->st);
+	op.uid = uid;
+	op.mode = mode;
+	repair_plan(ctx, id, pc, 0, &op, 1);
+}
+
 /* check_queue_dir - the queue directory's owner and mode */
 static void
 check_queue_dir(struct fsck_ctx *ctx, const struct policy *pol,
@@ -187,7 +204,9 @@ check_queue_dir(struct fsck_ctx *ctx, const struct policy *pol,
 		pc.uid = st->st_uid;
 		pc.uid2 = pol->dir_owner;
 		pc.num = m;
-		(void)pr_fix(ctx, PR_0_QDIR_OWNER, &pc);
+		if (pr_fix(ctx, PR_0_QDIR_OWNER, &pc))
+			plan_dir(ctx, PR_0_QDIR_OWNER, &pc, pol->dir_owner,
+			    m | S_IRWXU);
 	}
 	if (!(pol->qfm & S_IWGRP))
 		want &= ~(mode_t)S_IWGRP;
@@ -201,7 +220,8 @@ check_queue_dir(struct fsck_ctx *ctx, const struct policy *pol,
 		pc.str = "its group can add, remove or rename queue files";
 	else
 		pc.str = "anyone can list the queue and see who mails whom";
-	(void)pr_fix(ctx, PR_0_QDIR_MODE, &pc);
+	if (pr_fix(ctx, PR_0_QDIR_MODE, &pc))
+		plan_dir(ctx, PR_0_QDIR_MODE, &pc, (uid_t)-1, want);
 }
 
 /* check_filesystem - fstab and free space */

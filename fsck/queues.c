@@ -324,6 +324,7 @@ add_dir(struct qset *set, const char *path, const char *qp_name)
 	qd = &set->dirs[set->ndirs];
 	memset(qd, 0, sizeof(*qd));
 	qd->fd = -1;
+	qd->lockfd = -1;
 	for (s = 0; s < SUB_COUNT; s++)
 		qd->subfd[s] = -1;
 	qd->selected = true;

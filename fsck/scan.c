@@ -32,6 +32,7 @@
 
 #include "dirlist.h"
 #include "qid.h"
+#include "repair.h"
 #include "scan.h"
 
 #define LABEL_MAX 1024
@@ -141,6 +142,46 @@ type_name(mode_t m)
 }
 
 /* ------------------------------------------------------------------ */
+/* Fixes (only when pr_fix() says yes) */
+
+/* op_here - an operation on entry `name` of the directory being walked */
+static void
+op_here(const struct walk *w, struct plan_op *op, enum op_kind kind,
+    const char *name, const struct stat *st)
+{
+	memset(op, 0, sizeof(*op));
+	op->kind = kind;
+	op->uid = (uid_t)-1;
+	op->mode = (mode_t)-1;
+	plan_file_set(w->ctx->plan, &op->src, w->qi, (uint8_t)w->sub, name, st);
+}
+
+/* plan_here - one operation on an entry of this directory */
+static void
+plan_here(const struct walk *w, enum problem_id id, const struct pctx *pc,
+    uint32_t job, enum op_kind kind, const char *name, const struct stat *st)
+{
+	struct plan_op op;
+
+	op_here(w, &op, kind, name, st);
+	repair_plan(w->ctx, id, pc, job, &op, 1);
+}
+
+/* plan_owner_mode - set the owner (uid) or the mode of an entry */
+static void
+plan_owner_mode(const struct walk *w, enum problem_id id, const struct pctx *pc,
+    uint32_t job, const char *name, const struct stat *st, uid_t uid,
+    mode_t mode)
+{
+	struct plan_op op;
+
+	op_here(w, &op, OP_OWNER_MODE, name, st);
+	op.uid = uid;
+	op.mode = mode;
+	repair_plan(w->ctx, id, pc, job, &op, 1);
+}
+
+/* ------------------------------------------------------------------ */
 /* Owner and mode (pass 1) */
 
 /*
@@ -195,8 +236,8 @@ owner_mode_pctx(struct pctx *pc, const char *rel, const struct qname *qn,
 
 /* check_owner_mode - pass 1 checks of a regular queue file */
 static void
-check_owner_mode(const struct walk *w, const char *rel, const struct qname *qn,
-    const struct stat *st, bool prog)
+check_owner_mode(const struct walk *w, const char *name, const char *rel,
+    const struct qname *qn, const struct stat *st, bool prog, uint32_t job)
 {
 	const struct policy *p = &w->set->pol;
 	char letter = qn->letter;
@@ -211,19 +252,25 @@ check_owner_mode(const struct walk *w, const char *rel, const struct qname *qn,
 		owner_mode_pctx(&pc, rel, qn, st, p->expected_owner);
 		pc.str = (m & S_IWOTH) ? "world" : "group";
 		pc.str2 = "sendmail loses it to Qf (\"bogus queue file\") and never runs it";
-		(void)pr_fix(w->ctx, PR_1_WRITABLE, &pc);
+		if (pr_fix(w->ctx, PR_1_WRITABLE, &pc))
+			plan_owner_mode(w, PR_1_WRITABLE, &pc, job, name, st,
+			    (uid_t)-1, want);
 	} else if (!control && (m & (S_IWOTH | (S_IWGRP & ~want)))) {
 		owner_mode_pctx(&pc, rel, qn, st, p->expected_owner);
 		pc.str = (m & S_IWOTH) ? "world" : "group";
 		pc.str2 = "others can change the message under sendmail";
-		(void)pr_fix(w->ctx, PR_1_WRITABLE, &pc);
+		if (pr_fix(w->ctx, PR_1_WRITABLE, &pc))
+			plan_owner_mode(w, PR_1_WRITABLE, &pc, job, name, st,
+			    (uid_t)-1, want);
 	} else if (m != want) {
 		owner_mode_pctx(&pc, rel, qn, st, p->expected_owner);
 		pc.str = (m & ~want & (S_IRGRP | S_IROTH))
 		    ? "others can read the message"
 		    : "harmless to sendmail, but not what QueueFileMode gives new files";
 		pc.num2 = want;
-		(void)pr_fix(w->ctx, PR_1_MODE, &pc);
+		if (pr_fix(w->ctx, PR_1_MODE, &pc))
+			plan_owner_mode(w, PR_1_MODE, &pc, job, name, st, (uid_t)-1,
+			    want);
 	}
 	if (!by_owner && owner_ok(w, st))
 		return;
@@ -236,7 +283,9 @@ check_owner_mode(const struct walk *w, const char *rel, const struct qname *qn,
 		pc.str = "sendmail runs it as unsafe (EF_UNSAFE): a program, file or :include: recipient would bounce";
 	else
 		pc.str = "its owner can change the message under sendmail";
-	(void)pr_fix(w->ctx, PR_1_OWNER, &pc);
+	if (pr_fix(w->ctx, PR_1_OWNER, &pc))
+		plan_owner_mode(w, PR_1_OWNER, &pc, job, name, st,
+		    p->expected_owner, (mode_t)-1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -256,38 +305,132 @@ datadir_ok(const char *name, size_t len, void *arg)
 	return false;
 }
 
-/* report_defects - pass 2: every defect the reader found in a qf or hf */
+/* fix_strength - how much a defect's fix does to the file */
+static int
+fix_strength(enum problem_id id)
+{
+	switch (problem_get(id)->fix) {
+	case FIX_ARCHIVE_REMOVE:
+		return 3;
+	case FIX_MAKE_INERT:
+		return 2;
+	case FIX_REWRITE_I:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* df_place - where the job's df is, by the d line sendmail just read */
 static void
-report_defects(const struct walk *w, const char *rel, const struct qname *qn)
+df_place(const struct walk *w, uint16_t *qi, uint8_t *sub)
+{
+	const struct qf_file *qf = &w->env->qf;
+	char dd[256];
+	size_t i;
+
+	*qi = w->qi;
+	if (qf->datadir.len > 0) {
+		(void)qf_span_value(qf, &qf->datadir, dd, sizeof(dd));
+		for (i = 0; i < w->set->ndirs; i++)
+			if (strcmp(w->set->dirs[i].qp_name, dd) == 0)
+				*qi = (uint16_t)i;
+	}
+	*sub = qdir_has_sub(&w->set->dirs[*qi], SUB_DF) ? SUB_DF : SUB_COUNT;
+}
+
+/*
+ * plan_defect - the fix of a control file's worst defect: remove the job
+ * (empty, no line break, or cut short before sendmail ever tried it: a
+ * new message whose client got no 250, crash window C5), make it inert
+ * as sendmail's loseqfile() would, or rewrite its I line
+ */
+static void
+plan_defect(const struct walk *w, enum problem_id id, const struct pctx *pc,
+    uint32_t job, const char *name, const struct stat *st,
+    const struct qname *qn)
+{
+	const struct qf_file *qf = &w->env->qf;
+	struct plan_op op;
+	char df[64];
+	uint16_t qi;
+	uint8_t sub;
+
+	op_here(w, &op, OP_INERT, name, st);
+	switch (problem_get(id)->fix) {
+	case FIX_ARCHIVE_REMOVE:
+		op.kind = OP_REMOVE_JOB;
+		break;
+	case FIX_MAKE_INERT:
+		if (id == PR_2_NO_TERMINATOR && (!qf->has_tries || qf->tries == 0))
+			op.kind = OP_REMOVE_JOB;
+		break;
+	case FIX_REWRITE_I:
+		op.kind = OP_REWRITE_I;
+		df_place(w, &qi, &sub);
+		df[0] = 'd';
+		df[1] = 'f';
+		memcpy(df + 2, qn->id, qn->id_len < sizeof(df) - 3 ? qn->id_len
+								: sizeof(df) - 3);
+		df[2 + (qn->id_len < sizeof(df) - 3 ? qn->id_len : sizeof(df) - 3)] = '\0';
+		plan_file_set(w->ctx->plan, &op.dst, qi, sub, df, NULL);
+		break;
+	default:
+		return;
+	}
+	repair_plan(w->ctx, id, pc, job, &op, 1);
+}
+
+/*
+ * report_defects - pass 2: every defect the reader found in a qf or hf.
+ * The defect whose fix does the most is reported first, and only it is
+ * fixed (asked about): the others are covered by that fix.
+ */
+static void
+report_defects(const struct walk *w, const char *name, const char *rel,
+    const struct stat *st, const struct qname *qn, uint32_t job)
 {
 	const struct qf_file *qf = &w->env->qf;
 	struct pctx pc;
-	size_t i, k, more;
+	size_t i, k, more, primary = 0;
+	bool fixed = false;
+	int pass;
 
-	for (i = 0; i < qf->ndefects; i++) {
-		enum problem_id id =
-		    (enum problem_id)(PR_2_EMPTY + (int)qf->defects[i].kind);
+	for (i = 1; i < qf->ndefects; i++)
+		if (fix_strength((enum problem_id)(PR_2_EMPTY + (int)qf->defects[i].kind)) >
+		    fix_strength((enum problem_id)(PR_2_EMPTY + (int)qf->defects[primary].kind)))
+			primary = i;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < qf->ndefects; i++) {
+			enum problem_id id = (enum problem_id)(PR_2_EMPTY +
+			    (int)qf->defects[i].kind);
 
-		/* One line per kind: the first, with how many follow. */
-		for (k = 0, more = 0; k < qf->ndefects; k++)
-			if (qf->defects[k].kind == qf->defects[i].kind) {
-				if (k < i)
-					break;
-				if (k > i)
-					more++;
+			if ((pass == 0) != (i == primary))
+				continue;
+			/* One line per kind: the first, with how many follow. */
+			for (k = 0, more = 0; k < qf->ndefects; k++)
+				if (qf->defects[k].kind == qf->defects[i].kind) {
+					if (k < i)
+						break;
+					if (k > i)
+						more++;
+				}
+			if (k < i)
+				continue;
+			pctx_init(&pc);
+			pc.num = (long long)more;
+			pc.file = rel;
+			pc.id = qn->id;
+			pc.idlen = qn->id_len;
+			pc.line = qf->defects[i].line;
+			pc.qf_defect = (int)qf->defects[i].kind;
+			pc.letter = qn->letter;
+			pc.covered = pass == 1 && fixed;
+			if (pr_fix(w->ctx, id, &pc)) {
+				plan_defect(w, id, &pc, job, name, st, qn);
+				fixed = true;
 			}
-		if (k < i)
-			continue;
-		pctx_init(&pc);
-		pc.num = (long long)more;
-		pc.file = rel;
-		pc.id = qn->id;
-		pc.idlen = qn->id_len;
-		pc.line = qf->defects[i].line;
-		pc.qf_defect = (int)qf->defects[i].kind;
-		pc.letter = qn->letter;
-		(void)pr_fix(w->ctx, id, &pc);
-	}
+		}
 }
 
 /* keep_facts - what the job pass needs from a control file */
@@ -402,6 +545,8 @@ index_entry(const struct walk *w, int fd, const char *name, const char *rel,
 		jf.flags |= JF_MISPLACED;
 	if (young(w->ctx, st))
 		jf.flags |= JF_YOUNG;
+	/* The job first: fixes decided below are the job's. */
+	j = index_job(idx, qn->id, qn->id_len);
 	if (fd >= 0)
 		read_control(w, fd, name, st, qn, &jf, &prog);
 	else if (qname_letter_is_control(qn->letter))
@@ -409,7 +554,7 @@ index_entry(const struct walk *w, int fd, const char *name, const char *rel,
 	else if (w->env->locks.loaded &&
 	    lockset_has(&w->env->locks, st->st_dev, st->st_ino))
 		jf.flags |= JF_LOCKED;
-	check_owner_mode(w, rel, qn, st, prog);
+	check_owner_mode(w, name, rel, qn, st, prog, j);
 	/* sendmail never links a control file; a second name lets whoever
 	 * holds it change the job (a df may be linked: envelope splits,
 	 * judged in pass 3). */
@@ -425,10 +570,9 @@ index_entry(const struct walk *w, int fd, const char *name, const char *rel,
 	}
 	if ((qn->letter == 'q' || qn->letter == 'h') && (jf.flags & JF_READ) &&
 	    !(jf.flags & (JF_LOCKED | JF_YOUNG)))
-		report_defects(w, rel, qn);
+		report_defects(w, name, rel, st, qn, j);
 	if (w->ctx->problems + w->ctx->notices != reported_before)
 		jf.flags |= JF_REPORTED;
-	j = index_job(idx, qn->id, qn->id_len);
 	if (j == 0 || index_add_file(idx, j, &jf) == 0) {
 		walk_error(w, name, "out of memory indexing the queue");
 		return;
@@ -458,16 +602,18 @@ check_job_entry(const struct walk *w, int fd, const char *name,
 	pc.id = qn->id;
 	pc.idlen = qn->id_len;
 	if (qn->too_long || !S_ISREG(st->st_mode)) {
+		enum problem_id id = qn->too_long ? PR_1_NAME_TOO_LONG
+		    : S_ISLNK(st->st_mode) ? PR_1_SYMLINK : PR_1_NOT_REGULAR;
+
 		if (fd >= 0)
 			(void)close(fd);
-		if (qn->too_long)
-			(void)pr_fix(w->ctx, PR_1_NAME_TOO_LONG, &pc);
-		else if (S_ISLNK(st->st_mode))
-			(void)pr_fix(w->ctx, PR_1_SYMLINK, &pc);
-		else {
+		if (id == PR_1_NOT_REGULAR)
 			pc.str = type_name(st->st_mode);
-			(void)pr_fix(w->ctx, PR_1_NOT_REGULAR, &pc);
-		}
+		/* Never opened, never followed: it leaves the queue whole. */
+		if (pr_fix(w->ctx, id, &pc))
+			plan_here(w, id, &pc,
+			    qn->too_long ? 0 : index_find(&w->set->idx, qn->id, qn->id_len),
+			    OP_MOVE_OUT, name, st);
 		return;
 	}
 	if (qn->id == NULL || qn->id_format == QID_OTHER)
@@ -477,7 +623,16 @@ check_job_entry(const struct walk *w, int fd, const char *name,
 		/* gatherq() and queuename() look only where `want` says. */
 		pc.str = where_name(w->sub);
 		pc.str2 = where_name(want);
-		(void)pr_fix(w->ctx, PR_1_WRONG_SUBDIR, &pc);
+		if (pr_fix(w->ctx, PR_1_WRONG_SUBDIR, &pc)) {
+			struct plan_op op;
+
+			op_here(w, &op, OP_MOVE, name, st);
+			plan_file_set(w->ctx->plan, &op.dst, w->qi, (uint8_t)want,
+			    name, NULL);
+			op.flags = OPF_NOREPLACE;
+			repair_plan(w->ctx, PR_1_WRONG_SUBDIR, &pc,
+			    index_job(&w->set->idx, qn->id, qn->id_len), &op, 1);
+		}
 	}
 	if (fd < 0 && qname_letter_is_control(qn->letter)) {
 		fd = sio_open_entry(w->dirfd, name, st, NULL, &err);
@@ -602,7 +757,9 @@ check_entry(const struct walk *w, const char *name, unsigned char dtype)
 		else {
 			pc.str = S_ISREG(st.st_mode) ? "regular file"
 						     : type_name(st.st_mode);
-			(void)pr_fix(w->ctx, PR_1_SUBDIR_NOT_DIR, &pc);
+			if (pr_fix(w->ctx, PR_1_SUBDIR_NOT_DIR, &pc))
+				plan_here(w, PR_1_SUBDIR_NOT_DIR, &pc, 0,
+				    OP_MOVE_OUT, name, &st);
 		}
 		return;
 	}
@@ -612,10 +769,12 @@ check_entry(const struct walk *w, const char *name, unsigned char dtype)
 		pc.str = qn.letter == 'D'
 		    ? "a data file set aside by Debian's clean_queues"
 		    : qn.letter == 'l' ? "a lock file of sendmail 5" : "a name file of sendmail 5";
-		(void)pr_fix(w->ctx, PR_1_OBSOLETE, &pc);
+		if (pr_fix(w->ctx, PR_1_OBSOLETE, &pc))
+			plan_here(w, PR_1_OBSOLETE, &pc, 0, OP_MOVE_OUT, name, &st);
 		return;
 	}
-	(void)pr_fix(w->ctx, PR_1_FOREIGN, &pc);
+	if (pr_fix(w->ctx, PR_1_FOREIGN, &pc))
+		plan_here(w, PR_1_FOREIGN, &pc, 0, OP_MOVE_OUT, name, &st);
 }
 
 /* walk_dir - every entry of one directory */

@@ -66,19 +66,19 @@ fix_text(enum fix_kind fix)
 	case FIX_ARCHIVE_REMOVE:
 		return "archive the files, then remove them";
 	case FIX_MAKE_INERT:
-		return "archive the job, then rename its control file to Qf, as sendmail's loseqfile() does, so that no queue run takes it";
+		return "archive the control file, then rename it to Qf, as sendmail's loseqfile() does, so that no queue run takes the job";
 	case FIX_REWRITE_I:
-		return "rewrite the I line from the data file, as sendmail rewrites a control file (temporary file, fsync, rename, directory fsync)";
+		return "rewrite the I line with the data file's device and inode, as sendmail rewrites a control file (tf, fsync, rename, fsync of the directory), with the owner and mode the configuration gives";
 	case FIX_OWNER_MODE:
-		return "set owner and mode to what the configuration implies, with fchown and fchmod on the opened file";
+		return "fchown or fchmod the opened, verified file to what the configuration implies (a file with other names is left for a human)";
 	case FIX_MOVE:
-		return "move the file to where sendmail looks for it";
+		return "move the file (a rename, never a copy) to where sendmail looks for it";
 	case FIX_MOVE_OUT:
-		return "move it, never following it, out of the queue into the archive directory";
+		return "archive it (its bytes, or what it is: a link's target, a FIFO, a device), never following it or opening it for writing, then remove it from the queue (a directory that is not empty is left for a human)";
 	case FIX_RESOLVE_TF:
-		return "promote the tf over the qf (what sendmail meant to do), or keep the qf, as an option chooses; the other is archived";
+		return "promote the tf over the control file (what sendmail meant to do; the default) or, with --tf-newer=keep, remove the tf and keep the control file (what sendmail will do); what is replaced or removed is archived";
 	case FIX_PROMOTE:
-		return "rename the tf to qf";
+		return "rename the tf to qf when the data file is there; without it, to Qf (a lost job), since a qf without its df would be delivered as garbage";
 	case FIX_KEEP_NEWER:
 		return "keep the newer control file; archive and remove the other";
 	case FIX_RECOVER:
@@ -89,6 +89,55 @@ fix_text(enum fix_kind fix)
 	return NULL;
 }
 
+/* fix_note - what one problem's fix does besides its kind's rule */
+static const char *
+fix_note(enum problem_id id)
+{
+	switch (id) {
+	case PR_2_NO_TERMINATOR:
+		return "A job sendmail never tried (N0) is a new message cut short, whose client got no 250 (crash window C5): it is archived and removed instead.";
+	case PR_2_EMPTY:
+	case PR_2_NO_NEWLINE:
+		return "The whole job goes: control file first, then its data file, as sendmail itself removes it.";
+	case PR_3_NO_DF:
+		return "If pass 4 finds the data file in lost+found, it is moved back instead.";
+	case PR_3_ORPHAN_DF:
+		return "If pass 4 finds its control file in lost+found, that is moved back instead.";
+	case PR_3_TWO_CONTROL:
+		return "The newer is the one sendmail renamed last (crash window R5).";
+	default:
+		return NULL;
+	}
+}
+
+/* put_modes - what -n, -p and -y do about problem p */
+static void
+put_modes(const struct problem *p)
+{
+	const char *fix = fix_text(p->fix);
+	const char *note = fix_note(p->id);
+
+	if (p->flags & PRF_NO_FIX || fix == NULL) {
+		(void)puts(p->flags & PRF_NOTICE
+			? "-n, -p, -y: reported, nothing changed."
+			: "Needs a human: -n, -p and -y report it and change nothing.");
+		return;
+	}
+	(void)printf("Fix: %s.\n", fix);
+	if (note != NULL)
+		(void)puts(note);
+	(void)printf("-n reports it; -y fixes it; -p %s.\n",
+	    (p->flags & PRF_PREEN_OK) && !(p->flags & PRF_NOTICE)
+		? "fixes it too"
+		: p->flags & PRF_NOTICE
+		    ? "leaves it (a notice)"
+		    : "leaves it and ends with UNEXPECTED INCONSISTENCY (exit 4)");
+	if (p->flags & PRF_DESTRUCTIVE)
+		(void)puts("What is removed, renamed or rewritten is archived first.");
+	else
+		(void)puts("The change is recorded in the archive's manifest.");
+}
+
 int
 main(void)
 {
@@ -97,7 +146,6 @@ main(void)
 	(void)puts(".Bl -tag -width Ds");
 	for (i = 0; i < PR_COUNT; i++) {
 		const struct problem *p = problem_get((enum problem_id)i);
-		const char *fix = fix_text(p->fix);
 
 		(void)printf(".It Sy %s Pq Li 0x%06x\n", p->name, p->code);
 		if (p->tmpl != NULL) {
@@ -117,17 +165,7 @@ main(void)
 			(void)puts("A notice: reported, not counted as a problem.");
 		if (p->flags & PRF_GRACE)
 			(void)puts("Not judged while younger than the grace period if a sendmail may be running.");
-		if (p->flags & PRF_NO_FIX)
-			(void)puts("Needs a human: reported, never changed.");
-		else if (fix != NULL) {
-			(void)printf("Fix: %s", fix);
-			(void)printf(" (%s).\n",
-			    (p->flags & PRF_PREEN_OK) ? "-y and -p"
-			    : (p->flags & PRF_NOTICE) ? "-y only"
-						      : "-y; -p stops and asks for a manual run");
-		}
-		if (p->flags & PRF_DESTRUCTIVE)
-			(void)puts("The files are archived before any change.");
+		put_modes(p);
 	}
 	(void)puts(".El");
 	return 0;

@@ -1,0 +1,167 @@
+/*
+ * archive.h - nothing lost: the archive every repair writes before it
+ * changes anything, and reading one back (--list, --restore).
+ *
+ * One archive per run: a gzip-compressed pax archive written with
+ * libarchive into the archive directory, first as an unnamed file
+ * (sio_tmp_create()), fsync()ed and only then given its name
+ * "mqfsck-<host>-<YYYYmmddTHHMMSSZ>.tar.gz" ("-2", "-3", ... when that
+ * name is taken) and the directory fsync()ed: an archive either exists
+ * complete under its name or not at all.
+ *
+ * Entries:
+ *   "<N>/<path>"   a file of queue N (arc_add_queue() order), at <path>
+ *                  relative to the queue directory ("df<id>", "qf/qf<id>");
+ *                  regular files with their bytes; symbolic links (their
+ *                  target), FIFOs, sockets, devices and empty directories
+ *                  as metadata only
+ *   "MANIFEST"     last: a text file, one record a line, fields separated
+ *                  by one space, paths and texts escaped (every byte
+ *                  outside '!'..'~', and '\', as \xNN):
+ *       mqfsck-archive 1
+ *       host <host>
+ *       created <YYYY-mm-ddTHH:MM:SSZ>
+ *       queue <N> <absolute queue path>
+ *       file <N> <path> <kind> <mode> <uid> <gid> <size> <mtime> <sha256>
+ *            <code> <problem> <action>
+ *       end <number of file records>
+ *     kind: data (bytes archived), symlink, fifo, socket, chardev,
+ *     blockdev, dir (metadata archived), record (nothing archived: an
+ *     owner or mode change, a move); mode in octal with the file type bits
+ *     cleared; mtime as <seconds>.<nanoseconds>; sha256 in lower-case hex
+ *     for data, "-" otherwise; code the problem code in hex (030001),
+ *     problem its name (no-df), action what the repair did (make-inert).
+ *
+ * Writing takes a struct sio_writer: every change to the file system
+ * goes through format/sio.c and is counted for the fault-injection
+ * tests.  Nothing here prints except arc_list() and arc_restore(), to
+ * the FILE they are given.
+ */
+#ifndef MQ_ARCHIVE_H
+#define MQ_ARCHIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "err.h"
+#include "sio.h"
+
+#define ARC_SHA256_HEX 64	/* hex digits of a SHA-256 */
+
+struct arc;
+
+/* What the manifest says about a file, besides what fstat() says. */
+struct arc_meta {
+	unsigned queue;		/* from arc_add_queue() */
+	const char *path;	/* relative to the queue directory */
+	const char *code;	/* problem code, "030001" */
+	const char *problem;	/* problem name, "no-df" */
+	const char *action;	/* what the repair does, "make-inert" */
+};
+
+/*
+ * arc_create - start an archive in directory dirfd (an unnamed file,
+ * mode 0600).  `host` and `now` make its name and its header.  Returns
+ * NULL with err set.
+ */
+struct arc *arc_create(struct sio_writer *w, int dirfd, const char *host,
+    time_t now, struct qerr *err);
+
+/* arc_add_queue - record a queue directory (absolute path); its number,
+ * from 0, is the N of entry names */
+int arc_add_queue(struct arc *a, const char *abspath, unsigned *n,
+    struct qerr *err);
+
+/*
+ * arc_add_file - archive the bytes of regular file fd, which the caller
+ * opened and fstat()ed into *st, computing their SHA-256 (OpenSSL EVP).
+ * The file is read from offset 0 with pread(), exactly st->st_size
+ * bytes; if it turns out shorter or longer, or fstat() after the read
+ * differs from *st in size, mtime or ctime, the file changed while it
+ * was read: the call fails with ESTALE, and the manifest does not list
+ * the entry (restore ignores entries the manifest does not list).
+ * digest (may be NULL) receives the hex SHA-256, NUL-ended.
+ */
+int arc_add_file(struct arc *a, const struct arc_meta *m, int fd,
+    const struct stat *st, char digest[ARC_SHA256_HEX + 1], struct qerr *err);
+
+/*
+ * arc_add_special - archive what a non-regular entry is (a symbolic
+ * link with its target, read by the caller with readlinkat(); a FIFO,
+ * socket, device or empty directory): metadata only, nothing is opened.
+ */
+int arc_add_special(struct arc *a, const struct arc_meta *m,
+    const struct stat *st, const char *symlink_target, struct qerr *err);
+
+/* arc_add_record - a manifest record only (kind "record"): an owner or
+ * mode change, a move; st is the file as it was */
+int arc_add_record(struct arc *a, const struct arc_meta *m,
+    const struct stat *st, struct qerr *err);
+
+/* arc_count - file records so far */
+size_t arc_count(const struct arc *a);
+
+/*
+ * arc_commit - write the MANIFEST, finish the compressed stream, fsync
+ * the file, give it its name, fsync the directory.  `name` receives the
+ * name given (in the archive directory).  After a failure nothing is
+ * named and the archive is lost: the caller must not change the queue.
+ */
+int arc_commit(struct arc *a, char *name, size_t namesz, struct qerr *err);
+
+/* arc_free - release; an archive not committed leaves nothing behind */
+void arc_free(struct arc *a);
+
+/*
+ * arc_list - print what the archive open on fd holds (one line per
+ * manifest record, or one JSON object each with json), checking every
+ * archived file against its digest.  Returns 0 when the archive is
+ * whole and every digest matches, 1 when something does not (said on
+ * out), -1 when it cannot be read at all (err).
+ */
+int arc_list(int fd, FILE *out, bool json, struct qerr *err);
+
+/* Counts of a restore. */
+struct arc_restore_stats {
+	size_t restored;	/* written and named */
+	size_t already;		/* the same bytes were there already */
+	size_t refused;		/* not restored: a file of that name with
+				   other bytes, an unsafe entry, a kind that
+				   is only recorded */
+	size_t failed;		/* digest mismatch, I/O error */
+};
+
+/*
+ * Whether a queue directory the archive names (opened; st its fstat())
+ * may be restored into: an archive is data, and a crafted one could name
+ * any directory.
+ */
+typedef bool (*arc_queue_ok_fn)(const struct stat *st, void *arg);
+
+/*
+ * arc_restore - put the archived regular files back: into each queue's
+ * recorded path, if queue_ok (when not NULL) accepts it, or, with
+ * queue_dir, into that directory (refused when the archive holds more
+ * than one queue).  Every entry is checked before
+ * anything is written: a name not of the form "<N>/<file>" or
+ * "<N>/{qf,df,xf}/<file>", an absolute path, "..", a link, a device, an
+ * entry the manifest does not list, are refused.  Each file is written
+ * to an unnamed file (sio_tmp_create()), checked against its SHA-256,
+ * given its owner, mode and mtime, fsync()ed, then named without
+ * replacing anything (sio_tmp_publish()), and the directory fsync()ed;
+ * data and transcript files before control files, as sendmail writes
+ * the df before the qf, so a queue run never sees a control file
+ * without its data.  A file already there with the same bytes counts as
+ * restored before: an interrupted restore is finished by running it
+ * again.  One line per file on out.  Returns 0 when everything was
+ * restored (or already there), 1 when something was refused or failed,
+ * -1 when the archive cannot be read (err).
+ */
+int arc_restore(struct sio_writer *w, int fd, const char *queue_dir,
+    arc_queue_ok_fn queue_ok, void *queue_ok_arg, FILE *out,
+    struct arc_restore_stats *stats, struct qerr *err);
+
+#endif /* MQ_ARCHIVE_H */

@@ -1,0 +1,1569 @@
+/*
+ * repair.c - make the repairs of a run: nothing lost, nothing half done.
+ *
+ * The check leaves each set of queues a plan (plan.h).  Here, in three
+ * steps over every set:
+ *
+ *  1. Archive.  Every file a fix removes, renames or rewrites is opened
+ *     (never following a link, checked to be the file the check saw) and
+ *     its bytes go into the run's archive with their SHA-256; symbolic
+ *     links and other non-regular files go in as what they are; owner,
+ *     mode and move fixes are recorded in the manifest.  A file that
+ *     cannot be archived leaves its fix undone.
+ *  2. Commit.  The archive is finished, fsync()ed, named and its
+ *     directory fsync()ed.  If that fails, nothing at all is changed.
+ *  3. Apply, job by job in id order.  The job's files are opened and
+ *     locked the way sendmail locks them (flock LOCK_EX|LOCK_NB after a
+ *     probe that also sees fcntl locks, sendmail-queue.md 5.3): a job
+ *     another process holds is left alone, and while mqfsck holds it no
+ *     queue run can start on it.  Every archived file is looked at again
+ *     and must be exactly what was archived (device, inode, size, mtime,
+ *     ctime): otherwise its fix is not made.  Then the operations run,
+ *     each one rename, unlink, fchown or fchmod through format/sio.c (a
+ *     rewrite is sendmail's own: tf, fsync, rename, fsync of the
+ *     directory), each followed by an fsync of the directory it changed.
+ *
+ * Order within a job (plan.h's enum op_kind): owner and mode first (so a
+ * file renamed later keeps them), then what brings files back (lost+found,
+ * moves), then removals of temporary files, then rewrites, then making the
+ * job inert, then removing it.  A job is removed control file first, so
+ * that a crash in between leaves an orphaned df (harmless, removed by the
+ * next run) and never a qf without its df (sendmail would deliver it as
+ * "<<< No Message Collected >>>").  Every state an interrupted run leaves
+ * is one the next run's check classifies and finishes: the fault-injection
+ * test stops this code after each mutating call in turn and checks that.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "esc.h"
+#include "qf.h"
+#include "repair.h"
+
+#define MAX_JOB_FILES 64	/* files of one job locked at once */
+#define WHY_MAX 512
+
+static const char *const sub_prefix[SUB_COUNT + 1] = { "qf/", "df/", "xf/",
+	"" };
+
+/* A file whose bytes (or what it is) went into the archive. */
+struct archived {
+	uint32_t fix;
+	uint16_t qdir;
+	uint8_t sub;
+	bool data;		/* its bytes, to be removed or replaced */
+	uint32_t name;		/* plan arena */
+	struct stat st;		/* as archived */
+};
+
+struct run {
+	struct fsck_ctx *ctx;
+	struct qset *set;	/* being worked on */
+	size_t si;
+	struct arc *arc;
+	unsigned **arcq;	/* per set, per qdir: archive queue + 1 */
+	struct archived *arch;
+	size_t narch, caparch;
+	size_t *first_arch;	/* per fix of the current set: its archived */
+	size_t *narch_fix;	/* files are arch[first_arch .. + narch_fix) */
+	size_t **set_first;	/* first_arch and narch_fix of every set */
+	size_t **set_n;
+};
+
+/* ------------------------------------------------------------------ */
+/* Planning (called from the check) */
+
+/* repair_plan - add the fix pr_fix() said yes to */
+void
+repair_plan(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc,
+    uint32_t job, const struct plan_op *ops, size_t nops)
+{
+	uint16_t qi = 0;
+
+	if (ctx->plan == NULL)
+		BUG("repair_plan without a plan");
+	if (ctx->qd != NULL && ctx->set != NULL)
+		qi = (uint16_t)(ctx->qd - ctx->set->dirs);
+	if (plan_add(ctx->plan, id, job, qi, pc->id,
+		pc->id != NULL ? pc->idlen : 0,
+		ctx->opts.fixmode == FIXMODE_PREEN ? ctx->last_msg : NULL, ops,
+		nops) < 0)
+		ctx_error(ctx, "mqfsck", "out of memory planning the repairs: none will be made");
+}
+
+/* ------------------------------------------------------------------ */
+/* Places and names */
+
+/* place_fd - the directory fd of a place, or -1 */
+static int
+place_fd(const struct qset *set, uint16_t qdir, uint8_t sub)
+{
+	const struct qdir *qd;
+
+	if (qdir >= set->ndirs)
+		return -1;
+	qd = &set->dirs[qdir];
+	return sub < SUB_COUNT ? qd->subfd[sub] : qd->fd;
+}
+
+/* rel_path - "qf/qf<id>" or "qf<id>" */
+static void
+rel_path(uint8_t sub, const char *name, char *out, size_t outsz)
+{
+	(void)snprintf(out, outsz, "%s%s", sub_prefix[sub <= SUB_COUNT ? sub
+							   : SUB_COUNT],
+	    name);
+}
+
+/* job_file_name - the entry name of a job's file */
+static void
+job_file_name(const struct job *jb, const struct jfile *jf, char *out,
+    size_t outsz)
+{
+	(void)snprintf(out, outsz, "%cf%.*s", (char)jf->letter, (int)jb->idlen,
+	    jb->id);
+}
+
+/* is_control - a control-file letter: removed before the job's data */
+static bool
+is_control(char letter)
+{
+	return letter == 'q' || letter == 'h' || letter == 'Q' ||
+	    letter == 't' || letter == 'T';
+}
+
+/* same_as_archived - the entry is still exactly what was archived */
+static bool
+same_as_archived(const struct stat *now, const struct stat *was)
+{
+	return now->st_dev == was->st_dev && now->st_ino == was->st_ino &&
+	    now->st_size == was->st_size &&
+	    now->st_mtim.tv_sec == was->st_mtim.tv_sec &&
+	    now->st_mtim.tv_nsec == was->st_mtim.tv_nsec &&
+	    now->st_ctim.tv_sec == was->st_ctim.tv_sec &&
+	    now->st_ctim.tv_nsec == was->st_ctim.tv_nsec &&
+	    (now->st_mode & S_IFMT) == (was->st_mode & S_IFMT);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 1: archive */
+
+/* arc_queue - the archive's number for queue directory qdir */
+static int
+arc_queue(struct run *r, uint16_t qdir, unsigned *n, struct qerr *err)
+{
+	unsigned *map = r->arcq[r->si];
+
+	if (qdir >= r->set->ndirs) {
+		qerr_set(err, EINVAL, "no such queue directory");
+		return -1;
+	}
+	if (map[qdir] == 0) {
+		unsigned k;
+
+		if (arc_add_queue(r->arc, r->set->dirs[qdir].abspath, &k, err) < 0)
+			return -1;
+		map[qdir] = k + 1;
+	}
+	*n = map[qdir] - 1;
+	return 0;
+}
+
+/* What each operation does, in the manifest. */
+static const char *const op_names[OP_NKINDS] = {
+	[OP_OWNER_MODE] = "owner-mode",
+	[OP_DIR_OWNER_MODE] = "owner-mode",
+	[OP_RECOVER] = "recover-from-lost+found",
+	[OP_MOVE] = "move",
+	[OP_PROMOTE] = "promote-tf",
+	[OP_REMOVE] = "remove",
+	[OP_REMOVE_JOB] = "remove-job",
+	[OP_REWRITE_I] = "rewrite-i-line",
+	[OP_INERT] = "make-inert",
+	[OP_MOVE_OUT] = "move-out",
+};
+
+/* meta_of - the manifest fields of a file that operation `kind` of fix
+ * fi changes */
+static int
+meta_of(struct run *r, uint32_t fi, enum op_kind kind, uint16_t qdir,
+    const char *rel, struct arc_meta *m, char *code, size_t codesz,
+    struct qerr *err)
+{
+	const struct plan_fix *fx = &r->set->plan->fixes[fi];
+	const struct problem *p = problem_get(fx->id);
+
+	memset(m, 0, sizeof(*m));
+	if (arc_queue(r, qdir, &m->queue, err) < 0)
+		return -1;
+	(void)snprintf(code, codesz, "%06x", p->code);
+	m->path = rel;
+	m->code = code;
+	m->problem = p->name;
+	m->action = op_names[kind];
+	return 0;
+}
+
+/* push_archived - remember an archived file for step 3 */
+static int
+push_archived(struct run *r, uint32_t fi, uint16_t qdir, uint8_t sub,
+    const char *name, const struct stat *st, bool data)
+{
+	struct archived *a;
+
+	if (r->narch == r->caparch) {
+		size_t nc = r->caparch ? r->caparch * 2 : 64;
+		struct archived *na = realloc(r->arch, nc * sizeof(*na));
+
+		if (na == NULL)
+			return -1;
+		r->arch = na;
+		r->caparch = nc;
+	}
+	a = &r->arch[r->narch];
+	a->fix = fi;
+	a->qdir = qdir;
+	a->sub = sub;
+	a->data = data;
+	a->name = plan_intern(r->set->plan, name, strlen(name));
+	a->st = *st;
+	if (a->name == 0)
+		return -1;
+	r->narch++;
+	return 0;
+}
+
+/*
+ * archive_data - the bytes of a regular file (fix fi's), which must be
+ * the file the check saw (ino, when known)
+ */
+static int
+archive_data(struct run *r, uint32_t fi, enum op_kind kind, uint16_t qdir,
+    uint8_t sub, const char *name, ino_t seen_ino, struct qerr *err)
+{
+	int dirfd = place_fd(r->set, qdir, sub), fd;
+	char rel[NAME_MAX + 8], code[16];
+	struct stat st, fst;
+	struct arc_meta m;
+
+	if (dirfd < 0) {
+		qerr_set(err, ENOENT, "its directory is not open");
+		return -1;
+	}
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		qerr_set(err, errno, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (seen_ino != 0 && st.st_ino != seen_ino)) {
+		qerr_set(err, ESTALE, "%s changed since it was checked", name);
+		return -1;
+	}
+	fd = sio_open_entry(dirfd, name, &st, &fst, err);
+	if (fd < 0)
+		return -1;
+	rel_path(sub, name, rel, sizeof(rel));
+	if (meta_of(r, fi, kind, qdir, rel, &m, code, sizeof(code), err) < 0 ||
+	    arc_add_file(r->arc, &m, fd, &fst, NULL, err) < 0) {
+		(void)close(fd);
+		return -1;
+	}
+	(void)close(fd);
+	if (push_archived(r, fi, qdir, sub, name, &fst, true) < 0) {
+		qerr_set(err, ENOMEM, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* archive_special - what a non-regular entry is (for MOVE_OUT) */
+static int
+archive_special(struct run *r, uint32_t fi, const struct plan_file *pf,
+    struct qerr *err)
+{
+	int dirfd = place_fd(r->set, pf->qdir, pf->sub);
+	const char *name = plan_str(r->set->plan, pf->name);
+	char rel[NAME_MAX + 8], code[16], target[PATH_MAX];
+	struct arc_meta m;
+	struct stat st;
+	ssize_t n;
+
+	if (dirfd < 0 || fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		qerr_set(err, dirfd < 0 ? ENOENT : errno, "%s: %s", name,
+		    strerror(dirfd < 0 ? ENOENT : errno));
+		return -1;
+	}
+	if (S_ISREG(st.st_mode))
+		return archive_data(r, fi, OP_MOVE_OUT, pf->qdir, pf->sub, name,
+		    pf->ino, err);
+	if ((pf->ino != 0 && st.st_ino != pf->ino) ||
+	    (st.st_mode & S_IFMT) != pf->type) {
+		qerr_set(err, ESTALE, "%s changed since it was checked", name);
+		return -1;
+	}
+	target[0] = '\0';
+	if (S_ISLNK(st.st_mode)) {
+		/* readlinkat() reads the link itself; nothing is followed. */
+		n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+		if (n < 0) {
+			qerr_set(err, errno, "readlink %s: %s", name, strerror(errno));
+			return -1;
+		}
+		target[n] = '\0';
+	}
+	rel_path(pf->sub, name, rel, sizeof(rel));
+	if (meta_of(r, fi, OP_MOVE_OUT, pf->qdir, rel, &m, code, sizeof(code),
+		err) < 0 ||
+	    arc_add_special(r->arc, &m, &st, S_ISLNK(st.st_mode) ? target : NULL,
+		err) < 0)
+		return -1;
+	if (push_archived(r, fi, pf->qdir, pf->sub, name, &st, false) < 0) {
+		qerr_set(err, ENOMEM, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* archive_record - a manifest record of a file that is not removed */
+static int
+archive_record(struct run *r, uint32_t fi, const struct plan_op *op,
+    struct qerr *err)
+{
+	const struct plan_file *pf = &op->src;
+	const char *name = plan_str(r->set->plan, pf->name);
+	char rel[PATH_MAX], code[16];
+	struct arc_meta m;
+	struct stat st;
+	uint16_t qdir = pf->qdir;
+	int rc, lfd;
+
+	if (op->kind == OP_DIR_OWNER_MODE) {
+		rc = fstat(r->set->dirs[qdir].fd, &st);
+		(void)snprintf(rel, sizeof(rel), ".");
+	} else if (pf->qdir == PLACE_LOST_FOUND) {
+		/* Recorded as the queue file it becomes. */
+		qdir = op->dst.qdir;
+		rel_path(op->dst.sub, plan_str(r->set->plan, op->dst.name), rel,
+		    sizeof(rel));
+		lfd = sio_open_path(plan_str(r->set->plan, op->lf_dir), NULL, NULL,
+		    err);
+		if (lfd < 0)
+			return -1;
+		rc = fstatat(lfd, name, &st, AT_SYMLINK_NOFOLLOW);
+		(void)close(lfd);
+	} else {
+		int dirfd = place_fd(r->set, pf->qdir, pf->sub);
+
+		rc = dirfd < 0 ? -1 : fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW);
+		rel_path(pf->sub, name, rel, sizeof(rel));
+	}
+	if (rc < 0) {
+		qerr_set(err, errno, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (meta_of(r, fi, op->kind, qdir, rel, &m, code, sizeof(code), err) < 0)
+		return -1;
+	return arc_add_record(r->arc, &m, &st, err);
+}
+
+/* archive_job - every file of job j, control files first */
+static int
+archive_job(struct run *r, uint32_t fi, uint32_t j, struct qerr *err)
+{
+	const struct index *idx = &r->set->idx;
+	const struct job *jb = &idx->jobs[j];
+	char name[64];
+	uint32_t f;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (f = jb->first; f != 0; f = idx->files[f].next) {
+			const struct jfile *jf = &idx->files[f];
+
+			if (is_control((char)jf->letter) != (pass == 0))
+				continue;
+			job_file_name(jb, jf, name, sizeof(name));
+			if (archive_data(r, fi, OP_REMOVE_JOB, jf->qdir, jf->sub,
+				name, (ino_t)jf->ino, err) < 0) {
+				if (err->sys_errno == ENOENT)
+					continue; /* gone already */
+				return -1;
+			}
+		}
+	return 0;
+}
+
+/* archive_fix - step 1 for one fix */
+static int
+archive_fix(struct run *r, uint32_t fi, struct qerr *err)
+{
+	struct plan *p = r->set->plan;
+	const struct plan_fix *fx = &p->fixes[fi];
+	uint32_t k;
+
+	for (k = 0; k < fx->nops; k++) {
+		const struct plan_op *op = &p->ops[fx->first_op + k];
+		const char *name = plan_str(p, op->src.name);
+		int rc = 0;
+
+		switch (op->kind) {
+		case OP_REMOVE:
+		case OP_INERT:
+		case OP_REWRITE_I:
+			rc = archive_data(r, fi, op->kind, op->src.qdir,
+			    op->src.sub, name, op->src.ino, err);
+			break;
+		case OP_REMOVE_JOB:
+			rc = archive_job(r, fi, fx->job, err);
+			break;
+		case OP_PROMOTE:
+			rc = archive_record(r, fi, op, err);
+			/* The control file it replaces. */
+			if (rc == 0 && !(op->flags & OPF_NOREPLACE))
+				rc = archive_data(r, fi, op->kind, op->dst.qdir,
+				    op->dst.sub, plan_str(p, op->dst.name),
+				    op->dst.ino, err);
+			break;
+		case OP_MOVE_OUT:
+			rc = archive_special(r, fi, &op->src, err);
+			break;
+		case OP_OWNER_MODE:
+		case OP_DIR_OWNER_MODE:
+		case OP_MOVE:
+		case OP_RECOVER:
+			rc = archive_record(r, fi, op, err);
+			break;
+		case OP_NKINDS:
+			BUG("archive_fix: bad kind");
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 3: apply */
+
+/* Why a fix was not made, or what it did. */
+struct outcome {
+	enum fix_result result;
+	char what[WHY_MAX];
+};
+
+/* say - append to the outcome's text */
+static void
+say(struct outcome *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+say(struct outcome *o, const char *fmt, ...)
+{
+	size_t n = strlen(o->what);
+	va_list ap;
+
+	if (n + 3 >= sizeof(o->what))
+		return;
+	if (n > 0) {
+		o->what[n++] = ';';
+		o->what[n++] = ' ';
+		o->what[n] = '\0';
+	}
+	va_start(ap, fmt);
+	(void)vsnprintf(o->what + n, sizeof(o->what) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* not_fixed - the outcome: not made, and why */
+static int
+not_fixed(struct outcome *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+not_fixed(struct outcome *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	o->result = FIXR_NOT_FIXED;
+	va_start(ap, fmt);
+	(void)vsnprintf(o->what, sizeof(o->what), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* vis - a name fit to print */
+static const char *
+vis(const char *s, char *buf, size_t bufsz)
+{
+	return esc_str(buf, bufsz, s);
+}
+
+/* fsync_place - make a change in a directory durable */
+static int
+fsync_place(struct run *r, int dirfd, struct outcome *o)
+{
+	struct qerr err;
+
+	if (sio_fsync_dir(dirfd, &err) < 0)
+		return not_fixed(o, "%s", err.msg);
+	(void)r;
+	return 0;
+}
+
+/* find_archived - the archived record of fix fi for a file */
+static const struct archived *
+find_archived(const struct run *r, uint32_t fi, uint16_t qdir, uint8_t sub,
+    const char *name)
+{
+	size_t i, first = r->first_arch[fi], n = r->narch_fix[fi];
+
+	if (r->arch == NULL)
+		return NULL;
+	for (i = first; i < first + n; i++) {
+		const struct archived *a = &r->arch[i];
+
+		if (a->qdir == qdir && a->sub == sub &&
+		    strcmp(plan_str(r->set->plan, a->name), name) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+/* unchanged - every file fix fi archived is still exactly as archived */
+static bool
+unchanged(struct run *r, uint32_t fi, struct outcome *o)
+{
+	size_t i, first = r->first_arch[fi], n = r->narch_fix[fi];
+	char b[128];
+
+	if (r->arch == NULL)
+		return true; /* nothing was archived */
+	for (i = first; i < first + n; i++) {
+		const struct archived *a = &r->arch[i];
+		const char *name = plan_str(r->set->plan, a->name);
+		int dirfd = place_fd(r->set, a->qdir, a->sub);
+		struct stat st;
+
+		if (dirfd < 0 ||
+		    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			(void)not_fixed(o, "%s is gone since it was archived",
+			    vis(name, b, sizeof(b)));
+			return false;
+		}
+		if (!same_as_archived(&st, &a->st)) {
+			(void)not_fixed(o, "%s changed after it was archived: left as it is",
+			    vis(name, b, sizeof(b)));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* still - pf is still there and still the file the check saw */
+static bool
+still(struct run *r, const struct plan_file *pf, struct stat *st,
+    struct outcome *o)
+{
+	const char *name = plan_str(r->set->plan, pf->name);
+	int dirfd = place_fd(r->set, pf->qdir, pf->sub);
+	char b[128];
+
+	if (dirfd < 0 || fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0) {
+		(void)not_fixed(o, "%s is gone", vis(name, b, sizeof(b)));
+		return false;
+	}
+	if ((pf->ino != 0 && st->st_ino != pf->ino) ||
+	    (pf->type != 0 && (st->st_mode & S_IFMT) != pf->type)) {
+		(void)not_fixed(o, "%s is not the file that was checked: left as it is",
+		    vis(name, b, sizeof(b)));
+		return false;
+	}
+	return true;
+}
+
+/* op_remove - unlink one file */
+static int
+op_remove(struct run *r, const struct plan_op *op, struct outcome *o)
+{
+	const char *name = plan_str(r->set->plan, op->src.name);
+	int dirfd = place_fd(r->set, op->src.qdir, op->src.sub);
+	struct stat st;
+	struct qerr err;
+	char b[128], rel[NAME_MAX + 8];
+
+	if (!still(r, &op->src, &st, o))
+		return -1;
+	if (op->flags & OPF_IF_ORPHAN) {
+		/* An orphaned df: only if no control file came back from
+		 * lost+found (pass 4) meanwhile. */
+		int cfd = place_fd(r->set, op->dst.qdir, op->dst.sub);
+		const char *cn = plan_str(r->set->plan, op->dst.name);
+		const char *l;
+		char alt[NAME_MAX + 1];
+		struct stat cst;
+
+		for (l = "qhQ"; *l != '\0' && cn[0] != '\0'; l++) {
+			(void)snprintf(alt, sizeof(alt), "%c%s", *l, cn + 1);
+			if (cfd >= 0 &&
+			    fstatat(cfd, alt, &cst, AT_SYMLINK_NOFOLLOW) == 0) {
+				o->result = FIXR_COVERED;
+				say(o, "not removed: its control file %s is back",
+				    vis(alt, b, sizeof(b)));
+				return 0;
+			}
+		}
+	}
+	if (sio_unlink(r->ctx->writer, dirfd, name, &st, &err) < 0)
+		return not_fixed(o, "%s", err.msg);
+	if (fsync_place(r, dirfd, o) < 0)
+		return -1;
+	rel_path(op->src.sub, name, rel, sizeof(rel));
+	say(o, "removed %s (archived)", vis(rel, b, sizeof(b)));
+	return 0;
+}
+
+/* op_remove_job - unlink every archived file of the fix, control first */
+static int
+op_remove_job(struct run *r, uint32_t fi, struct outcome *o)
+{
+	size_t i, first = r->first_arch[fi], n = r->narch_fix[fi];
+	char b[128], rel[NAME_MAX + 8];
+	struct qerr err;
+
+	char list[WHY_MAX] = "";
+	size_t used = 0;
+
+	if (r->arch == NULL)
+		return not_fixed(o, "%s", "nothing of the job was archived");
+	/* archive_job() archived them control files first. */
+	for (i = first; i < first + n; i++) {
+		const struct archived *a = &r->arch[i];
+		const char *name = plan_str(r->set->plan, a->name);
+		int dirfd = place_fd(r->set, a->qdir, a->sub);
+		int w;
+
+		if (sio_unlink(r->ctx->writer, dirfd, name, &a->st, &err) < 0)
+			return not_fixed(o, "%s", err.msg);
+		if (fsync_place(r, dirfd, o) < 0)
+			return -1;
+		rel_path(a->sub, name, rel, sizeof(rel));
+		w = snprintf(list + used, sizeof(list) - used, "%s%s",
+		    used > 0 ? ", " : "", vis(rel, b, sizeof(b)));
+		if (w > 0 && (size_t)w < sizeof(list) - used)
+			used += (size_t)w;
+	}
+	say(o, "removed the job: %s (archived)", list);
+	return 0;
+}
+
+/* op_inert - rename the control file to Qf, as sendmail's loseqfile() */
+static int
+op_inert(struct run *r, const struct plan_op *op, struct outcome *o)
+{
+	const char *name = plan_str(r->set->plan, op->src.name);
+	int dirfd = place_fd(r->set, op->src.qdir, op->src.sub);
+	char lost[NAME_MAX + 1], b[128], b2[128], ra[NAME_MAX + 8];
+	char rb[NAME_MAX + 8];
+	struct stat st;
+	struct qerr err;
+
+	if (op->flags & OPF_IF_NO_DF) {
+		int dfd = place_fd(r->set, op->dst.qdir, op->dst.sub);
+		struct stat dst;
+
+		if (dfd >= 0 && fstatat(dfd, plan_str(r->set->plan, op->dst.name),
+				    &dst, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(dst.st_mode)) {
+			o->result = FIXR_COVERED;
+			say(o, "not made inert: its data file is back");
+			return 0;
+		}
+	}
+	if (!still(r, &op->src, &st, o))
+		return -1;
+	(void)snprintf(lost, sizeof(lost), "Q%s", name + 1);
+	if (sio_rename(r->ctx->writer, dirfd, name, dirfd, lost, true, &st,
+		&err) < 0)
+		return not_fixed(o, "%s", err.msg);
+	if (fsync_place(r, dirfd, o) < 0)
+		return -1;
+	rel_path(op->src.sub, name, ra, sizeof(ra));
+	rel_path(op->src.sub, lost, rb, sizeof(rb));
+	say(o, "renamed %s to %s: sendmail will not run it (archived; sendmail -qL runs it, once fixed)",
+	    vis(ra, b, sizeof(b)), vis(rb, b2, sizeof(b2)));
+	return 0;
+}
+
+/* The fill of sio_replace(): the edited control file. */
+struct fill_arg {
+	const struct qf_file *qf;
+	int fd;
+	struct qerr err;
+};
+
+/* fill_sink - qf_write()'s sink */
+static int
+fill_sink(void *arg, const void *data, size_t len)
+{
+	struct fill_arg *fa = arg;
+
+	return sio_write_all(fa->fd, data, len, &fa->err);
+}
+
+/* fill_qf - write the edited file to fd */
+static int
+fill_qf(int fd, void *arg)
+{
+	struct fill_arg *fa = arg;
+
+	fa->fd = fd;
+	return qf_write(fa->qf, fill_sink, fa);
+}
+
+/* op_rewrite_i - the I line of the df that is there, sendmail's way */
+static int
+op_rewrite_i(struct run *r, const struct plan_op *op, struct outcome *o)
+{
+	const struct policy *pol = &r->set->pol;
+	const char *name = plan_str(r->set->plan, op->src.name);
+	const char *dname = plan_str(r->set->plan, op->dst.name);
+	int dirfd = place_fd(r->set, op->src.qdir, op->src.sub);
+	int ddir = place_fd(r->set, op->dst.qdir, op->dst.sub);
+	struct sio_buf buf = { NULL, 0, 0 };
+	struct qf_parse_opts po;
+	struct fill_arg fa;
+	struct stat st, dst;
+	struct qerr err;
+	struct qf_file qf;
+	char tmp[NAME_MAX + 1], b[128];
+	int fd = -1, dfd = -1, nfd = -1, rc = -1;
+	bool trunc = false;
+
+	qf_init(&qf);
+	if (!still(r, &op->src, &st, o))
+		goto out;
+	if (ddir < 0 || (dfd = sio_open_regular(ddir, dname, &dst, &err)) < 0) {
+		(void)not_fixed(o, "its data file %s cannot be opened",
+		    vis(dname, b, sizeof(b)));
+		goto out;
+	}
+	if ((fd = sio_open_entry(dirfd, name, &st, NULL, &err)) < 0 ||
+	    sio_read(fd, &buf, QF_MAX_BYTES, &trunc, &err) < 0 || trunc) {
+		(void)not_fixed(o, "%s cannot be read whole", vis(name, b, sizeof(b)));
+		goto out;
+	}
+	memset(&po, 0, sizeof(po));
+	po.letter = name[0];
+	if (qf_parse(&qf, buf.data, buf.len, &po, &err) < 0 ||
+	    qf_set_inode(&qf, (long long)major(dst.st_dev),
+		(long long)minor(dst.st_dev), (unsigned long long)dst.st_ino,
+		&err) < 0) {
+		(void)not_fixed(o, "%s", err.msg);
+		goto out;
+	}
+	/* queueup() rewrites through tf<id> in the qf's own directory. */
+	(void)snprintf(tmp, sizeof(tmp), "t%s", name + 1);
+	memset(&fa, 0, sizeof(fa));
+	fa.qf = &qf;
+	nfd = sio_replace(r->ctx->writer, dirfd, name, tmp, pol->file_mode,
+	    pol->expected_owner, st.st_gid, fill_qf, &fa, &err);
+	if (nfd < 0) {
+		(void)not_fixed(o, "%s", err.msg);
+		goto out;
+	}
+	say(o, "rewrote %s with I%u/%u/%llu, the data file's (through %s, as sendmail does; the old file archived)",
+	    vis(name, b, sizeof(b)), major(dst.st_dev), minor(dst.st_dev),
+	    (unsigned long long)dst.st_ino, tmp);
+	rc = 0;
+out:
+	if (nfd >= 0)
+		(void)close(nfd);
+	if (fd >= 0)
+		(void)close(fd);
+	if (dfd >= 0)
+		(void)close(dfd);
+	sio_buf_free(&buf);
+	qf_free(&qf);
+	return rc;
+}
+
+/*
+ * promoted_letter - what the tf becomes: sendmail's rewrite renames it to
+ * the name its contents call for, hf when it holds a q (quarantine) line
+ * (quarantine_queue_item()), qf otherwise; 0 when it cannot be read
+ */
+static char
+promoted_letter(int dirfd, const char *name, const struct stat *seen)
+{
+	struct sio_buf buf = { NULL, 0, 0 };
+	struct qf_parse_opts po;
+	struct qf_file qf;
+	struct qerr err;
+	bool trunc = false;
+	char letter = 0;
+	int fd;
+
+	fd = sio_open_entry(dirfd, name, seen, NULL, &err);
+	if (fd < 0)
+		return 0;
+	qf_init(&qf);
+	memset(&po, 0, sizeof(po));
+	po.letter = 't';
+	if (sio_read(fd, &buf, QF_MAX_BYTES, &trunc, &err) == 0 && !trunc &&
+	    qf_parse(&qf, buf.data, buf.len, &po, &err) == 0)
+		letter = qf.quarantine.len > 0 ? 'h' : 'q';
+	(void)close(fd);
+	qf_free(&qf);
+	sio_buf_free(&buf);
+	return letter;
+}
+
+/*
+ * op_promote - the tf becomes the control file it was written to be.
+ * When that is another name than the old control file's (a quarantine or
+ * its release cut short before the rename), the tf gets its own name
+ * first and the old control file goes after it (it was archived): a
+ * crash in between leaves two control files, whose older the next run
+ * removes.
+ */
+static int
+op_promote(struct run *r, const struct plan_op *op, struct outcome *o)
+{
+	const char *name = plan_str(r->set->plan, op->src.name);
+	const char *old = plan_str(r->set->plan, op->dst.name);
+	int sfd = place_fd(r->set, op->src.qdir, op->src.sub);
+	int dfd = place_fd(r->set, op->dst.qdir, op->dst.sub);
+	bool replacing = !(op->flags & OPF_NOREPLACE);
+	char b[128], b2[128], ra[NAME_MAX + 8], rb[NAME_MAX + 8];
+	char to[NAME_MAX + 1], letter;
+	struct stat st, ost;
+	struct qerr err;
+	bool same;
+
+	if (!still(r, &op->src, &st, o))
+		return -1;
+	if ((letter = promoted_letter(sfd, name, &st)) == 0)
+		return not_fixed(o, "%s can no longer be read whole",
+		    vis(name, b, sizeof(b)));
+	(void)snprintf(to, sizeof(to), "%c%s", letter, name + 1);
+	same = replacing && strcmp(to, old) == 0;
+	if (replacing && !same &&
+	    (fstatat(dfd, old, &ost, AT_SYMLINK_NOFOLLOW) < 0 ||
+		ost.st_ino != op->dst.ino))
+		return not_fixed(o, "%s changed", vis(old, b, sizeof(b)));
+	if (sio_rename(r->ctx->writer, sfd, name, dfd, to, !same, &st,
+		&err) < 0)
+		return not_fixed(o, "%s", err.msg);
+	if (fsync_place(r, dfd, o) < 0)
+		return -1;
+	rel_path(op->src.sub, name, ra, sizeof(ra));
+	rel_path(op->dst.sub, to, rb, sizeof(rb));
+	say(o, "renamed %s to %s%s", vis(ra, b, sizeof(b)), vis(rb, b2, sizeof(b2)),
+	    same ? " (the control file it replaced archived)" : "");
+	if (replacing && !same) {
+		if (sio_unlink(r->ctx->writer, dfd, old, &ost, &err) < 0)
+			return not_fixed(o, "%s", err.msg);
+		if (fsync_place(r, dfd, o) < 0)
+			return -1;
+		rel_path(op->dst.sub, old, ra, sizeof(ra));
+		say(o, "removed %s, which it supersedes (archived)",
+		    vis(ra, b, sizeof(b)));
+	}
+	return 0;
+}
+
+/* set_owner_mode - fchown/fchmod an open, verified file where needed */
+static int
+set_owner_mode(struct run *r, int fd, const struct stat *st, uid_t uid,
+    mode_t mode, struct outcome *o)
+{
+	struct qerr err;
+
+	if (uid != (uid_t)-1 && st->st_uid != uid) {
+		if (sio_fchown(r->ctx->writer, fd, uid, (gid_t)-1, &err) < 0)
+			return not_fixed(o, "%s", err.msg);
+		say(o, "owner %lu -> %lu", (unsigned long)st->st_uid,
+		    (unsigned long)uid);
+	}
+	/* fchmod() after fchown(): chown may clear set-id bits. */
+	if (mode != (mode_t)-1 && (st->st_mode & 07777) != mode) {
+		if (sio_fchmod(r->ctx->writer, fd, mode, &err) < 0)
+			return not_fixed(o, "%s", err.msg);
+		say(o, "mode %04o -> %04o", (unsigned)(st->st_mode & 07777),
+		    (unsigned)mode);
+	}
+	return 0;
+}
+
+/* op_owner_mode - a queue file's owner and mode */
+static int
+op_owner_mode(struct run *r, const struct plan_op *op, struct outcome *o)
+{
+	const char *name = plan_str(r->set->plan, op->src.name);
+	int dirfd = place_fd(r->set, op->src.qdir, op->src.sub), fd, rc;
+	struct stat seen, st;
+	struct qerr err;
+	char b[128];
+
+	if (!still(r, &op->src, &seen, o))
+		return -1;
+	if (!S_ISREG(seen.st_mode))
+		return not_fixed(o, "%s is not a regular file", vis(name, b, sizeof(b)));
+	fd = sio_open_entry(dirfd, name, &seen, &st, &err);
+	if (fd < 0)
+		return not_fixed(o, "%s", err.msg);
+	/* A second name may be outside the queue: changing the inode
+	 * would change that file too (never written through). */
+	if (st.st_nlink > 1) {
+		(void)close(fd);
+		return not_fixed(o, "%s has other names (hard links): change its owner or mode by hand",
+		    vis(name, b, sizeof(b)));
+	}
+	rc = set_owner_mode(r, fd, &st, op->uid, op->mode, o);
+	(void)close(fd);
+	return rc;
+}
+
+/* op_dir_owner_mode - the queue directory's owner and mode */
+static int
+op_dir_owner_mode(struct run *r, const struct plan_op *op, struct outcome *o)
+{
+	const struct qdir *qd = &r->set->dirs[op->src.qdir];
+	struct stat st;
+
+	if (qd->fd < 0 || fstat(qd->fd, &st) < 0 ||
+	    st.st_dev != qd->st.st_dev || st.st_ino != qd->st.st_ino)
+		return not_fixed(o, "%s", "the queue directory is not the one checked");
+	return set_owner_mode(r, qd->fd, &st, op->uid, op->mode, o);
+}
+
+/* op_move - to where sendmail looks for it, keeping its name */
+static int
+op_move(struct run *r, const struct plan_op *op, struct outcome *o)
+{
+	const char *name = plan_str(r->set->plan, op->src.name);
+	const char *to = plan_str(r->set->plan, op->dst.name);
+	int sfd = place_fd(r->set, op->src.qdir, op->src.sub);
+	int dfd = place_fd(r->set, op->dst.qdir, op->dst.sub);
+	char a[PATH_MAX], b[PATH_MAX], va[256], vb[256];
+	struct stat st;
+	struct qerr err;
+
+	if (!still(r, &op->src, &st, o))
+		return -1;
+	if (dfd < 0)
+		return not_fixed(o, "%s", "the directory it belongs in is not open");
+	if (sio_rename(r->ctx->writer, sfd, name, dfd, to, true, &st, &err) < 0)
+		return not_fixed(o, "%s", err.sys_errno == EXDEV
+			? "the two places are on different file systems: move it by hand"
+			: err.msg);
+	if (fsync_place(r, dfd, o) < 0 || fsync_place(r, sfd, o) < 0)
+		return -1;
+	(void)snprintf(a, sizeof(a), "%s/%s%s", r->set->dirs[op->src.qdir].path,
+	    sub_prefix[op->src.sub], name);
+	(void)snprintf(b, sizeof(b), "%s/%s%s", r->set->dirs[op->dst.qdir].path,
+	    sub_prefix[op->dst.sub], to);
+	say(o, "moved %s to %s", vis(a, va, sizeof(va)), vis(b, vb, sizeof(vb)));
+	return 0;
+}
+
+/* op_recover - back from lost+found; the inode keeps its I line true */
+static int
+op_recover(struct run *r, const struct plan_op *op, struct outcome *o)
+{
+	const char *lfpath = plan_str(r->set->plan, op->lf_dir);
+	const char *name = plan_str(r->set->plan, op->src.name);
+	const char *to = plan_str(r->set->plan, op->dst.name);
+	int dfd = place_fd(r->set, op->dst.qdir, op->dst.sub), lfd, fd, rc;
+	char va[256], vb[256], dest[PATH_MAX];
+	struct stat st, nst;
+	struct qerr err;
+
+	if (dfd < 0)
+		return not_fixed(o, "%s", "the directory it belongs in is not open");
+	lfd = sio_open_path(lfpath, NULL, NULL, &err);
+	if (lfd < 0)
+		return not_fixed(o, "%s", err.msg);
+	if (fstatat(lfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_ino != op->src.ino || st.st_dev != op->src.dev ||
+	    !S_ISREG(st.st_mode)) {
+		(void)close(lfd);
+		return not_fixed(o, "%s in lost+found is not the file that was checked",
+		    vis(name, va, sizeof(va)));
+	}
+	rc = sio_rename(r->ctx->writer, lfd, name, dfd, to, true, &st, &err);
+	if (rc == 0)
+		(void)sio_fsync_dir(lfd, &err);
+	(void)close(lfd);
+	if (rc < 0)
+		return not_fixed(o, "%s", err.sys_errno == EXDEV
+			? "lost+found is on another file system than the queue: move it by hand"
+			: err.msg);
+	if (fsync_place(r, dfd, o) < 0)
+		return -1;
+	(void)snprintf(dest, sizeof(dest), "%s/%s%s",
+	    r->set->dirs[op->dst.qdir].path, sub_prefix[op->dst.sub], to);
+	say(o, "moved %s/%s back to %s", vis(lfpath, va, sizeof(va)),
+	    name, vis(dest, vb, sizeof(vb)));
+	/* lost+found keeps an inode's owner and mode; the queue wants its
+	 * own. */
+	fd = sio_open_regular(dfd, to, &nst, &err);
+	if (fd < 0)
+		return not_fixed(o, "%s", err.msg);
+	rc = nst.st_ino == st.st_ino
+	    ? set_owner_mode(r, fd, &nst, op->uid, op->mode, o) : -1;
+	(void)close(fd);
+	return rc;
+}
+
+/* op_move_out - a foreign or non-regular entry leaves the queue */
+static int
+op_move_out(struct run *r, uint32_t fi, const struct plan_op *op,
+    struct outcome *o)
+{
+	const char *name = plan_str(r->set->plan, op->src.name);
+	int dirfd = place_fd(r->set, op->src.qdir, op->src.sub);
+	const struct archived *a = find_archived(r, fi, op->src.qdir,
+	    op->src.sub, name);
+	char b[128], rel[NAME_MAX + 8];
+	struct qerr err;
+	int rc;
+
+	if (a == NULL)
+		return not_fixed(o, "%s was not archived", vis(name, b, sizeof(b)));
+	if (S_ISDIR(a->st.st_mode)) {
+		rc = sio_rmdir(r->ctx->writer, dirfd, name, &a->st, &err);
+		if (rc < 0 && (err.sys_errno == ENOTEMPTY || err.sys_errno == EEXIST))
+			return not_fixed(o, "%s is a directory that is not empty: move it out of the queue by hand",
+			    vis(name, b, sizeof(b)));
+	} else
+		rc = sio_unlink(r->ctx->writer, dirfd, name, &a->st, &err);
+	if (rc < 0)
+		return not_fixed(o, "%s", err.msg);
+	if (fsync_place(r, dirfd, o) < 0)
+		return -1;
+	rel_path(op->src.sub, name, rel, sizeof(rel));
+	say(o, "removed %s from the queue (%s archived)", vis(rel, b, sizeof(b)),
+	    a->data ? "its bytes" : "what it was");
+	return 0;
+}
+
+/* apply_fix - step 3 for one fix, its job already locked */
+static void
+apply_fix(struct run *r, uint32_t fi, struct outcome *o)
+{
+	struct plan *p = r->set->plan;
+	const struct plan_fix *fx = &p->fixes[fi];
+	uint32_t k;
+	int rc = 0;
+
+	o->result = FIXR_FIXED;
+	o->what[0] = '\0';
+	for (k = 0; k < fx->nops && rc == 0; k++) {
+		const struct plan_op *op = &p->ops[fx->first_op + k];
+
+		switch (op->kind) {
+		case OP_OWNER_MODE:
+			rc = op_owner_mode(r, op, o);
+			break;
+		case OP_DIR_OWNER_MODE:
+			rc = op_dir_owner_mode(r, op, o);
+			break;
+		case OP_RECOVER:
+			rc = op_recover(r, op, o);
+			break;
+		case OP_MOVE:
+			rc = op_move(r, op, o);
+			break;
+		case OP_PROMOTE:
+			rc = op_promote(r, op, o);
+			break;
+		case OP_REMOVE:
+			rc = op_remove(r, op, o);
+			break;
+		case OP_REMOVE_JOB:
+			rc = op_remove_job(r, fi, o);
+			break;
+		case OP_REWRITE_I:
+			rc = op_rewrite_i(r, op, o);
+			break;
+		case OP_INERT:
+			rc = op_inert(r, op, o);
+			break;
+		case OP_MOVE_OUT:
+			rc = op_move_out(r, fi, op, o);
+			break;
+		case OP_NKINDS:
+			BUG("apply_fix: bad kind");
+		}
+	}
+	if (o->result == FIXR_FIXED && o->what[0] == '\0')
+		say(o, "nothing needed changing");
+}
+
+/* A job's files, opened and locked while its fixes are made. */
+struct job_lock {
+	int fd[MAX_JOB_FILES];
+	size_t n;
+};
+
+/* unlock_job - close (and so release) every lock of the job */
+static void
+unlock_job(struct job_lock *jl)
+{
+	size_t i;
+
+	for (i = 0; i < jl->n; i++)
+		(void)close(jl->fd[i]);
+	jl->n = 0;
+}
+
+/*
+ * lock_job - open and lock every file of job j as sendmail would before
+ * working on it; false (with why) when another process holds one
+ */
+static bool
+lock_job(struct run *r, uint32_t j, struct job_lock *jl, struct outcome *o)
+{
+	const struct index *idx = &r->set->idx;
+	const struct job *jb = &idx->jobs[j];
+	char name[64], b[128];
+	struct qerr err;
+	struct stat st;
+	uint32_t f;
+	int fd, state;
+
+	jl->n = 0;
+	for (f = jb->first; f != 0 && jl->n < MAX_JOB_FILES;
+	     f = idx->files[f].next) {
+		const struct jfile *jf = &idx->files[f];
+		int dirfd = place_fd(r->set, jf->qdir, jf->sub);
+
+		job_file_name(jb, jf, name, sizeof(name));
+		if (dirfd < 0)
+			continue;
+		fd = sio_open_regular(dirfd, name, &st, &err);
+		if (fd < 0)
+			continue; /* gone or swapped: the fixes say so */
+		if (st.st_ino != (ino_t)jf->ino) {
+			(void)close(fd);
+			continue;
+		}
+		state = sio_lock_probe(fd, &err);
+		if (state == SIO_UNLOCKED)
+			state = sio_lock_ex(fd, &err);
+		if (state != 0) {
+			(void)close(fd);
+			unlock_job(jl);
+			(void)not_fixed(o, state == SIO_LOCKED
+				? "%s is locked by another process (sendmail at work): the job was left alone"
+				: "%s could not be locked: the job was left alone",
+			    vis(name, b, sizeof(b)));
+			return false;
+		}
+		jl->fd[jl->n++] = fd;
+	}
+	return true;
+}
+
+/* report - print a fix's outcome and count it */
+static void
+report(struct run *r, uint32_t fi, const struct outcome *o,
+    struct repair_summary *rs)
+{
+	struct plan *p = r->set->plan;
+	const struct plan_fix *fx = &p->fixes[fi];
+	const struct qdir *qd = &r->set->dirs[fx->qdir < r->set->ndirs ? fx->qdir : 0];
+
+	plan_set_result(p, fi, o->result, o->what);
+	if (o->result == FIXR_FIXED || o->result == FIXR_COVERED)
+		rs->fixed++;
+	else
+		rs->not_fixed++;
+	pr_fixed(r->ctx, qd->path, fx->id, plan_str(p, fx->idtext),
+	    plan_str(p, fx->msg), o->result, o->what);
+}
+
+/* ------------------------------------------------------------------ */
+/* The steps over every set */
+
+/* job_ranks - per job, its place in id order (1-based; 0: none) */
+static uint32_t *
+job_ranks(const struct qset *set)
+{
+	uint32_t *order, *rank, i, n;
+
+	n = set->idx.njobs > 1 ? set->idx.njobs - 1 : 0;
+	rank = calloc((size_t)set->idx.njobs + 1, sizeof(*rank));
+	if (rank == NULL)
+		return NULL;
+	order = index_sorted(&set->idx);
+	if (order == NULL) {
+		free(rank);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		rank[order[i]] = i + 1;
+	free(order);
+	return rank;
+}
+
+/* archive_set - step 1 for one set: fix fi's archived files are
+ * r->arch[first_arch[fi] .. + narch_fix[fi]) */
+static void
+archive_set(struct run *r, const uint32_t *order)
+{
+	struct plan *p = r->set->plan;
+	struct outcome o;
+	struct qerr err;
+	uint32_t i;
+
+	for (i = 0; i < p->nfixes; i++) {
+		uint32_t fi = order[i];
+
+		r->first_arch[fi] = r->narch;
+		r->narch_fix[fi] = 0;
+		if (p->fixes[fi].result != FIXR_PENDING)
+			continue;
+		qerr_clear(&err);
+		if (archive_fix(r, fi, &err) < 0) {
+			o.what[0] = '\0';
+			(void)not_fixed(&o, "it could not be archived, so it was left as it is: %s",
+			    err.msg);
+			plan_set_result(p, fi, FIXR_NOT_FIXED, o.what);
+		}
+		r->narch_fix[fi] = r->narch - r->first_arch[fi];
+	}
+}
+
+/* apply_set - step 3 for one set, job by job */
+static void
+apply_set(struct run *r, const uint32_t *order, struct repair_summary *rs)
+{
+	struct plan *p = r->set->plan;
+	struct job_lock jl = { { 0 }, 0 };
+	struct outcome o, lockfail;
+	uint32_t i = 0, k, u, job;
+	bool locked;
+
+	while (i < p->nfixes) {
+		/* The fixes of one job are together in the order. */
+		job = p->fixes[order[i]].job;
+		for (k = i; k < p->nfixes && p->fixes[order[k]].job == job; k++)
+			;
+		if (job == 0)
+			k = i + 1; /* no job: each on its own */
+		locked = job == 0 || lock_job(r, job, &jl, &lockfail);
+		/* Under the lock, before anything of the job changes: every
+		 * file archived must still be what was archived. */
+		for (u = i; locked && u < k; u++)
+			if (p->fixes[order[u]].result == FIXR_PENDING &&
+			    !unchanged(r, order[u], &o))
+				plan_set_result(p, order[u], FIXR_NOT_FIXED, o.what);
+		for (; i < k; i++) {
+			uint32_t fi = order[i];
+			const struct plan_fix *fx = &p->fixes[fi];
+
+			if (fx->result == FIXR_NOT_FIXED) {
+				o.result = FIXR_NOT_FIXED;
+				(void)snprintf(o.what, sizeof(o.what), "%s",
+				    plan_str(p, fx->what));
+			} else if (fx->result == FIXR_COVERED) {
+				o.result = FIXR_COVERED;
+				(void)snprintf(o.what, sizeof(o.what), "%s",
+				    fx->what != 0 ? plan_str(p, fx->what)
+						  : "done by another fix of this job");
+			} else if (!locked)
+				o = lockfail;
+			else
+				apply_fix(r, fi, &o);
+			report(r, fi, &o, rs);
+		}
+		if (job != 0 && locked)
+			unlock_job(&jl);
+	}
+}
+
+/* archive_dir_open - the archive directory, made (0700) if missing */
+static int
+archive_dir_open(struct fsck_ctx *ctx, const char *path, struct qerr *err)
+{
+	char *copy, *comp, *save = NULL;
+	struct stat st;
+	int fd, next;
+
+	fd = sio_open_path(path, NULL, NULL, err);
+	if (fd < 0 && err->sys_errno == ENOENT && path[0] == '/') {
+		/* Make what is missing, one component at a time. */
+		if ((copy = strdup(path)) == NULL) {
+			qerr_set(err, ENOMEM, "out of memory");
+			return -1;
+		}
+		fd = sio_open_path("/", NULL, NULL, err);
+		for (comp = strtok_r(copy, "/", &save); fd >= 0 && comp != NULL;
+		     comp = strtok_r(NULL, "/", &save)) {
+			next = sio_opendirat(fd, comp, NULL, err);
+			if (next < 0 && err->sys_errno == ENOENT &&
+			    sio_mkdirat(ctx->writer, fd, comp, 0700, err) == 0)
+				next = sio_opendirat(fd, comp, NULL, err);
+			(void)close(fd);
+			fd = next;
+		}
+		free(copy);
+	}
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0) {
+		qerr_set(err, EPERM,
+		    "%s must belong to the user running mqfsck and be closed to others (mode 0700): the archive holds mail",
+		    path);
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* inside_a_queue - the archive directory is in one of the queues */
+static bool
+inside_a_queue(int adirfd, const struct qset *sets, size_t nsets)
+{
+	struct stat st, parent;
+	int fd = fcntl(adirfd, F_DUPFD_CLOEXEC, 0), up, depth;
+	size_t i, k;
+	bool inside = false;
+
+	for (depth = 0; fd >= 0 && depth < 256 && !inside; depth++) {
+		if (fstat(fd, &st) < 0)
+			break;
+		for (i = 0; i < nsets; i++)
+			for (k = 0; k < sets[i].ndirs; k++)
+				if (sets[i].dirs[k].fd >= 0 &&
+				    sets[i].dirs[k].st.st_dev == st.st_dev &&
+				    sets[i].dirs[k].st.st_ino == st.st_ino)
+					inside = true;
+		up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0 || fstat(up, &parent) < 0 ||
+		    (parent.st_dev == st.st_dev && parent.st_ino == st.st_ino)) {
+			if (up >= 0)
+				(void)close(up);
+			break; /* the root */
+		}
+		(void)close(fd);
+		fd = up;
+	}
+	if (fd >= 0)
+		(void)close(fd);
+	return inside;
+}
+
+/* fail_all - nothing is changed: say so for every pending fix */
+static void
+fail_all(struct fsck_ctx *ctx, struct qset *sets, size_t nsets,
+    const char *why, struct repair_summary *rs)
+{
+	size_t i;
+	uint32_t k;
+
+	for (i = 0; i < nsets; i++) {
+		struct plan *p = sets[i].plan;
+
+		if (p == NULL)
+			continue;
+		for (k = 0; k < p->nfixes; k++) {
+			const struct plan_fix *fx = &p->fixes[k];
+
+			rs->not_fixed++;
+			pr_fixed(ctx, sets[i].dirs[fx->qdir < sets[i].ndirs ? fx->qdir : 0].path,
+			    fx->id, plan_str(p, fx->idtext), plan_str(p, fx->msg),
+			    FIXR_NOT_FIXED, why);
+		}
+	}
+}
+
+/* any_pending - a fix is still to be made after step 1 */
+static bool
+any_pending(const struct qset *sets, size_t nsets)
+{
+	size_t i;
+	uint32_t k;
+
+	for (i = 0; i < nsets; i++)
+		for (k = 0; sets[i].plan != NULL && k < sets[i].plan->nfixes; k++)
+			if (sets[i].plan->fixes[k].result == FIXR_PENDING)
+				return true;
+	return false;
+}
+
+/* report_all - the outcome of every fix of set i, none made */
+static void
+report_all(struct run *r, struct qset *sets, size_t i,
+    struct repair_summary *rs)
+{
+	struct plan *p = sets[i].plan;
+	struct outcome o;
+	uint32_t k;
+
+	r->set = &sets[i];
+	for (k = 0; k < p->nfixes; k++) {
+		o.result = p->fixes[k].result;
+		(void)snprintf(o.what, sizeof(o.what), "%s",
+		    plan_str(p, p->fixes[k].what));
+		report(r, k, &o, rs);
+	}
+}
+
+/* archive_all - step 1 over every set, in the order fixes are applied */
+static int
+archive_all(struct run *r, struct qset *sets, size_t nsets, uint32_t **orders)
+{
+	uint32_t *rank;
+	size_t i;
+
+	for (i = 0; i < nsets; i++) {
+		struct plan *p = sets[i].plan;
+
+		if (p == NULL || p->nfixes == 0)
+			continue;
+		r->set = &sets[i];
+		r->si = i;
+		r->arcq[i] = calloc(sets[i].ndirs + 1, sizeof(**r->arcq));
+		rank = job_ranks(&sets[i]);
+		orders[i] = rank != NULL ? plan_order(p, rank) : NULL;
+		free(rank);
+		r->first_arch = calloc(p->nfixes + 1, sizeof(*r->first_arch));
+		r->narch_fix = calloc(p->nfixes + 1, sizeof(*r->narch_fix));
+		/* Kept per set for step 3 (and freed with it). */
+		r->set_first[i] = r->first_arch;
+		r->set_n[i] = r->narch_fix;
+		if (r->arcq[i] == NULL || orders[i] == NULL ||
+		    r->first_arch == NULL || r->narch_fix == NULL)
+			return -1;
+		archive_set(r, orders[i]);
+	}
+	r->first_arch = NULL;
+	r->narch_fix = NULL;
+	return 0;
+}
+
+/* apply_all - step 3 over every set */
+static void
+apply_all(struct run *r, struct qset *sets, size_t nsets, uint32_t **orders,
+    struct repair_summary *rs)
+{
+	size_t i;
+
+	for (i = 0; i < nsets; i++) {
+		if (orders[i] == NULL)
+			continue;
+		r->set = &sets[i];
+		r->si = i;
+		r->first_arch = r->set_first[i];
+		r->narch_fix = r->set_n[i];
+		apply_set(r, orders[i], rs);
+	}
+	r->first_arch = NULL;
+	r->narch_fix = NULL;
+}
+
+/* repair_sets - archive, commit, apply */
+unsigned long
+repair_sets(struct fsck_ctx *ctx, struct qset *sets, size_t nsets,
+    struct repair_summary *rs)
+{
+	const char *adir = ctx->opts.archive_dir != NULL ? ctx->opts.archive_dir
+							 : DEFAULT_ARCHIVE_DIR;
+	uint32_t **orders = NULL;
+	char host[256], name[256];
+	struct qerr err;
+	struct run r;
+	size_t i, total = 0;
+	int adirfd = -1;
+
+	memset(rs, 0, sizeof(*rs));
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < nsets; i++)
+		if (sets[i].plan != NULL && !sets[i].plan->failed)
+			total += sets[i].plan->nfixes;
+	if (total == 0 || ctx->writer == NULL)
+		return 0;
+	for (i = 0; i < nsets; i++)
+		if (sets[i].plan != NULL && sets[i].plan->failed) {
+			fail_all(ctx, sets, nsets,
+			    "out of memory while planning: nothing was changed", rs);
+			return 0;
+		}
+	adirfd = archive_dir_open(ctx, adir, &err);
+	if (adirfd >= 0 && inside_a_queue(adirfd, sets, nsets)) {
+		qerr_set(&err, EINVAL, "%s is inside a queue directory", adir);
+		(void)close(adirfd);
+		adirfd = -1;
+	}
+	if (adirfd < 0) {
+		ctx_error(ctx, adir, err.msg);
+		fail_all(ctx, sets, nsets,
+		    "no archive could be written, so nothing was changed", rs);
+		return 0;
+	}
+	if (gethostname(host, sizeof(host)) < 0)
+		(void)snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	r.ctx = ctx;
+	r.arc = arc_create(ctx->writer, adirfd, host, ctx->now, &err);
+	r.arcq = calloc(nsets, sizeof(*r.arcq));
+	r.set_first = calloc(nsets, sizeof(*r.set_first));
+	r.set_n = calloc(nsets, sizeof(*r.set_n));
+	orders = calloc(nsets, sizeof(*orders));
+	if (r.arc == NULL || r.arcq == NULL || orders == NULL ||
+	    r.set_first == NULL || r.set_n == NULL) {
+		ctx_error(ctx, adir, r.arc == NULL ? err.msg : "out of memory");
+		fail_all(ctx, sets, nsets,
+		    "no archive could be written, so nothing was changed", rs);
+		goto out;
+	}
+	/* Step 1: archive every set. */
+	if (archive_all(&r, sets, nsets, orders) < 0) {
+		ctx_error(ctx, "mqfsck", "out of memory");
+		fail_all(ctx, sets, nsets, "out of memory: nothing was changed", rs);
+		goto out;
+	}
+	/* Step 2: commit, unless every fix failed to archive. */
+	if (!any_pending(sets, nsets)) {
+		for (i = 0; i < nsets; i++)
+			if (orders[i] != NULL)
+				report_all(&r, sets, i, rs);
+		goto out;
+	}
+	rs->archived = arc_count(r.arc);
+	if (arc_commit(r.arc, name, sizeof(name), &err) < 0) {
+		ctx_error(ctx, adir, err.msg);
+		fail_all(ctx, sets, nsets,
+		    "the archive could not be completed, so nothing was changed", rs);
+		goto out;
+	}
+	(void)snprintf(rs->archive, sizeof(rs->archive), "%s/%s",
+	    strcmp(adir, "/") == 0 ? "" : adir, name);
+	/* Step 3: apply. */
+	apply_all(&r, sets, nsets, orders, rs);
+out:
+	for (i = 0; i < nsets; i++) {
+		free(orders != NULL ? orders[i] : NULL);
+		free(r.arcq != NULL ? r.arcq[i] : NULL);
+		free(r.set_first != NULL ? r.set_first[i] : NULL);
+		free(r.set_n != NULL ? r.set_n[i] : NULL);
+	}
+	free(r.set_first);
+	free(r.set_n);
+	free(orders);
+	free(r.arcq);
+	free(r.arch);
+	arc_free(r.arc);
+	(void)close(adirfd);
+	return rs->fixed;
+}
