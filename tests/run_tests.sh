@@ -2,11 +2,12 @@
 # run_tests.sh - run the test suites and print one line per test, then
 # "N passed, N failed" as the last line.  Exit status 1 if any failed.
 #
-# Usage: tests/run_tests.sh all|unit|e2e|fuzz|valgrind|lint
+# Usage: tests/run_tests.sh all|unit|e2e|contrib|interop|fuzz|valgrind|lint
 # The Makefile passes what to run in the environment:
 #   MQ_UNIT_SAN   unit test binaries built with ASan+UBSan
 #   MQ_UNIT_REL   the same built without sanitizers, for valgrind
 #   MQ_MQFSCK     the mqfsck binary for the end-to-end fixtures
+#   MQ_MQFSCK_REL the release build, for the interop tests
 #   MQ_FUZZ       libFuzzer binaries; MQ_FUZZ_SECONDS per target
 #   MQ_SRC        C sources for clang-tidy; MQ_CFLAGS their flags
 set -u
@@ -83,6 +84,52 @@ coverage() {
 	fi
 }
 
+# repair - the repair modes and hostile cases (one test each), and the
+# fault-injection test: mqfsck -y stopped before each change in turn
+repair() {
+	[ -n "${MQ_MQFSCK:-}" ] || return 0
+	MQ_MQFSCK=$MQ_MQFSCK ASAN_OPTIONS=detect_leaks=1 \
+	    sh tests/e2e/repair_modes.sh >"$out" 2>&1
+	st=$?
+	count_lines "$out" repair
+	[ $st -eq 0 ] || [ "$(grep -c '^FAIL ' "$out")" -gt 0 ] ||
+	    fail "repair/repair_modes.sh (exit status $st)"
+	if MQ_MQFSCK=$MQ_MQFSCK ASAN_OPTIONS=detect_leaks=1 \
+	    sh tests/e2e/fault.sh fixtures/n_many_problems >"$out" 2>&1; then
+		pass "$(sed -n 's/^ok *//p' "$out")"
+	else
+		fail "fault/n_many_problems"
+	fi
+}
+
+# contrib - the boot integration's own checks (contrib/check.sh)
+contrib() {
+	sh contrib/check.sh >"$out" 2>&1
+	st=$?
+	count_lines "$out" contrib
+	[ $st -eq 0 ] || [ "$(grep -c '^FAIL ' "$out")" -gt 0 ] ||
+	    fail "contrib/check.sh (exit status $st)"
+}
+
+# interop - mqfsck against the real sendmail 8.17 in network namespaces:
+# healthy queues, damage, and MQ_INTEROP_TRIALS crash trials
+interop() {
+	[ -n "${MQ_MQFSCK_REL:-}" ] || return 0
+	MQ_MQFSCK=$MQ_MQFSCK_REL sh tests/interop/run.sh >"$out" 2>&1
+	st=$?
+	count_lines "$out" interop
+	[ $st -eq 0 ] || [ "$(grep -c '^FAIL ' "$out")" -gt 0 ] ||
+	    fail "interop/run.sh (exit status $st)"
+}
+
+# count_lines FILE WHAT - the ok/FAIL/skip lines a script printed
+count_lines() {
+	grep '^ok \|^skip ' "$1"
+	grep -A 20 '^FAIL ' "$1"
+	passed=$((passed + $(grep -c '^ok ' "$1")))
+	failed=$((failed + $(grep -c '^FAIL ' "$1")))
+}
+
 # fuzz - each target runs MQ_FUZZ_SECONDS on its seeds; a crash fails
 fuzz() {
 	for bin in ${MQ_FUZZ:-}; do
@@ -141,7 +188,7 @@ lint() {
 	if cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
 	    --enable=warning,portability,performance \
 	    --suppress=missingIncludeSystem -Iformat -Ifsck -Itests/unit \
-	    format fsck tests/unit >"$out" 2>&1; then
+	    -Irepair format fsck repair tests/unit >"$out" 2>&1; then
 		pass "lint/cppcheck"
 	else
 		fail "lint/cppcheck"
@@ -168,14 +215,16 @@ lint() {
 }
 
 case $what in
-all) unit; e2e; oracle; coverage; fuzz; vg; lint ;;
+all) unit; e2e; oracle; coverage; repair; contrib; interop; fuzz; vg; lint ;;
 unit) unit ;;
-e2e) e2e; oracle; coverage ;;
+e2e) e2e; oracle; coverage; repair ;;
+contrib) contrib ;;
+interop) interop ;;
 fuzz) fuzz ;;
 valgrind) vg ;;
 lint) lint ;;
 *)
-	echo "usage: $0 all|unit|e2e|fuzz|valgrind|lint" >&2
+	echo "usage: $0 all|unit|e2e|contrib|interop|fuzz|valgrind|lint" >&2
 	exit 2
 	;;
 esac

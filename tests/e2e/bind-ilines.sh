@@ -3,13 +3,14 @@
 # again: a copy (a git checkout, cp) gives every df a new inode, so the
 # I<major>/<minor>/<inode> line sendmail recorded no longer matches.
 # For fixture preps:   sh "$E2E_TOOLS/bind-ilines.sh" QDIR [BASE]
-# Every control file of QDIR (and QDIR/qf/) with an I line gets the
+# Every control file (qf hf Qf, and tf Tf: a rewrite sendmail finished but
+# did not rename) of QDIR (and QDIR/qf/) with an I line gets the
 # device and inode of its df: beside it or in QDIR/df/, or, when it has a
 # d line, in BASE/<d line> (BASE defaults to QDIR), as queuename() finds it.
 set -eu
 q=$1
 base=${2:-$1}
-for cf in "$q"/[qhQ]f* "$q"/qf/[qhQ]f*; do
+for cf in "$q"/[qhQtT]f* "$q"/qf/[qhQtT]f*; do
 	[ -f "$cf" ] || continue
 	grep -q '^I[0-9]*/[0-9]*/[0-9]*$' "$cf" || continue
 	id=${cf##*/}

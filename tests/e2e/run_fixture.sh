@@ -157,6 +157,103 @@ if [ -f "$fx/args.2" ] || [ -f "$fx/expect.2" ]; then
 		run 2 "$DEFAULT_ARGS $(cat "$fx/args.2" 2>/dev/null)"
 	fi
 fi
+# ------------------------------------------------------------------------
+# The repair: the same queue with -y instead of -n, then what the archive
+# holds, a check after it, and the tree it left; all in expect.repair.
+# Asserted besides: the archive restores, byte for byte, every file it
+# holds (into an empty directory), and the check after exits 0 unless the
+# fixture says which problems a repair must leave (expect.repair shows).
+
+# tree - the queue (and lost+found) as the repair left it
+tree() {
+	(cd "$tmp" && find . -path './.*' -prune -o -printf '%p %y %m %s %l\n' |
+	    LC_ALL=C sort)
+}
+
+repair_check() {
+	rargs=$(printf ' %s ' "$1" | sed 's/ -n / /g')
+	arch=$tmp/.archive
+	(cd "$tmp" && exec $runner "$mqfsck" -y -a "$arch" $rargs $queues) \
+	    >"$tmp/.out.r" 2>&1
+	rstatus=$?
+	{
+		filter "$tmp/.out.r"
+		echo "Exit status is $rstatus"
+		for a in "$arch"/mqfsck-*.tar.gz; do
+			[ -f "$a" ] || continue
+			echo "--- the archive (mqfsck --list)"
+			"$mqfsck" --list "$a" >"$tmp/.out.l" 2>&1
+			lstatus=$?
+			filter "$tmp/.out.l"
+			echo "Exit status is $lstatus"
+		done
+		echo "--- a check after the repair"
+		(cd "$tmp" && exec $runner "$mqfsck" $rargs -n $queues) \
+		    >"$tmp/.out.a" 2>&1
+		astatus=$?
+		filter "$tmp/.out.a"
+		echo "Exit status is $astatus"
+		echo "--- the tree after the repair"
+		tree
+	} >"$tmp/.got.repair"
+	if [ $update -eq 1 ]; then
+		cp "$tmp/.got.repair" "$fx/expect.repair"
+	elif ! cmp -s "$tmp/.got.repair" "$fx/expect.repair"; then
+		echo "FAIL $name: the repair (-y) differs from expect.repair"
+		diff -u "$fx/expect.repair" "$tmp/.got.repair" | sed 's/^/    /'
+		fail=1
+	fi
+	restore_check
+}
+
+# restore_check - every archived file comes back as it was
+restore_check() {
+	for a in "$tmp"/.archive/mqfsck-*.tar.gz; do
+		[ -f "$a" ] || continue
+		nq=$("$mqfsck" --json --list "$a" 2>/dev/null |
+		    sed -n 's/.*"queue":"\([^"]*\)".*/\1/p' | sort -u | wc -l)
+		[ "$nq" -le 1 ] || continue # several queues: restored in place only
+		rm -rf "$tmp/.restored"
+		mkdir "$tmp/.restored"
+		"$mqfsck" --restore "$a" "$tmp/.restored" >"$tmp/.out.x" 2>&1
+		ndata=$("$mqfsck" --json --list "$a" 2>/dev/null | grep -c '"kind":"data"')
+		nrest=$(cd "$tmp/.restored" && find . -type f -printf x | wc -c)
+		if [ "$ndata" -ne "$nrest" ]; then
+			echo "FAIL $name: --restore gave back $nrest of $ndata archived files"
+			sed 's/^/    /' "$tmp/.out.x"
+			fail=1
+			continue
+		fi
+		# Names may hold any byte: compared by find, not by a loop.
+		bad=$(cd "$tmp/.restored" && find . -type f -exec sh -c '
+		    for f; do
+			cmp -s "$f" "$0/$f" &&
+			    [ "$(stat -c %a "$f")" = "$(stat -c %a "$0/$f")" ] ||
+			    echo "$f"
+		    done' "$tmp/.orig" {} +)
+		if [ -n "$bad" ]; then
+			echo "FAIL $name: --restore: not the files they were:"
+			printf '%s\n' "$bad" | sed 's/^/    /'
+			fail=1
+		fi
+	done
+}
+
+# filter - an output as expect files hold it: the archive's name has the
+# host in it, and the digests of control files depend on the inode
+# numbers their I lines record (the restore check compares the bytes)
+filter() {
+	sed -e "s|$tmp|SCRATCH|g" -e 's|mqfsck-[^/ ]*\.tar\.gz|ARCHIVE.tar.gz|g' \
+	    -e 's/sha256:[0-9a-f]\{12\}/sha256:DIGEST/' \
+	    -f "$here/filter.sed" "$1"
+}
+
+if [ ! -f "$fx/no-repair" ]; then
+	rm -rf "$tmp/.orig"
+	[ -d "$tmp/queue" ] && cp -a "$tmp/queue" "$tmp/.orig"
+	repair_check "$args"
+fi
+
 if [ $fail -eq 0 ]; then
 	echo "ok $name"
 	exit 0

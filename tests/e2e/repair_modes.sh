@@ -1,0 +1,300 @@
+#!/bin/sh
+# repair_modes.sh - the repair modes and the hostile cases that fixtures
+# (one run, fixed answers) cannot show:
+#   preen      -p makes the safe fixes, says UNEXPECTED INCONSISTENCY for
+#              the rest, exits 4; a queue with only safe problems: exit 1,
+#              then a second run exits 0
+#   ask        no mode on a terminal: one question per fix, yes/no/all/quit
+#   not-a-tty  no mode and no terminal: a check (-n), nothing changes
+#   swapped-*  a file swapped between the check and the repair (another
+#              inode, a symbolic link): never written through, left as it
+#              is, reported NOT FIXED
+#   locked     a job locked by another process after the check: left alone
+#   own-lock   a second mqfsck on a queue being repaired: checks only
+#   daemon     a running sendmail blocks repairs; -f repairs anyway
+#   hardlink   a file with a second name outside the queue: its mode is
+#              not changed through the queue's name
+# Interactive runs go through script(1), which gives mqfsck a terminal;
+# the answers come from a FIFO the test writes to when it is ready.
+#
+# Usage: MQ_MQFSCK=/abs/mqfsck repair_modes.sh
+# Prints "ok   repair/NAME" or "FAIL repair/NAME" lines; exits 0 or 1.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+mqfsck=${MQ_MQFSCK:?set MQ_MQFSCK to the mqfsck binary}
+case $mqfsck in /*) ;; *) mqfsck=$(pwd)/$mqfsck ;; esac
+E2E_TOOLS=$here
+export E2E_TOOLS
+MQFSCK_TIME=${MQFSCK_TIME:-1795420800}
+export MQFSCK_TIME
+BASE="-c none --owner queue-dir -o QueueFileMode=0640 -o TempFileMode=0640 -o DontBlameSendmail=TrustStickyBit"
+top=$(mktemp -d /tmp/mqfsck-modes.XXXXXX)
+holders=
+cleanup() {
+	for p in $holders; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$top"
+}
+trap cleanup EXIT INT TERM
+failed=0
+
+ok() { echo "ok   repair/$1"; }
+bad() {
+	echo "FAIL repair/$1"
+	shift
+	for l in "$@"; do echo "     | $l"; done
+	failed=1
+}
+
+# prepare NAME FIXTURE - a scratch copy of a fixture in $top/NAME
+prepare() {
+	d=$top/$1
+	rm -rf "$d"
+	mkdir "$d"
+	cp -R "$root/fixtures/$2/queue" "$d/queue"
+	find "$d/queue" -type d -exec chmod 0750 {} +
+	find "$d/queue" -type f -exec chmod 0640 {} +
+	find "$d/queue" -type f -exec touch -d @1795413600 {} +
+	[ -f "$root/fixtures/$2/prep" ] &&
+	    (cd "$d" && sh "$root/fixtures/$2/prep") >/dev/null 2>&1
+	return 0
+}
+
+# run DIR ARGS... - mqfsck in DIR (or, after "env", any command);
+# output in DIR/.out, status returned
+run() {
+	d=$1
+	shift
+	if [ "$1" = env ]; then
+		(cd "$d" && "$@" >"$d/.out" 2>&1; exit $?)
+	else
+		(cd "$d" && "$mqfsck" "$@" >"$d/.out" 2>&1; exit $?)
+	fi
+}
+
+# ask_start DIR ARGS... - mqfsck on a terminal (script), its answers
+# written later to the FIFO DIR/.answers through fd 3
+ask_start() {
+	d=$1
+	shift
+	rm -f "$d/.answers"
+	mkfifo "$d/.answers"
+	(cd "$d" && exec script -qfec "$mqfsck $*" /dev/null \
+	    <"$d/.answers" >"$d/.out" 2>&1) &
+	asker=$!
+	exec 3>"$d/.answers"
+}
+
+# wait_for DIR TEXT N - until TEXT has appeared N times in DIR/.out
+wait_for() {
+	i=0
+	while [ "$(grep -c -- "$2" "$1/.out" 2>/dev/null)" -lt "$3" ]; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || return 1
+		sleep 0.05
+	done
+}
+
+# ask_end - close the answers; the status of mqfsck's terminal session
+ask_end() {
+	exec 3>&-
+	wait $asker
+}
+
+# ---------------------------------------------------------------- preen
+prepare preen n_many_problems
+run "$top/preen" -p -a "$top/preen/.archive" $BASE --assume-stopped --lost-found lf queue
+st=$?
+q=$top/preen/queue
+if [ $st -ne 4 ] ||
+    ! grep -q '^mqfsck: UNEXPECTED INCONSISTENCY; RUN mqfsck MANUALLY.$' "$top/preen/.out" ||
+    [ -e "$q/Tf6AN5aaaa000010" ] || [ ! -e "$q/Qf6AN5aaaa000005" ] ||
+    [ ! -e "$q/tf6AN5aaaa000020" ] || [ ! -e "$q/README" ] ||
+    ! grep -q 'no-sender 6AN5aaaa000021: .*: FIXED: renamed' "$top/preen/.out"; then
+	bad preen "exit $st (want 4): safe fixes made, tf-alone and the foreign file left, UNEXPECTED INCONSISTENCY said" \
+	    "$(cat "$top/preen/.out")"
+else
+	ok "preen (safe fixes made, the rest left with UNEXPECTED INCONSISTENCY, exit 4)"
+fi
+prepare preen2 f_xf_stale
+run "$top/preen2" -p -a "$top/preen2/.archive" $BASE --assume-stopped queue
+st1=$?
+run "$top/preen2" -p -a "$top/preen2/.archive" $BASE --assume-stopped queue
+st2=$?
+if [ $st1 -eq 1 ] && [ $st2 -eq 0 ] && ! grep -q UNEXPECTED "$top/preen2/.out"; then
+	ok "preen-clean (exit 1 with everything fixed, then 0)"
+else
+	bad preen-clean "exits $st1 and $st2, want 1 and 0" "$(cat "$top/preen2/.out")"
+fi
+
+# ------------------------------------------------------------------ ask
+prepare ask n_many_problems
+ask_start "$top/ask" -a "$top/ask/.archive" $BASE --assume-stopped --lost-found lf queue
+q=$top/ask/queue
+# README: no; df11's mode: yes (the default); the empty qf: yes; then all.
+wait_for "$top/ask" '\[yes/no/all/quit\]' 1 && printf 'n\n' >&3
+wait_for "$top/ask" '\[yes/no/all/quit\]' 2 && printf '\n' >&3
+wait_for "$top/ask" '\[yes/no/all/quit\]' 3 && printf 'y\n' >&3
+wait_for "$top/ask" '\[yes/no/all/quit\]' 4 && printf 'a\n' >&3
+ask_end
+st=$?
+asked=$(grep -c '\[yes/no/all/quit\]' "$top/ask/.out")
+if [ -e "$q/README" ] && [ "$(stat -c %a "$q/df6AN5aaaa000011")" = 640 ] &&
+    [ ! -e "$q/qf6AN5aaaa000002" ] && [ ! -e "$q/Tf6AN5aaaa000010" ] &&
+    [ "$asked" -eq 4 ] &&
+    grep -q 'Archive and remove it from the queue? \[yes/no/all/quit\] (no)' "$top/ask/.out"; then
+	ok "ask (no, the default, yes, all: four questions, answered as given)"
+else
+	bad ask "asked $asked times (want 4), status $st" "$(cat "$top/ask/.out")"
+fi
+prepare quit n_many_problems
+ask_start "$top/quit" -a "$top/quit/.archive" $BASE --assume-stopped --lost-found lf queue
+wait_for "$top/quit" '\[yes/no/all/quit\]' 1 && printf 'y\n' >&3
+wait_for "$top/quit" '\[yes/no/all/quit\]' 2 && printf 'q\n' >&3
+ask_end
+q=$top/quit/queue
+if [ ! -e "$q/README" ] && [ "$(stat -c %a "$q/df6AN5aaaa000011")" = 644 ] &&
+    [ -e "$q/Tf6AN5aaaa000010" ] &&
+    [ "$(grep -c '\[yes/no/all/quit\]' "$top/quit/.out")" -eq 2 ]; then
+	ok "ask-quit (quit: no more questions, nothing more fixed)"
+else
+	bad ask-quit "$(cat "$top/quit/.out")"
+fi
+
+# ------------------------------------------------------------ not-a-tty
+prepare notty f_xf_stale
+before=$(cd "$top/notty" && find . -path './.*' -prune -o -printf '%p %m %s\n' | sort)
+run "$top/notty" $BASE --assume-stopped queue </dev/null
+st=$?
+after=$(cd "$top/notty" && find . -path './.*' -prune -o -printf '%p %m %s\n' | sort)
+if [ $st -eq 4 ] && [ "$before" = "$after" ] &&
+    ! grep -q '\[yes/no' "$top/notty/.out"; then
+	ok "not-a-tty (no mode off a terminal is a check: nothing asked, nothing changed)"
+else
+	bad not-a-tty "status $st" "$(cat "$top/notty/.out")"
+fi
+
+# ------------------------------------------------- swapped between check
+# swap_case NAME FIXTURE FILE HOW - at the question about FILE, replace
+# it (HOW: inode: another file of the same name; symlink: a link to a
+# file outside the queue), then answer yes
+swap_case() {
+	prepare "$1" "$2"
+	d=$top/$1
+	echo "outside, must stay as it is" >"$d/outside"
+	chmod 0644 "$d/outside"
+	ask_start "$d" -a "$d/.archive" $BASE --assume-stopped queue
+	if ! wait_for "$d" '\[yes/no/all/quit\]' 1; then
+		ask_end
+		bad "$1" "no question asked" "$(cat "$d/.out")"
+		return
+	fi
+	mv "$d/queue/$3" "$d/moved-away"
+	case $4 in
+	inode)
+		echo "another file" >"$d/queue/$3"
+		chmod 0644 "$d/queue/$3"
+		;;
+	symlink) ln -s "$d/outside" "$d/queue/$3" ;;
+	esac
+	printf 'a\n' >&3
+	ask_end
+	if [ "$4" = symlink ]; then
+		[ -L "$d/queue/$3" ]
+	else
+		[ "$(cat "$d/queue/$3")" = "another file" ] &&
+		    [ "$(stat -c %a "$d/queue/$3")" = 644 ]
+	fi
+	swapped_kept=$?
+	if [ $swapped_kept -eq 0 ] && grep -q "NOT FIXED" "$d/.out" &&
+	    [ "$(cat "$d/outside")" = "outside, must stay as it is" ] &&
+	    [ "$(stat -c %a "$d/outside")" = 644 ]; then
+		ok "$1 (swapped for $4 after the check: left alone, NOT FIXED)"
+	else
+		bad "$1" "$(cat "$d/.out")"
+	fi
+}
+swap_case swapped-mode f_file_mode df6AN5c54B012922 inode
+swap_case swapped-remove f_xf_stale xf6AN5c54B012922 inode
+swap_case swapped-symlink f_xf_stale xf6AN5c54B012922 symlink
+swap_case swapped-symlink-mode f_file_mode df6AN5c54B012922 symlink
+
+# --------------------------------------------------------------- locked
+prepare locked f_xf_stale
+d=$top/locked
+ask_start "$d" -a "$d/.archive" $BASE --assume-stopped queue
+wait_for "$d" '\[yes/no/all/quit\]' 1
+(exec 9<"$d/queue/qf6AN5c54B012922"; flock -x 9; exec sleep 60) &
+holders="$holders $!"
+i=0
+while flock -n -s "$d/queue/qf6AN5c54B012922" true; do
+	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
+done
+printf 'y\n' >&3
+ask_end
+if [ -e "$d/queue/xf6AN5c54B012922" ] &&
+    grep -q 'NOT FIXED: .*locked by another process' "$d/.out"; then
+	ok "locked (a job locked after the check is left alone)"
+else
+	bad locked "$(cat "$d/.out")"
+fi
+
+# ------------------------------------------------------------- own-lock
+prepare ownlock f_xf_stale
+d=$top/ownlock
+(exec 9<"$d/queue"; flock -x 9; exec sleep 60) &
+holders="$holders $!"
+i=0
+while flock -n -s "$d/queue" true; do
+	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
+done
+run "$d" -y -a "$d/.archive" $BASE --assume-stopped queue
+st=$?
+if [ -e "$d/queue/xf6AN5c54B012922" ] && [ $((st & 8)) -ne 0 ] &&
+    grep -q 'another mqfsck is repairing this queue' "$d/.out"; then
+	ok "own-lock (a queue another mqfsck repairs is only checked)"
+else
+	bad own-lock "status $st" "$(cat "$d/.out")"
+fi
+
+# --------------------------------------------------------------- daemon
+prepare daemon f_xf_stale
+d=$top/daemon
+cp /bin/sleep "$d/sendmail"
+(exec "$d/sendmail" 60) &
+holders="$holders $!"
+i=0
+while ! grep -qx sendmail "/proc/$!/comm" 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
+done
+# The real clock here: against the tests' fixed one, files just copied
+# (ctime now) would look younger than any grace period.
+run "$d" env -u MQFSCK_TIME "$mqfsck" -y -g 0 -a "$d/.archive" $BASE \
+    -o PidFile=nosuch.pid queue
+st1=$?
+kept=no
+[ -e "$d/queue/xf6AN5c54B012922" ] && kept=yes
+run "$d" env -u MQFSCK_TIME "$mqfsck" -y -f -g 0 -a "$d/.archive" $BASE \
+    -o PidFile=nosuch.pid queue
+st2=$?
+if [ $kept = yes ] && [ $st1 -eq 4 ] && [ $st2 -eq 1 ] &&
+    [ ! -e "$d/queue/xf6AN5c54B012922" ]; then
+	ok "daemon (a running sendmail blocks repairs; -f makes them)"
+else
+	bad daemon "statuses $st1, $st2; xf kept by the first run: $kept" "$(cat "$d/.out")"
+fi
+
+# ------------------------------------------------------------- hardlink
+prepare hardlink f_hard_link
+d=$top/hardlink
+chmod 0644 "$d/queue/qf6AN5c54B012922"
+run "$d" -y -a "$d/.archive" $BASE --assume-stopped queue
+if [ "$(stat -c %a "$d/outside-link")" = 644 ] &&
+    grep -q 'NOT FIXED: .*other names' "$d/.out"; then
+	ok "hardlink (a file with a name outside the queue is not changed through it)"
+else
+	bad hardlink "$(cat "$d/.out")"
+fi
+
+exit $failed
