@@ -4,7 +4,8 @@
 # Usage: mk/deps.sh build|test|all
 #   build    compiler, make, pkg-config, libarchive, OpenSSL's libcrypto
 #   test     build + cmocka, clang and its sanitizer/libFuzzer runtime,
-#            valgrind, cppcheck, clang-tidy, mandoc
+#            valgrind, cppcheck, clang-tidy, mandoc, and for the interop
+#            tests the real sendmail (its daemon kept from starting) and ip
 #   all      everything
 #
 # Only missing packages are installed, and the script says which.  Where
@@ -15,7 +16,9 @@ set -eu
 want=${1:-build}
 
 build_pkgs="gcc make pkg-config libarchive-dev libssl-dev"
-test_pkgs="libcmocka-dev clang valgrind cppcheck clang-tidy mandoc"
+# sendmail-bin: the real sendmail 8.17 the interop tests run (only ever in
+# a loopback-only network namespace); iproute2: their "ip".
+test_pkgs="libcmocka-dev clang valgrind cppcheck clang-tidy mandoc sendmail-bin iproute2"
 
 case $want in
 build) pkgs=$build_pkgs ;;
@@ -55,16 +58,33 @@ install_pkgs() {
 	fi
 	echo "deps: installing:$*"
 	export DEBIAN_FRONTEND=noninteractive
+	# sendmail-bin starts its daemon when installed: the tests want the
+	# program, never a daemon listening on this machine's port 25.  A
+	# policy-rc.d that says 101 ("action forbidden") keeps invoke-rc.d
+	# and deb-systemd-invoke from starting it; it is removed after.
+	policy=
+	case " $* " in
+	*" sendmail-bin "*)
+		if [ ! -e /usr/sbin/policy-rc.d ]; then
+			policy=/usr/sbin/policy-rc.d
+			printf '#!/bin/sh\n# mqfsck deps.sh: no daemon starts while it installs\nexit 101\n' |
+			    $sudo tee $policy >/dev/null
+			$sudo chmod 0755 $policy
+		fi
+		;;
+	esac
 	if ! $sudo apt-get install -y --no-install-recommends "$@" >/tmp/mqfsck-deps.$$ 2>&1; then
 		echo "deps: apt-get install failed; updating the package lists and retrying" >&2
 		$sudo apt-get update >/dev/null 2>&1 || true
 		if ! $sudo apt-get install -y --no-install-recommends "$@" >/tmp/mqfsck-deps.$$ 2>&1; then
 			tail -n 20 /tmp/mqfsck-deps.$$ >&2
 			rm -f /tmp/mqfsck-deps.$$
+			[ -z "$policy" ] || $sudo rm -f "$policy"
 			exit 1
 		fi
 	fi
 	rm -f /tmp/mqfsck-deps.$$
+	[ -z "$policy" ] || $sudo rm -f "$policy"
 }
 
 # Only dpkg-based systems can be checked this way.
