@@ -70,7 +70,7 @@ next_component(const char *path, const char *prefix, char *out, size_t outsz)
 	const char *p = path;
 	const char *end;
 
-	if (n > 0 && strncmp(path, prefix, n) == 0)
+	if (n > 0 && strlen(path) >= n && memcmp(path, prefix, n) == 0)
 		p = path + n;
 	while (*p == '/')
 		p++;
