@@ -56,7 +56,8 @@ FORMAT_SRC = format/err.c format/esc.c format/qid.c format/qf.c format/sio.c \
              format/cf.c
 FSCK_SRC = fsck/main.c fsck/problem.c fsck/index.c fsck/dirlist.c \
            fsck/locks.c fsck/sysinfo.c fsck/qdir.c fsck/scan.c fsck/jobs.c \
-           fsck/lostfound.c fsck/queues.c
+           fsck/lostfound.c fsck/queues.c fsck/progress.c fsck/logsys.c \
+           fsck/metrics.c
 REPAIR_SRC = repair/archive.c repair/plan.c repair/repair.c
 PROG_SRC = $(FSCK_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
 
@@ -69,7 +70,7 @@ UNIT_SRC_sio = format/sio.c format/err.c
 UNIT_SRC_esc = format/esc.c
 UNIT_SRC_sysinfo = fsck/sysinfo.c format/sio.c format/err.c
 UNIT_SRC_cf = format/cf.c format/err.c
-UNIT_SRC_problem = fsck/problem.c format/qf.c format/esc.c format/err.c
+UNIT_SRC_problem = fsck/problem.c fsck/progress.c fsck/logsys.c format/qf.c format/esc.c format/err.c
 UNIT_SRC_dirlist = fsck/dirlist.c format/err.c
 UNIT_SRC_archive = repair/archive.c format/sio.c format/err.c
 
@@ -188,11 +189,11 @@ fixtures-update: $(san)/mqfsck
 	@MQ_MQFSCK=$(san)/mqfsck sh tests/e2e/run_all.sh --update
 
 # The PROBLEMS section of the manual is printed from the problem table.
-$(rel)/tests/mkman: tests/tools/mkman.c fsck/problem.c format/qf.c \
-    format/esc.c format/err.c fsck/problems.def fsck/problem.h
+MKMAN_SRC = tests/tools/mkman.c fsck/problem.c fsck/progress.c fsck/logsys.c \
+    format/qf.c format/esc.c format/err.c
+$(rel)/tests/mkman: $(MKMAN_SRC) fsck/problems.def fsck/problem.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_REL) -o $@ tests/tools/mkman.c fsck/problem.c \
-	    format/qf.c format/esc.c format/err.c $(PKG_LIBS)
+	$(CC) $(CFLAGS_REL) -o $@ $(MKMAN_SRC) $(PKG_LIBS)
 
 man: $(rel)/tests/mkman
 	@$(rel)/tests/mkman >build/problems.mdoc

@@ -14,6 +14,7 @@
 
 #include "index.h"
 #include "problem.h"
+#include "progress.h"
 #include "sio.h"
 
 /* fsck(8) exit status bits (e2fsck's FSCK_*). */
@@ -92,7 +93,11 @@ struct qset {
 	unsigned long left;	/* found again after the repairs */
 };
 
-enum out_format { OUT_HUMAN = 0, OUT_JSON };
+enum out_format {
+	OUT_HUMAN = 0,		/* lines for people */
+	OUT_JSON,		/* --json: one object a line */
+	OUT_PROMETHEUS,		/* --format=prometheus: metrics at the end */
+};
 
 /* What pr_fix() answers (fsck(8)'s -n, -p, -y, and asking). */
 enum fix_mode {
@@ -119,6 +124,9 @@ struct fsck_opts {
 	bool assume_stopped;	/* --assume-stopped: no sendmail runs */
 	const char *lost_found;	/* --lost-found: look there, not in the
 				   file system's own lost+found */
+	int syslog;		/* --syslog 1, --no-syslog 0, else -1: on
+				   under -p */
+	int progress_fd;	/* -C FD; -1 none, 0 a bar from the start */
 };
 
 struct plan;
@@ -136,6 +144,8 @@ struct fsck_ctx {
 	bool rechecking;	/* the silent check after repairs */
 	char last_msg[1024];	/* the message pr_fix() last expanded */
 
+	struct progress progress; /* -C FD, and the bar on a terminal */
+
 	const struct qset *set;	/* being checked, for messages */
 	const struct qdir *qd;
 
@@ -147,6 +157,11 @@ struct fsck_ctx {
 	unsigned long jobs, files, in_use, in_flight, errors;
 	int status;		/* FSCK_* bits */
 };
+
+/* Set when a signal asks the run to stop (main.c): the passes and the
+ * repairs stop at their next safe point. */
+#include <signal.h>
+extern volatile sig_atomic_t mq_interrupted;
 
 /* qdir_has_sub - the directory has subdirectory s (readable or not) */
 static inline bool

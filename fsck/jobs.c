@@ -721,6 +721,18 @@ judge_job(struct fsck_ctx *ctx, const struct scan_env *env,
 		list_job(ctx, set, &v, ctx->problems + ctx->notices - before);
 }
 
+/* first_queue - the set's first queue checked, naming its jobs pass */
+static const char *
+first_queue(const struct qset *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->ndirs; i++)
+		if (set->dirs[i].reachable)
+			return set->dirs[i].path;
+	return "-";
+}
+
 /* jobs_pass - pass 3 over the set */
 void
 jobs_pass(struct fsck_ctx *ctx, const struct scan_env *env, struct qset *set,
@@ -741,14 +753,20 @@ jobs_pass(struct fsck_ctx *ctx, const struct scan_env *env, struct qset *set,
 	}
 	n = set->idx.njobs - 1;
 	ctx->qd = NULL;
-	for (i = 0; i < n; i++) {
+	if (!ctx->rechecking)
+		progress_pass(&ctx->progress, PROGRESS_JOBS, first_queue(set), n);
+	for (i = 0; i < n && !mq_interrupted; i++) {
 		const struct job *jb = &set->idx.jobs[order[i]];
 		const struct jfile *f = &set->idx.files[jb->first];
 
 		/* Messages name the queue directory of the job's first file. */
 		ctx->qd = &set->dirs[f->qdir];
 		judge_job(ctx, env, set, order[i], &sh, wants);
+		if (!ctx->rechecking)
+			progress_step(&ctx->progress, (unsigned long)i + 1);
 	}
+	if (!ctx->rechecking)
+		progress_end(&ctx->progress);
 	ctx->qd = NULL;
 	shared_free(&sh);
 	free(order);

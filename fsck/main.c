@@ -14,10 +14,14 @@
  * is left.  Then the summary and an fsck(8) exit status.  A check (-n)
  * has no struct sio_writer at all: nothing it runs can change anything.
  * --list and --restore read an archive instead (repair/archive.c).
+ * Around the passes: progress (-C, the terminal bar: progress.c), syslog
+ * (-p, --syslog: logsys.c), metrics (--format=prometheus: metrics.c),
+ * and signals, which stop a run at the next safe point with status 32.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +32,8 @@
 #include "archive.h"
 #include "esc.h"
 #include "jobs.h"
+#include "logsys.h"
+#include "metrics.h"
 #include "plan.h"
 #include "qdir.h"
 #include "queues.h"
@@ -41,7 +47,8 @@
 static const char usage_text[] =
     "usage: mqfsck [-n | -p | -y] [-fqvV] [-a dir] [-c file]... [-o name=value]...\n"
     "              [-g seconds] [--owner user|queue-dir] [--assume-stopped]\n"
-    "              [--tf-newer promote|keep] [--json] [queue_dir ...]\n"
+    "              [--tf-newer promote|keep] [-C fd] [--syslog | --no-syslog]\n"
+    "              [--json | --format human|json|prometheus] [queue_dir ...]\n"
     "       mqfsck --list archive\n"
     "       mqfsck --restore archive [queue_dir]\n"
     "  -n            check only, change nothing (the default off a terminal)\n"
@@ -62,6 +69,11 @@ static const char usage_text[] =
     "  --tf-newer promote|keep  a complete tf newer than its qf: promote it\n"
     "                (the default: what sendmail meant) or keep the qf\n"
     "  --json        one JSON object per problem and fix, and a summary\n"
+    "  --format prometheus  only node_exporter textfile metrics, at the end\n"
+    "  --syslog      problems and fixes also to syslog, facility mail (on\n"
+    "                under -p; --no-syslog turns it off)\n"
+    "  -C fd         progress lines (\"pass current total queue\") on fd;\n"
+    "                -C 0: a progress bar on the terminal from the start\n"
     "  --assume-stopped  no sendmail runs (at boot): no file is in flight\n"
     "  --lost-found dir  look for lost queue files there, not in the\n"
     "                lost+found of each queue's file system\n"
@@ -78,6 +90,39 @@ usage(FILE *f, int status)
 {
 	(void)fputs(usage_text, f);
 	exit(status);
+}
+
+/* Set by SIGINT, SIGTERM and SIGHUP: the run stops at the next safe
+ * point (between two entries, two jobs, two repaired jobs). */
+volatile sig_atomic_t mq_interrupted;
+
+/* on_interrupt - note the signal; the passes look at it */
+static void
+on_interrupt(int sig)
+{
+	(void)sig;
+	mq_interrupted = 1;
+}
+
+/*
+ * signals_setup - SIGINT, SIGTERM and SIGHUP end the run at a safe point
+ * with exit status 32 (fsck(8): canceled); SIGPIPE is ignored, so that a
+ * reader of the report going away cannot kill a repair between two
+ * system calls of one job (a write error is reported instead)
+ */
+static void
+signals_setup(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
 }
 
 /* std_fds_open - keep fds 0-2 open, so no file becomes stdout by accident */
@@ -150,6 +195,44 @@ parse_grace(const char *s)
 	return v;
 }
 
+/* parse_progress_fd - -C FD */
+static int
+parse_progress_fd(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 1023) {
+		(void)fprintf(stderr, "mqfsck: -C wants a file descriptor number\n");
+		exit(FSCK_USAGE);
+	}
+	if (v > 0 && fcntl((int)v, F_GETFD) < 0) {
+		(void)fprintf(stderr, "mqfsck: -C %ld: not an open file descriptor\n", v);
+		exit(FSCK_USAGE);
+	}
+	if (v == 1 || v == 2) {
+		(void)fprintf(stderr, "mqfsck: -C %ld: progress would mix with the report; use another descriptor, or -C 0 for a bar\n", v);
+		exit(FSCK_USAGE);
+	}
+	return (int)v;
+}
+
+/* parse_format - --format NAME */
+static enum out_format
+parse_format(const char *s)
+{
+	if (strcmp(s, "human") == 0)
+		return OUT_HUMAN;
+	if (strcmp(s, "json") == 0)
+		return OUT_JSON;
+	if (strcmp(s, "prometheus") == 0)
+		return OUT_PROMETHEUS;
+	(void)fprintf(stderr, "mqfsck: --format wants human, json or prometheus\n");
+	exit(FSCK_USAGE);
+}
+
 /* repair_option - an option of the repairs or the archive */
 static void
 repair_option(int ch, const char *arg, struct options *o)
@@ -202,6 +285,10 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "grace", required_argument, NULL, 'g' },
 		{ "owner", required_argument, NULL, 'U' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "format", required_argument, NULL, 'O' },
+		{ "syslog", no_argument, NULL, 'Y' },
+		{ "no-syslog", no_argument, NULL, 'N' },
+		{ "progress-fd", required_argument, NULL, 'C' },
 		{ "fstab", required_argument, NULL, 'F' },
 		{ "mountinfo", required_argument, NULL, 'M' },
 		{ "proc-locks", required_argument, NULL, 'L' },
@@ -225,10 +312,12 @@ parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->fo.grace = 600;
+	o->fo.syslog = -1;
+	o->fo.progress_fd = -1;
 	o->sp.fstab = "/etc/fstab";
 	o->sp.mountinfo = "/proc/self/mountinfo";
 	o->sp.locks = "/proc/locks";
-	while ((ch = getopt_long(argc, argv, "a:c:fg:hno:pqvVy", longopts,
+	while ((ch = getopt_long(argc, argv, "a:C:c:fg:hno:pqvVy", longopts,
 		    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -252,6 +341,18 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'J':
 			o->fo.format = OUT_JSON;
+			break;
+		case 'O':
+			o->fo.format = parse_format(optarg);
+			break;
+		case 'Y':
+			o->fo.syslog = 1;
+			break;
+		case 'N':
+			o->fo.syslog = 0;
+			break;
+		case 'C':
+			o->fo.progress_fd = parse_progress_fd(optarg);
 			break;
 		case 'F':
 			o->sp.fstab = optarg;
@@ -480,15 +581,43 @@ summary_counts(const struct fsck_ctx *ctx, bool notices, char *out,
 
 /* print_summary - the last line(s) */
 static void
-print_summary(const struct fsck_ctx *ctx, size_t nqueues, double secs,
+print_summary(struct fsck_ctx *ctx, size_t nqueues, double secs,
     const struct repair_summary *rs, unsigned long left, bool repaired)
 {
-	char probs[2048], notes[2048];
+	char probs[2048], notes[2048], line[4800], fixline[1300], a[1100];
 	bool first;
 	int i;
 
 	summary_counts(ctx, false, probs, sizeof(probs));
 	summary_counts(ctx, true, notes, sizeof(notes));
+	(void)snprintf(line, sizeof(line),
+	    "%zu queue%s, %lu jobs, %lu files: %lu problem%s%s%s%s, "
+	    "%lu notice%s%s%s%s; %lu in use, %lu in flight (%.3f s)",
+	    nqueues, nqueues == 1 ? "" : "s", ctx->jobs, ctx->files,
+	    ctx->problems, ctx->problems == 1 ? "" : "s",
+	    probs[0] ? " (" : "", probs, probs[0] ? ")" : "", ctx->notices,
+	    ctx->notices == 1 ? "" : "s", notes[0] ? " (" : "", notes,
+	    notes[0] ? ")" : "", ctx->in_use, ctx->in_flight, secs);
+	if (repaired)
+		(void)snprintf(fixline, sizeof(fixline),
+		    "%lu fix%s made, %lu not made; %lu problem%s left%s%s",
+		    rs->fixed, rs->fixed == 1 ? "" : "es", rs->not_fixed, left,
+		    left == 1 ? "" : "s", rs->archive[0] ? "; archive " : "",
+		    rs->archive[0] ? esc_str(a, sizeof(a), rs->archive) : "");
+	logsys(LOGSYS_SUMMARY, line);
+	if (repaired)
+		logsys(LOGSYS_SUMMARY, fixline);
+	if (ctx->opts.fixmode == FIXMODE_PREEN && ctx->unexpected > 0)
+		logsys(LOGSYS_UNEXPECTED,
+		    "UNEXPECTED INCONSISTENCY; RUN mqfsck MANUALLY.");
+	progress_clear(&ctx->progress);
+	if (ctx->opts.format == OUT_PROMETHEUS) {
+		struct run_totals t = { nqueues, secs, rs->fixed, rs->not_fixed,
+			left };
+
+		metrics_write(ctx->out, ctx, &t);
+		return;
+	}
 	if (ctx->opts.format == OUT_JSON) {
 		(void)fprintf(ctx->out,
 		    "{\"schema\":\"mqfsck/1\",\"type\":\"summary\",\"queues\":%zu,"
@@ -513,23 +642,9 @@ print_summary(const struct fsck_ctx *ctx, size_t nqueues, double secs,
 	}
 	if (ctx->opts.quiet)
 		goto unexpected;
-	(void)fprintf(ctx->out,
-	    "mqfsck: %zu queue%s, %lu jobs, %lu files: %lu problem%s%s%s%s, "
-	    "%lu notice%s%s%s%s; %lu in use, %lu in flight (%.3f s)\n",
-	    nqueues, nqueues == 1 ? "" : "s", ctx->jobs, ctx->files,
-	    ctx->problems, ctx->problems == 1 ? "" : "s",
-	    probs[0] ? " (" : "", probs, probs[0] ? ")" : "", ctx->notices,
-	    ctx->notices == 1 ? "" : "s", notes[0] ? " (" : "", notes,
-	    notes[0] ? ")" : "", ctx->in_use, ctx->in_flight, secs);
-	if (repaired) {
-		char a[1100];
-
-		(void)fprintf(ctx->out,
-		    "mqfsck: %lu fix%s made, %lu not made; %lu problem%s left%s%s\n",
-		    rs->fixed, rs->fixed == 1 ? "" : "es", rs->not_fixed, left,
-		    left == 1 ? "" : "s", rs->archive[0] ? "; archive " : "",
-		    rs->archive[0] ? esc_str(a, sizeof(a), rs->archive) : "");
-	}
+	(void)fprintf(ctx->out, "mqfsck: %s\n", line);
+	if (repaired)
+		(void)fprintf(ctx->out, "mqfsck: %s\n", fixline);
 unexpected:
 	/* e2fsck's words, so that boot scripts and people know them. */
 	if (ctx->opts.fixmode == FIXMODE_PREEN && ctx->unexpected > 0)
@@ -710,6 +825,71 @@ out:
 	return rc;
 }
 
+/* ctx_setup - the run's context from the options: the mode, progress,
+ * syslog, and the time */
+static void
+ctx_setup(struct fsck_ctx *ctx, struct options *o)
+{
+	const char *tenv;
+
+	/* No mode: ask on a terminal, else only check (fsck(8)). */
+	if (!o->mode_given)
+		o->fo.fixmode = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
+		    o->fo.format == OUT_HUMAN ? FIXMODE_ASK : FIXMODE_NO;
+	if (o->fo.fixmode == FIXMODE_ASK && o->fo.format != OUT_HUMAN)
+		o->fo.fixmode = FIXMODE_NO;
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->opts = o->fo;
+	ctx->out = stdout;
+	/* A bar only for people: -C 0 asks for it from the start; without
+	 * -C it comes once the run takes a while, but not between questions
+	 * (the time is the human's).  -C FD: lines only. */
+	progress_init(&ctx->progress, o->fo.progress_fd,
+	    o->fo.progress_fd == 0 ? PROGRESS_BAR_NOW
+	    : o->fo.progress_fd < 0 && o->fo.format == OUT_HUMAN &&
+		    o->fo.fixmode != FIXMODE_ASK
+		? PROGRESS_BAR_AUTO
+		: PROGRESS_BAR_NONE);
+	/* -p runs at boot, where nobody reads the terminal: the mail log
+	 * keeps what it found and did. */
+	if (o->fo.syslog == 1 ||
+	    (o->fo.syslog < 0 && o->fo.fixmode == FIXMODE_PREEN))
+		logsys_open();
+	ctx->tty_in = ctx->opts.fixmode == FIXMODE_ASK ? stdin : NULL;
+	ctx->now = time(NULL);
+	/*
+	 * MQFSCK_TIME=<seconds since the epoch> fixes "now", so that the
+	 * tests' ages and timeouts do not depend on the day they run
+	 * (e2fsprogs' E2FSCK_TIME).
+	 */
+	if ((tenv = getenv("MQFSCK_TIME")) != NULL) {
+		char *end;
+		long long t;
+
+		errno = 0;
+		t = strtoll(tenv, &end, 10);
+		if (errno == 0 && *end == '\0' && t > 0)
+			ctx->now = (time_t)t;
+	}
+}
+
+/* sets_free - the sets, their plans and mqfsck's own locks */
+static void
+sets_free(struct qset *sets, size_t nsets)
+{
+	size_t i, k;
+
+	for (i = 0; i < nsets; i++) {
+		for (k = 0; k < sets[i].ndirs; k++)
+			if (sets[i].dirs[k].lockfd >= 0)
+				(void)close(sets[i].dirs[k].lockfd);
+		if (sets[i].plan != NULL)
+			plan_free(sets[i].plan);
+		free(sets[i].plan);
+	}
+	queues_free(sets, nsets);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -724,9 +904,10 @@ main(int argc, char **argv)
 	unsigned long left = 0;
 	bool repaired = false;
 	struct qerr err;
-	const char *tenv;
+	bool checked;
 
 	std_fds_open();
+	signals_setup();
 	(void)umask(077);
 	if (getuid() != geteuid() || getgid() != getegid()) {
 		(void)fprintf(stderr, "mqfsck: refusing to run set-uid or set-gid\n");
@@ -735,31 +916,7 @@ main(int argc, char **argv)
 	parse_options(argc, argv, &o);
 	if (o.list != NULL || o.restore != NULL)
 		return archive_mode(&o);
-	/* No mode: ask on a terminal, else only check (fsck(8)). */
-	if (!o.mode_given)
-		o.fo.fixmode = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
-		    o.fo.format == OUT_HUMAN ? FIXMODE_ASK : FIXMODE_NO;
-	if (o.fo.fixmode == FIXMODE_ASK && o.fo.format == OUT_JSON)
-		o.fo.fixmode = FIXMODE_NO;
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.opts = o.fo;
-	ctx.out = stdout;
-	ctx.tty_in = ctx.opts.fixmode == FIXMODE_ASK ? stdin : NULL;
-	ctx.now = time(NULL);
-	/*
-	 * MQFSCK_TIME=<seconds since the epoch> fixes "now", so that the
-	 * tests' ages and timeouts do not depend on the day they run
-	 * (e2fsprogs' E2FSCK_TIME).
-	 */
-	if ((tenv = getenv("MQFSCK_TIME")) != NULL) {
-		char *end;
-		long long t;
-
-		errno = 0;
-		t = strtoll(tenv, &end, 10);
-		if (errno == 0 && *end == '\0' && t > 0)
-			ctx.now = (time_t)t;
-	}
+	ctx_setup(&ctx, &o);
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&env, 0, sizeof(env));
 	qf_init(&env.qf);
@@ -774,6 +931,7 @@ main(int argc, char **argv)
 		free((void *)o.qo.dirs);
 		return FSCK_ERROR;
 	}
+	checked = false;
 	if (queues_resolve(&ctx, &o.qo, &sets, &nsets) == 0) {
 		for (i = 0; i < nsets; i++) {
 			for (k = 0; k < sets[i].ndirs; k++)
@@ -781,13 +939,16 @@ main(int argc, char **argv)
 			if (ctx.writer != NULL &&
 			    (sets[i].plan = calloc(1, sizeof(*sets[i].plan))) != NULL)
 				plan_init(sets[i].plan);
-			run_passes(&ctx, &env, &sets[i], &o.sp);
+			if (!mq_interrupted)
+				run_passes(&ctx, &env, &sets[i], &o.sp);
 		}
-		/* Every set checked; now the repairs, then what is left. */
-		if (ctx.writer != NULL) {
+		/* Every set checked; now the repairs, then what is left.  An
+		 * interrupted check repairs nothing: its plan is partial. */
+		checked = !mq_interrupted;
+		if (ctx.writer != NULL && checked) {
 			(void)repair_sets(&ctx, sets, nsets, &rs);
 			repaired = rs.fixed + rs.not_fixed > 0;
-			for (i = 0; i < nsets; i++)
+			for (i = 0; i < nsets && !mq_interrupted; i++)
 				if (fixes_made(&sets[i]))
 					recheck(&ctx, &env, &sets[i], &o.sp);
 		}
@@ -803,21 +964,24 @@ main(int argc, char **argv)
 		ctx.status |= FSCK_UNCORRECTED;
 	else if (rs.fixed > 0)
 		ctx.status |= FSCK_NONDESTRUCT;
+	if (mq_interrupted) {
+		ctx.status |= FSCK_CANCELED;
+		if (ctx.opts.format == OUT_HUMAN) {
+			progress_clear(&ctx.progress);
+			(void)fprintf(ctx.out, "mqfsck: interrupted: %s\n",
+			    !checked ? "the queues were not all checked, so nothing was repaired"
+				     : "the repairs stopped between two jobs; a rerun finishes them");
+		}
+	}
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
 	print_summary(&ctx, nqueues,
 	    (double)(t1.tv_sec - t0.tv_sec) +
 		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 	    &rs, left, repaired);
-	for (i = 0; i < nsets; i++) {
-		for (k = 0; k < sets[i].ndirs; k++)
-			if (sets[i].dirs[k].lockfd >= 0)
-				(void)close(sets[i].dirs[k].lockfd);
-		if (sets[i].plan != NULL)
-			plan_free(sets[i].plan);
-		free(sets[i].plan);
-	}
+	sets_free(sets, nsets);
+	progress_clear(&ctx.progress);
+	logsys_close();
 	sio_writer_free(ctx.writer);
-	queues_free(sets, nsets);
 	qf_free(&env.qf);
 	sio_buf_free(&env.buf);
 	lockset_free(&env.locks);

@@ -22,6 +22,7 @@
 
 #include "esc.h"
 #include "fsck.h"
+#include "logsys.h"
 #include "qf.h"
 
 /* clang-format off */
@@ -382,7 +383,7 @@ bool
 pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc)
 {
 	const struct problem *p = problem_get(id);
-	char idbuf[64] = "-";
+	char idbuf[64] = "-", qbuf[512], line[2048];
 	bool fix, unexpected;
 
 	if (ctx->rechecking) {
@@ -403,19 +404,25 @@ pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc)
 	if ((p->flags & PRF_VERBOSE) && !ctx->opts.verbose &&
 	    ctx->opts.format != OUT_JSON)
 		return false;
+	if (pc->id != NULL)
+		(void)esc_bytes(idbuf, sizeof(idbuf), pc->id, pc->idlen);
+	(void)snprintf(line, sizeof(line), "%s: %06x %s %s: %s",
+	    ctx->qd != NULL ? esc_str(qbuf, sizeof(qbuf), ctx->qd->path)
+			    : "mqfsck",
+	    p->code, p->name, idbuf, ctx->last_msg);
+	logsys((p->flags & PRF_NOTICE) ? LOGSYS_NOTICE : LOGSYS_PROBLEM, line);
+	progress_clear(&ctx->progress);
 	if (ctx->opts.format == OUT_JSON) {
 		print_json(ctx, p, pc, ctx->last_msg, fix);
 		return fix;
 	}
+	if (ctx->opts.format != OUT_HUMAN)
+		return fix;
 	/* Preen prints a fixed problem once, with its fix; one that a fix
 	 * already decided covers is not printed at all. */
 	if (ctx->opts.fixmode == FIXMODE_PREEN && (fix || pc->covered))
 		return fix;
-	if (pc->id != NULL)
-		(void)esc_bytes(idbuf, sizeof(idbuf), pc->id, pc->idlen);
-	(void)fprintf(ctx->out, "%s: %06x %s %s: %s\n",
-	    ctx->qd != NULL ? ctx->qd->path : "mqfsck", p->code, p->name, idbuf,
-	    ctx->last_msg);
+	(void)fprintf(ctx->out, "%s\n", line);
 	if (fix && ctx->opts.fixmode == FIXMODE_ASK)
 		fix = ask(ctx, p);
 	return fix;
@@ -431,11 +438,19 @@ pr_fixed(struct fsck_ctx *ctx, const char *queue, enum problem_id id,
 	static const char *const json_words[] = { "not-fixed", "fixed",
 		"not-fixed", "not-needed" };
 	const struct problem *p = problem_get(id);
-	char buf[256], w[1024];
+	char buf[256], w[1024], line[3072];
 
 	if (result < 0 || result > 3)
 		BUG("pr_fixed: result %d", result);
 
+	(void)snprintf(line, sizeof(line), "%s: %06x %s %s: %s%s%s: %s",
+	    esc_str(buf, sizeof(buf), queue), p->code, p->name,
+	    idtext[0] != '\0' ? esc_str(w, sizeof(w), idtext) : "-",
+	    msg != NULL && msg[0] != '\0' ? msg : "",
+	    msg != NULL && msg[0] != '\0' ? ": " : "",
+	    words[result], what);
+	logsys(result == 1 || result == 3 ? LOGSYS_FIXED : LOGSYS_NOT_FIXED, line);
+	progress_clear(&ctx->progress);
 	if (ctx->opts.format == OUT_JSON) {
 		FILE *f = ctx->out;
 
@@ -455,12 +470,8 @@ pr_fixed(struct fsck_ctx *ctx, const char *queue, enum problem_id id,
 		(void)fputs("}\n", f);
 		return;
 	}
-	(void)fprintf(ctx->out, "%s: %06x %s %s: %s%s%s: %s\n",
-	    esc_str(buf, sizeof(buf), queue), p->code, p->name,
-	    idtext[0] != '\0' ? esc_str(w, sizeof(w), idtext) : "-",
-	    msg != NULL && msg[0] != '\0' ? msg : "",
-	    msg != NULL && msg[0] != '\0' ? ": " : "",
-	    words[result], what);
+	if (ctx->opts.format == OUT_HUMAN)
+		(void)fprintf(ctx->out, "%s\n", line);
 }
 
 /* ctx_warn - a limit of this run, not an error of the queue check */
@@ -472,6 +483,7 @@ ctx_warn(struct fsck_ctx *ctx, const char *what, const char *why)
 	if (ctx->rechecking)
 		return;
 	(void)fflush(ctx->out);
+	progress_clear(&ctx->progress);
 	if (ctx->opts.format == OUT_JSON) {
 		(void)fputs("{\"schema\":\"mqfsck/1\",\"type\":\"warning\",\"what\":",
 		    ctx->out);
@@ -496,6 +508,14 @@ ctx_error(struct fsck_ctx *ctx, const char *what, const char *why)
 	ctx->errors++;
 	ctx->status |= FSCK_ERROR;
 	(void)fflush(ctx->out);
+	progress_clear(&ctx->progress);
+	if (logsys_on()) {
+		char line[1024];
+
+		(void)snprintf(line, sizeof(line), "%s: %s",
+		    esc_str(w, sizeof(w), what), why);
+		logsys(LOGSYS_ERROR, line);
+	}
 	if (ctx->opts.format == OUT_JSON) {
 		(void)fputs("{\"schema\":\"mqfsck/1\",\"type\":\"error\",\"what\":",
 		    ctx->out);

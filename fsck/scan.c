@@ -790,8 +790,23 @@ walk_dir(struct walk *w)
 		walk_error(w, ".", err.msg);
 		w->qd->unread |= 1u << w->sub;
 	}
-	for (i = 0; i < dl.n; i++)
+	if (!w->ctx->rechecking) {
+		static const char *const subname[SUB_COUNT] = { "qf", "df", "xf" };
+		char where[1024];
+
+		(void)snprintf(where, sizeof(where), "%s%s%s", w->qd->path,
+		    w->sub < SUB_COUNT ? "/" : "",
+		    w->sub < SUB_COUNT ? subname[w->sub] : "");
+		progress_pass(&w->ctx->progress, PROGRESS_ENTRIES, where,
+		    (unsigned long)dl.n);
+	}
+	for (i = 0; i < dl.n && !mq_interrupted; i++) {
 		check_entry(w, dirlist_name(&dl, i), dirlist_type(&dl, i));
+		if (!w->ctx->rechecking)
+			progress_step(&w->ctx->progress, (unsigned long)i + 1);
+	}
+	if (!w->ctx->rechecking)
+		progress_end(&w->ctx->progress);
 	dirlist_free(&dl);
 }
 

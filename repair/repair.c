@@ -77,6 +77,7 @@ struct run {
 	size_t *narch_fix;	/* files are arch[first_arch .. + narch_fix) */
 	size_t **set_first;	/* first_arch and narch_fix of every set */
 	size_t **set_n;
+	unsigned long done;	/* fixes reported, for the progress */
 };
 
 /* ------------------------------------------------------------------ */
@@ -1259,7 +1260,13 @@ apply_set(struct run *r, const uint32_t *order, struct repair_summary *rs)
 			;
 		if (job == 0)
 			k = i + 1; /* no job: each on its own */
-		locked = job == 0 || lock_job(r, job, &jl, &lockfail);
+		/* A signal stops the run between two jobs, never inside one. */
+		if (mq_interrupted) {
+			lockfail.what[0] = '\0';
+			(void)not_fixed(&lockfail, "interrupted before this job was repaired: a rerun makes the fix");
+			locked = false;
+		} else
+			locked = job == 0 || lock_job(r, job, &jl, &lockfail);
 		/* Under the lock, before anything of the job changes: every
 		 * file archived must still be what was archived. */
 		for (u = i; locked && u < k; u++)
@@ -1284,6 +1291,7 @@ apply_set(struct run *r, const uint32_t *order, struct repair_summary *rs)
 			else
 				apply_fix(r, fi, &o);
 			report(r, fi, &o, rs);
+			progress_step(&r->ctx->progress, ++r->done);
 		}
 		if (job != 0 && locked)
 			unlock_job(&jl);
@@ -1299,13 +1307,14 @@ archive_dir_open(struct fsck_ctx *ctx, const char *path, struct qerr *err)
 	int fd, next;
 
 	fd = sio_open_path(path, NULL, NULL, err);
-	if (fd < 0 && err->sys_errno == ENOENT && path[0] == '/') {
-		/* Make what is missing, one component at a time. */
+	if (fd < 0 && err->sys_errno == ENOENT) {
+		/* Make what is missing, one component at a time, from the
+		 * root or (a relative -a) the working directory. */
 		if ((copy = strdup(path)) == NULL) {
 			qerr_set(err, ENOMEM, "out of memory");
 			return -1;
 		}
-		fd = sio_open_path("/", NULL, NULL, err);
+		fd = sio_open_path(path[0] == '/' ? "/" : ".", NULL, NULL, err);
 		for (comp = strtok_r(copy, "/", &save); fd >= 0 && comp != NULL;
 		     comp = strtok_r(NULL, "/", &save)) {
 			next = sio_opendirat(fd, comp, NULL, err);
@@ -1550,7 +1559,9 @@ repair_sets(struct fsck_ctx *ctx, struct qset *sets, size_t nsets,
 	(void)snprintf(rs->archive, sizeof(rs->archive), "%s/%s",
 	    strcmp(adir, "/") == 0 ? "" : adir, name);
 	/* Step 3: apply. */
+	progress_pass(&ctx->progress, PROGRESS_REPAIRS, adir, (unsigned long)total);
 	apply_all(&r, sets, nsets, orders, rs);
+	progress_end(&ctx->progress);
 out:
 	for (i = 0; i < nsets; i++) {
 		free(orders != NULL ? orders[i] : NULL);

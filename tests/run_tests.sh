@@ -2,7 +2,7 @@
 # run_tests.sh - run the test suites and print one line per test, then
 # "N passed, N failed" as the last line.  Exit status 1 if any failed.
 #
-# Usage: tests/run_tests.sh all|unit|e2e|contrib|interop|fuzz|valgrind|lint
+# Usage: tests/run_tests.sh all|unit|e2e|ops|contrib|interop|fuzz|valgrind|lint
 # The Makefile passes what to run in the environment:
 #   MQ_UNIT_SAN   unit test binaries built with ASan+UBSan
 #   MQ_UNIT_REL   the same built without sanitizers, for valgrind
@@ -100,6 +100,18 @@ repair() {
 	else
 		fail "fault/n_many_problems"
 	fi
+}
+
+# ops - syslog, progress, metrics, interruption and make install
+# (tests/e2e/ops.sh)
+ops() {
+	[ -n "${MQ_MQFSCK:-}" ] || return 0
+	MQ_MQFSCK=$MQ_MQFSCK ASAN_OPTIONS=detect_leaks=1 \
+	    sh tests/e2e/ops.sh >"$out" 2>&1
+	st=$?
+	count_lines "$out" ops
+	[ $st -eq 0 ] || [ "$(grep -c '^FAIL ' "$out")" -gt 0 ] ||
+	    fail "ops/ops.sh (exit status $st)"
 }
 
 # contrib - the boot integration's own checks (contrib/check.sh)
@@ -215,16 +227,17 @@ lint() {
 }
 
 case $what in
-all) unit; e2e; oracle; coverage; repair; contrib; interop; fuzz; vg; lint ;;
+all) unit; e2e; oracle; coverage; repair; ops; contrib; interop; fuzz; vg; lint ;;
 unit) unit ;;
-e2e) e2e; oracle; coverage; repair ;;
+e2e) e2e; oracle; coverage; repair; ops ;;
+ops) ops ;;
 contrib) contrib ;;
 interop) interop ;;
 fuzz) fuzz ;;
 valgrind) vg ;;
 lint) lint ;;
 *)
-	echo "usage: $0 all|unit|e2e|contrib|interop|fuzz|valgrind|lint" >&2
+	echo "usage: $0 all|unit|e2e|ops|contrib|interop|fuzz|valgrind|lint" >&2
 	exit 2
 	;;
 esac

@@ -28,7 +28,7 @@ E2E_TOOLS=$here
 export E2E_TOOLS
 MQFSCK_TIME=${MQFSCK_TIME:-1795420800}
 export MQFSCK_TIME
-BASE="-c none --owner queue-dir -o QueueFileMode=0640 -o TempFileMode=0640 -o DontBlameSendmail=TrustStickyBit"
+BASE="--no-syslog -c none --owner queue-dir -o QueueFileMode=0640 -o TempFileMode=0640 -o DontBlameSendmail=TrustStickyBit"
 top=$(mktemp -d /tmp/mqfsck-modes.XXXXXX)
 holders=
 cleanup() {

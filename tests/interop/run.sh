@@ -412,7 +412,7 @@ mq_repair() {
 	_o=$1
 	shift
 	MQST=0
-	"$MQBIN" -p -a "$T/archive" --json --assume-stopped -c "$CF" "$@" \
+	"$MQBIN" -p --no-syslog -a "$T/archive" --json --assume-stopped -c "$CF" "$@" \
 	    >"$_o" 2>"$_o.err" || MQST=$?
 }
 

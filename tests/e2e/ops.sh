@@ -1,0 +1,340 @@
+#!/bin/sh
+# ops.sh - what an operator sees besides the report:
+#   syslog       -p logs every problem and every fix, facility mail, with
+#                its code, into a private /dev/log (unshare --mount);
+#                --no-syslog and -n log nothing
+#   progress     -C FD: e2fsck's "pass current total where" lines, each
+#                pass from 0 to its total; bad descriptors are usage errors
+#   bar          -C 0 on a terminal (script(1)): a bar on stderr, and the
+#                report with the bar taken out is the report without it
+#   prometheus   --format=prometheus: well-formed textfile metrics that
+#                agree with the JSON summary of the same run
+#   interrupt    SIGINT stops a check (exit 32) and a repair between two
+#                jobs (32, the rest NOT FIXED); a rerun converges
+#   install      make install DESTDIR=...: the program, both man pages,
+#                the systemd unit and drop-in, the SysV snippet, all
+#                naming the installed path
+#
+# Usage: MQ_MQFSCK=/abs/mqfsck ops.sh
+# Prints "ok   ops/NAME", "skip ops/NAME (why)" or "FAIL ops/NAME" lines;
+# exits 0 or 1.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+mqfsck=${MQ_MQFSCK:?set MQ_MQFSCK to the mqfsck binary}
+case $mqfsck in /*) ;; *) mqfsck=$(pwd)/$mqfsck ;; esac
+E2E_TOOLS=$here
+export E2E_TOOLS
+MQFSCK_TIME=${MQFSCK_TIME:-1795420800}
+export MQFSCK_TIME
+BASE="-c none --owner queue-dir --lost-found lf -o QueueFileMode=0640 -o TempFileMode=0640 -o DontBlameSendmail=TrustStickyBit"
+FX=n_many_problems
+top=$(mktemp -d /tmp/mqfsck-ops.XXXXXX)
+cleanup() { [ -n "${MQ_KEEP:-}" ] || rm -rf "$top"; }
+trap cleanup EXIT INT TERM
+failed=0
+
+ok() { echo "ok   ops/$1"; }
+skip() { echo "skip ops/$1 ($2)"; }
+bad() {
+	echo "FAIL ops/$1"
+	shift
+	for l in "$@"; do echo "     | $l"; done
+	failed=1
+}
+
+# prepare NAME - a scratch copy of the many-problems fixture in $top/NAME
+prepare() {
+	d=$top/$1
+	rm -rf "$d"
+	mkdir "$d"
+	cp -R "$root/fixtures/$FX/queue" "$d/queue"
+	find "$d/queue" -type d -exec chmod 0750 {} +
+	find "$d/queue" -type f -exec chmod 0640 {} +
+	(cd "$d" && sh "$root/fixtures/$FX/prep") >/dev/null 2>&1
+	return 0
+}
+
+# ---------------------------------------------------------------- syslog
+# logsink (tests/interop) serves a private /dev/log in a mount namespace.
+t_syslog() {
+	if ! unshare --mount true 2>/dev/null; then
+		skip syslog "unshare --mount is not permitted here"
+		return
+	fi
+	if ! cc -std=c11 -O1 -o "$top/logsink" "$root/tests/interop/logsink.c" 2>"$top/cc.err"; then
+		bad syslog "cannot build logsink: $(head -n 3 "$top/cc.err")"
+		return
+	fi
+	prepare syslog
+	cat >"$top/syslog.sh" <<'EOF'
+set -u
+mount -t tmpfs -o mode=0755,size=64k opsdev /dev
+mknod -m 666 /dev/null c 1 3
+"$LOGSINK" /dev/log "$D/log" &
+n=0
+while [ ! -S /dev/log ] && [ $n -lt 2000 ]; do n=$((n + 1)); sleep 0.005; done
+cd "$D"
+# shellcheck disable=SC2086 # word splitting of the options is meant
+"$MQFSCK" -p -a arch $BASE queue >p.out 2>p.err; echo $? >p.st
+mv log p.log 2>/dev/null; : >log
+# shellcheck disable=SC2086
+"$MQFSCK" -n $BASE queue >n.out 2>&1; echo $? >n.st
+mv log n.log 2>/dev/null; : >log
+kill -TERM $!
+wait
+EOF
+	D=$top/syslog LOGSINK=$top/logsink MQFSCK=$mqfsck BASE="$BASE" \
+	    unshare --mount sh "$top/syslog.sh" >"$top/syslog.err" 2>&1
+	d=$top/syslog
+	why=
+	[ -s "$d/p.log" ] || why="-p logged nothing ($(head -n 2 "$top/syslog.err"))"
+	if [ -z "$why" ]; then
+		# every problem and fix line of -p's report is in the log, at
+		# facility mail (2 << 3): <PRI> 16..23
+		grep ': [0-9a-f]\{6\} ' "$d/p.out" >"$d/p.lines"
+		[ -s "$d/p.lines" ] || why="-p printed no problem or fix line"
+		while IFS= read -r l; do
+			grep -qF -- "$l" "$d/p.log" || { why="not in syslog: $l"; break; }
+		done <"$d/p.lines"
+		bad_pri=$(sed -n 's/^<\([0-9]*\)>.*/\1/p' "$d/p.log" |
+		    awk '$1 < 16 || $1 > 23' | head -n 1)
+		[ -z "$bad_pri" ] || why="a line not of facility mail: <$bad_pri>"
+		grep -q '^<18>.*mqfsck\[[0-9]*\]: UNEXPECTED INCONSISTENCY' "$d/p.log" ||
+		    why="${why:-no critical UNEXPECTED INCONSISTENCY line}"
+		grep -q '^<21>.* 030001 no-df .*: FIXED' "$d/p.log" ||
+		    why="${why:-the no-df fix is not logged at notice}"
+		grep -q '^<20>.* 030001 no-df ' "$d/p.log" ||
+		    why="${why:-the no-df problem is not logged as a warning with its code}"
+		[ -s "$d/n.log" ] && why="${why:-mqfsck -n logged without --syslog}"
+	fi
+	[ -z "$why" ] && ok syslog || bad syslog "$why"
+
+	# --no-syslog under -p: nothing logged (the other tests rely on it)
+	prepare nosyslog
+	sed -e 's|"\$MQFSCK" -p|"$MQFSCK" -p --no-syslog|' "$top/syslog.sh" >"$top/nosyslog.sh"
+	D=$top/nosyslog LOGSINK=$top/logsink MQFSCK=$mqfsck BASE="$BASE" \
+	    unshare --mount sh "$top/nosyslog.sh" >/dev/null 2>&1
+	if [ -s "$top/nosyslog/p.log" ]; then
+		bad no-syslog "-p --no-syslog logged: $(head -n 1 "$top/nosyslog/p.log")"
+	elif [ "$(cat "$top/nosyslog/p.st" 2>/dev/null)" != 4 ]; then
+		bad no-syslog "-p --no-syslog did not run (status $(cat "$top/nosyslog/p.st" 2>/dev/null))"
+	else
+		ok no-syslog
+	fi
+}
+
+# -------------------------------------------------------------- progress
+t_progress() {
+	prepare progress
+	d=$top/progress
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -y --no-syslog -a arch -C 3 $BASE queue \
+	    3>"$d/prog" >"$d/out" 2>&1)
+	why=$(awk '
+	NF < 4 || $1 !~ /^[1-3]$/ || $2 !~ /^[0-9]+$/ || $3 !~ /^[0-9]+$/ {
+		print "malformed line " NR ": " $0; exit }
+	$2 > $3 { print "current above total: " $0; exit }
+	{
+		key = $1 " " $4
+		if (!(key in last) || $2 == 0) { if ($2 != 0) { print "a pass not starting at 0: " $0; exit } }
+		else if ($2 < last[key]) { print "going back: " $0; exit }
+		last[key] = $2; total[key] = $3; seen[$1] = 1
+	}
+	END {
+		for (k in last) if (last[k] != total[k]) { print "pass " k " ended at " last[k] " of " total[k]; exit }
+		if (!seen[1] || !seen[2] || !seen[3]) print "not every pass (1 2 3) reported"
+	}' "$d/prog")
+	[ -z "$why" ] && ok progress-fd || bad progress-fd "$why"
+
+	why=
+	for c in 1 2 "x" 1000; do
+		st=0
+		"$mqfsck" -n -C "$c" -c none "$d/queue" >/dev/null 2>&1 || st=$?
+		[ $st -eq 16 ] || why="-C $c: exit status $st, expected 16 (usage)"
+	done
+	st=0
+	"$mqfsck" -n -C 9 -c none "$d/queue" 9>&- >/dev/null 2>&1 || st=$?
+	[ $st -eq 16 ] || why="-C 9 with fd 9 closed: exit status $st, expected 16"
+	[ -z "$why" ] && ok progress-usage || bad progress-usage "$why"
+}
+
+# ------------------------------------------------------------------- bar
+t_bar() {
+	if ! command -v script >/dev/null 2>&1; then
+		skip bar "script(1) is not installed"
+		return
+	fi
+	prepare bar
+	d=$top/bar
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -n $BASE queue >"$d/plain" 2>&1)
+	(cd "$d" && script -qec "$mqfsck -n -C 0 $BASE queue" /dev/null \
+	    </dev/null >"$d/tty" 2>&1)
+	why=
+	grep -q "$(printf '\r')mqfsck: entries \[" "$d/tty" ||
+	    why="no bar on the terminal"
+	# Take the bars out (each starts with CR and ends with ESC [ K),
+	# and the terminal's CR before LF; the rest is the plain report
+	# but for the time taken.
+	esc=$(printf '\033')
+	tr -d '\r' <"$d/tty" | sed "s/mqfsck: [a-z]* *\\[[#.]*\\][^$esc]*$esc\\[K//g; s/$esc\\[K//g" |
+	    sed 's/([0-9.]* s)$/(T s)/' >"$d/tty.clean"
+	sed 's/([0-9.]* s)$/(T s)/' "$d/plain" >"$d/plain.clean"
+	if [ -z "$why" ] && ! cmp -s "$d/plain.clean" "$d/tty.clean"; then
+		why="the report differs with the bar: $(diff "$d/plain.clean" "$d/tty.clean" | head -n 4 | tr '\n' ' ')"
+	fi
+	[ -z "$why" ] && ok bar || bad bar "$why"
+}
+
+# ------------------------------------------------------------ prometheus
+t_prometheus() {
+	prepare prom
+	d=$top/prom
+	st=0
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -n --format prometheus $BASE queue >"$d/prom" 2>"$d/err") || st=$?
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -n --json $BASE queue >"$d/json" 2>/dev/null)
+	why=$(awk -v st="$st" '
+	/^# HELP [a-z_]+ / { help[$3] = 1; next }
+	/^# TYPE [a-z_]+ gauge$/ { type[$3] = 1; next }
+	/^#/ { print "a comment that is neither HELP nor TYPE: " $0; exit }
+	!/^[a-z_]+(\{[a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*\})? [0-9]+(\.[0-9]+)?$/ {
+		print "not a sample: " $0; exit }
+	{
+		name = $1; sub(/\{.*/, "", name)
+		if (!(name in help) || !(name in type)) { print "no HELP/TYPE before " name; exit }
+		if (name == "mqfsck_exit_status" && $2 != st) { print "exit status " $2 ", ran " st; exit }
+	}' "$d/prom")
+	[ -s "$d/err" ] && why="${why:-it wrote to stderr: $(head -n 1 "$d/err")}"
+	# Every problem count agrees with the JSON summary of the same queue.
+	for nv in $(sed -n 's/.*"by_name":{\([^}]*\)}.*/\1/p' "$d/json" | tr ',' ' ' | tr -d '"'); do
+		n=${nv%%:*}
+		v=${nv#*:}
+		grep -q "^mqfsck_problems{code=\"[0-9a-f]*\",name=\"$n\",severity=\"[a-z]*\"} $v\$" "$d/prom" ||
+		    why="${why:-mqfsck_problems for $n is not $v}"
+	done
+	codes=$(grep -c '^mqfsck_problems{' "$d/prom")
+	table=$(grep -c '^PROBLEM(' "$root/fsck/problems.def")
+	[ "$codes" -eq "$table" ] || why="${why:-$codes problem series, the table has $table codes}"
+	jobs=$(sed -n 's/.*"jobs":\([0-9]*\).*/\1/p' "$d/json")
+	grep -q "^mqfsck_jobs $jobs\$" "$d/prom" || why="${why:-mqfsck_jobs is not $jobs}"
+	grep -q '^mqfsck_last_run_timestamp_seconds '"$MQFSCK_TIME"'$' "$d/prom" ||
+	    why="${why:-mqfsck_last_run_timestamp_seconds is not MQFSCK_TIME}"
+	[ -z "$why" ] && ok prometheus || bad prometheus "$why"
+
+	# After -y: fixes made, nothing left, exit status 1.
+	st=0
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -y --no-syslog -a arch --format prometheus $BASE queue >"$d/prom.y" 2>"$d/err.y") || st=$?
+	why=
+	fixed=$(sed -n 's/^mqfsck_fixes{result="fixed"} //p' "$d/prom.y")
+	[ "${fixed:-0}" -gt 0 ] || why="no fixes counted after -y"
+	grep -q "^mqfsck_exit_status $st\$" "$d/prom.y" || why="${why:-exit status metric is not $st}"
+	grep -q '^mqfsck_problems_left [0-9]' "$d/prom.y" || why="${why:-no mqfsck_problems_left}"
+	grep -q ': [0-9a-f]\{6\} ' "$d/prom.y" && why="${why:-report lines mixed into the metrics}"
+	[ -z "$why" ] && ok prometheus-repair || bad prometheus-repair "$why"
+}
+
+# ------------------------------------------------------------- interrupt
+# The -C lines go to a FIFO: mqfsck blocks writing its second line until
+# the test reads it, so the signal always lands inside a pass.
+t_interrupt() {
+	for what in check repair; do
+		prepare "int-$what"
+		d=$top/int-$what
+		mkfifo "$d/fifo"
+		if [ $what = check ]; then
+			mode="-n"
+			pass=1
+		else
+			mode="-y --no-syslog -a arch"
+			pass=3
+		fi
+		# shellcheck disable=SC2086
+		(cd "$d" && exec "$mqfsck" $mode -C 3 $BASE queue 3>"$d/fifo" \
+		    >"$d/out" 2>&1) &
+		pid=$!
+		exec 4<"$d/fifo"
+		while IFS= read -r l <&4; do
+			case $l in "$pass "*) break ;; esac
+		done
+		kill -INT $pid
+		cat <&4 >/dev/null
+		exec 4<&-
+		st=0
+		wait $pid || st=$?
+		why=
+		[ $((st & 32)) -eq 32 ] || why="$what: exit status $st, expected 32 set"
+		grep -q '^mqfsck: interrupted' "$d/out" || why="${why:-$what: no 'interrupted' line}"
+		if [ $what = repair ]; then
+			grep -q 'NOT FIXED: interrupted before this job' "$d/out" ||
+			    why="${why:-no fix left for the rerun: $(tail -n 3 "$d/out" | tr '\n' ' ')}"
+			# shellcheck disable=SC2086
+			(cd "$d" && "$mqfsck" -y --no-syslog -a arch $BASE queue >"$d/out2" 2>&1)
+			st=0
+			# shellcheck disable=SC2086
+			(cd "$d" && "$mqfsck" -n $BASE queue >"$d/out3" 2>&1) || st=$?
+			# Left after two -y runs: only what needs a human, as
+			# after one uninterrupted -y.
+			prepare "int-ref"
+			# shellcheck disable=SC2086
+			(cd "$top/int-ref" && "$mqfsck" -y --no-syslog -a arch $BASE queue >/dev/null 2>&1)
+			rst=0
+			# shellcheck disable=SC2086
+			(cd "$top/int-ref" && "$mqfsck" -n $BASE queue >"$top/int-ref/out3" 2>&1) || rst=$?
+			sed 's/([0-9.]* s)$//' "$d/out3" >"$d/out3.c"
+			sed 's/([0-9.]* s)$//' "$top/int-ref/out3" >"$top/int-ref/out3.c"
+			[ $st -eq $rst ] && cmp -s "$d/out3.c" "$top/int-ref/out3.c" ||
+			    why="${why:-the rerun did not converge to the uninterrupted end state: $(diff "$top/int-ref/out3.c" "$d/out3.c" | head -n 3 | tr '\n' ' ')}"
+		fi
+		[ -z "$why" ] && ok "interrupt-$what" || bad "interrupt-$what" "$why"
+	done
+}
+
+# --------------------------------------------------------------- install
+t_install() {
+	if [ ! -x "$root/mqfsck" ]; then
+		skip install "no release build at $root/mqfsck"
+		return
+	fi
+	dest=$top/dest
+	if ! make -s -C "$root" install DESTDIR="$dest" PREFIX=/usr \
+	    >"$top/install.out" 2>&1; then
+		bad install "make install failed: $(tail -n 3 "$top/install.out")"
+		return
+	fi
+	why=
+	for f in usr/sbin/mqfsck usr/share/man/man8/mqfsck.8 \
+	    usr/share/man/man5/sendmail-queue.5 \
+	    usr/lib/systemd/system/mqfsck.service \
+	    usr/lib/systemd/system/sendmail.service.d/mqfsck.conf \
+	    usr/share/mqfsck/mqfsck.sh; do
+		[ -f "$dest/$f" ] || why="${why:-$f not installed}"
+	done
+	[ -x "$dest/usr/sbin/mqfsck" ] || why="${why:-the program is not executable}"
+	"$dest/usr/sbin/mqfsck" -V 2>/dev/null | grep -q '^mqfsck ' ||
+	    why="${why:-the installed program does not run}"
+	grep -q '/usr/sbin/mqfsck' "$dest/usr/lib/systemd/system/mqfsck.service" ||
+	    why="${why:-the unit does not name /usr/sbin/mqfsck}"
+	cat "$dest/usr/lib/systemd/system/mqfsck.service" \
+	    "$dest/usr/share/mqfsck/mqfsck.sh" | grep -v '^[[:space:]]*#' |
+	    grep -q '/usr/local/sbin' &&
+	    why="${why:-an installed file still runs /usr/local/sbin/mqfsck}"
+	if command -v mandoc >/dev/null 2>&1; then
+		for m in "$dest/usr/share/man/man8/mqfsck.8" "$dest/usr/share/man/man5/sendmail-queue.5"; do
+			mandoc -Tlint -W warning "$m" >"$top/lint" 2>&1 ||
+			    why="${why:-mandoc -Tlint: $(head -n 1 "$top/lint")}"
+		done
+	fi
+	[ -z "$why" ] && ok install || bad install "$why"
+}
+
+t_syslog
+t_progress
+t_bar
+t_prometheus
+t_interrupt
+t_install
+exit $failed
