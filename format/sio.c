@@ -43,6 +43,9 @@
  * leaves.  For sio_replace() without an owner: n = 1 leaves an empty
  * temporary file; n = 2 leaves the complete, fsync()ed temporary file
  * next to the untouched original; n >= 3 completes.
+ * With MQFSCK_FAULT_SIGNAL=INT as well, the process raises SIGINT there
+ * instead, once, and goes on: the tests see what an operator's ^C at
+ * that point does (the run stops at its next safe point).
  *
  * Allocation: sio_read() owns b->data (released by sio_buf_free());
  * sio_writer_new() allocates the writer (released by sio_writer_free()).
@@ -69,6 +72,7 @@
 #define MSG_NAME_MAX 160	  /* room for one escaped name in a message */
 #define READ_CHUNK_MIN 4096	  /* first allocation of a read buffer */
 #define FAULT_ENV "MQFSCK_FAULT_AFTER"
+#define FAULT_SIGNAL_ENV "MQFSCK_FAULT_SIGNAL"
 
 /* strtoull() parses MQFSCK_FAULT_AFTER straight into a uint64_t. */
 _Static_assert(ULLONG_MAX == UINT64_MAX, "unsigned long long is 64 bits");
@@ -90,6 +94,7 @@ _Static_assert(ULLONG_MAX == UINT64_MAX, "unsigned long long is 64 bits");
 struct sio_writer {
 	uint64_t count;		/* counted calls issued so far */
 	uint64_t fail_after;	/* 0, or kill before call fail_after + 1 */
+	int fail_signal;	/* SIGKILL, or SIGINT to interrupt, once */
 };
 
 /* ------------------------------------------------------------------ */
@@ -705,6 +710,10 @@ sio_writer_new(struct qerr *err)
 	}
 	/* Only plain decimal digits: strtoull() alone would take leading
 	 * blanks, a sign ("-1" wraps to the maximum) and trailing junk. */
+	w->fail_signal = SIGKILL;
+	s = getenv(FAULT_SIGNAL_ENV);
+	if (s != NULL && strcmp(s, "INT") == 0)
+		w->fail_signal = SIGINT;
 	s = getenv(FAULT_ENV);
 	if (s != NULL && s[0] >= '0' && s[0] <= '9') {
 		errno = 0;
@@ -745,6 +754,13 @@ static void
 writer_tick(struct sio_writer *w)
 {
 	if (w->fail_after != 0 && w->count >= w->fail_after) {
+		if (w->fail_signal == SIGINT) {
+			/* ^C: caught, and the call goes on. */
+			w->fail_after = 0;
+			(void)raise(SIGINT);
+			w->count++;
+			return;
+		}
 		/* SIGKILL cannot be caught, blocked or ignored: the process
 		 * stops here as a crash or power cut would stop it. */
 		(void)raise(SIGKILL);

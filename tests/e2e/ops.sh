@@ -9,8 +9,9 @@
 #                report with the bar taken out is the report without it
 #   prometheus   --format=prometheus: well-formed textfile metrics that
 #                agree with the JSON summary of the same run
-#   interrupt    SIGINT stops a check (exit 32) and a repair between two
-#                jobs (32, the rest NOT FIXED); a rerun converges
+#   interrupt    SIGINT stops a check (exit 32, not every entry judged)
+#                and a repair between two jobs (32, the rest NOT FIXED);
+#                a rerun converges
 #   install      make install DESTDIR=...: the program, both man pages,
 #                the systemd unit and drop-in, the SysV snippet, all
 #                naming the installed path
@@ -238,59 +239,65 @@ t_prometheus() {
 }
 
 # ------------------------------------------------------------- interrupt
-# The -C lines go to a FIFO: mqfsck blocks writing its second line until
-# the test reads it, so the signal always lands inside a pass.
+# A check: a queue of 20000 orphaned data files, and SIGINT as soon as
+# the first -C line of pass 1 is read (the pass takes far longer than the
+# signal).  A repair: MQFSCK_FAULT_SIGNAL=INT raises SIGINT at the 4th
+# change exactly (format/sio.c), as a ^C there would.
 t_interrupt() {
-	for what in check repair; do
-		prepare "int-$what"
-		d=$top/int-$what
-		mkfifo "$d/fifo"
-		if [ $what = check ]; then
-			mode="-n"
-			pass=1
-		else
-			mode="-y --no-syslog -a arch"
-			pass=3
-		fi
-		# shellcheck disable=SC2086
-		(cd "$d" && exec "$mqfsck" $mode -C 3 $BASE queue 3>"$d/fifo" \
-		    >"$d/out" 2>&1) &
-		pid=$!
-		exec 4<"$d/fifo"
-		while IFS= read -r l <&4; do
-			case $l in "$pass "*) break ;; esac
-		done
-		kill -INT $pid
-		cat <&4 >/dev/null
-		exec 4<&-
-		st=0
-		wait $pid || st=$?
-		why=
-		[ $((st & 32)) -eq 32 ] || why="$what: exit status $st, expected 32 set"
-		grep -q '^mqfsck: interrupted' "$d/out" || why="${why:-$what: no 'interrupted' line}"
-		if [ $what = repair ]; then
-			grep -q 'NOT FIXED: interrupted before this job' "$d/out" ||
-			    why="${why:-no fix left for the rerun: $(tail -n 3 "$d/out" | tr '\n' ' ')}"
-			# shellcheck disable=SC2086
-			(cd "$d" && "$mqfsck" -y --no-syslog -a arch $BASE queue >"$d/out2" 2>&1)
-			st=0
-			# shellcheck disable=SC2086
-			(cd "$d" && "$mqfsck" -n $BASE queue >"$d/out3" 2>&1) || st=$?
-			# Left after two -y runs: only what needs a human, as
-			# after one uninterrupted -y.
-			prepare "int-ref"
-			# shellcheck disable=SC2086
-			(cd "$top/int-ref" && "$mqfsck" -y --no-syslog -a arch $BASE queue >/dev/null 2>&1)
-			rst=0
-			# shellcheck disable=SC2086
-			(cd "$top/int-ref" && "$mqfsck" -n $BASE queue >"$top/int-ref/out3" 2>&1) || rst=$?
-			sed 's/([0-9.]* s)$//' "$d/out3" >"$d/out3.c"
-			sed 's/([0-9.]* s)$//' "$top/int-ref/out3" >"$top/int-ref/out3.c"
-			[ $st -eq $rst ] && cmp -s "$d/out3.c" "$top/int-ref/out3.c" ||
-			    why="${why:-the rerun did not converge to the uninterrupted end state: $(diff "$top/int-ref/out3.c" "$d/out3.c" | head -n 3 | tr '\n' ' ')}"
-		fi
-		[ -z "$why" ] && ok "interrupt-$what" || bad "interrupt-$what" "$why"
-	done
+	prepare int-check
+	d=$top/int-check
+	mkdir "$d/big"
+	seq -f "$d/big/df6AN5aa%08.0f" 1 20000 | xargs touch
+	mkfifo "$d/fifo"
+	# shellcheck disable=SC2086
+	(cd "$d" && exec "$mqfsck" -n -C 3 --assume-stopped $BASE big \
+	    3>"$d/fifo" >"$d/out" 2>&1) &
+	pid=$!
+	exec 4<"$d/fifo"
+	IFS= read -r l <&4
+	kill -INT $pid
+	cat <&4 >/dev/null
+	exec 4<&-
+	st=0
+	wait $pid || st=$?
+	why=
+	[ $((st & 32)) -eq 32 ] || why="exit status $st, expected 32 set"
+	grep -q '^mqfsck: interrupted: the queues were not all checked' "$d/out" ||
+	    why="${why:-no 'interrupted' line: $(tail -n 2 "$d/out" | tr '\n' ' ')}"
+	n=$(grep -c ' orphan-df ' "$d/out")
+	[ "$n" -lt 20000 ] || why="${why:-all 20000 entries were checked after SIGINT}"
+	[ -z "$why" ] && ok interrupt-check || bad interrupt-check "$why"
+
+	prepare int-repair
+	d=$top/int-repair
+	st=0
+	# shellcheck disable=SC2086
+	(cd "$d" && MQFSCK_FAULT_AFTER=3 MQFSCK_FAULT_SIGNAL=INT \
+	    "$mqfsck" -y --no-syslog -a arch $BASE queue >"$d/out" 2>&1) || st=$?
+	why=
+	[ $((st & 32)) -eq 32 ] || why="exit status $st, expected 32 set"
+	grep -q '^mqfsck: interrupted: the repairs stopped between two jobs' "$d/out" ||
+	    why="${why:-no 'interrupted' line: $(tail -n 2 "$d/out" | tr '\n' ' ')}"
+	grep -q ': FIXED: ' "$d/out" || why="${why:-nothing was fixed before the signal}"
+	grep -q 'NOT FIXED: interrupted before this job' "$d/out" ||
+	    why="${why:-no fix left for the rerun}"
+	# The rerun converges to the end state of one uninterrupted -y.
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -y --no-syslog -a arch $BASE queue >"$d/out2" 2>&1)
+	st=0
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -n $BASE queue >"$d/out3" 2>&1) || st=$?
+	prepare int-ref
+	# shellcheck disable=SC2086
+	(cd "$top/int-ref" && "$mqfsck" -y --no-syslog -a arch $BASE queue >/dev/null 2>&1)
+	rst=0
+	# shellcheck disable=SC2086
+	(cd "$top/int-ref" && "$mqfsck" -n $BASE queue >"$top/int-ref/out3" 2>&1) || rst=$?
+	sed 's/([0-9.]* s)$//' "$d/out3" >"$d/out3.c"
+	sed 's/([0-9.]* s)$//' "$top/int-ref/out3" >"$top/int-ref/out3.c"
+	[ $st -eq $rst ] && cmp -s "$d/out3.c" "$top/int-ref/out3.c" ||
+	    why="${why:-the rerun did not converge to the uninterrupted end state: $(diff "$top/int-ref/out3.c" "$d/out3.c" | head -n 3 | tr '\n' ' ')}"
+	[ -z "$why" ] && ok interrupt-repair || bad interrupt-repair "$why"
 }
 
 # --------------------------------------------------------------- install
