@@ -84,62 +84,50 @@ coverage() {
 	fi
 }
 
-# repair - the repair modes and hostile cases (one test each), and the
-# fault-injection test: mqfsck -y stopped before each change in turn
-repair() {
-	[ -n "${MQ_MQFSCK:-}" ] || return 0
-	MQ_MQFSCK=$MQ_MQFSCK ASAN_OPTIONS=detect_leaks=1 \
-	    sh tests/e2e/repair_modes.sh >"$out" 2>&1
+# script_suite NAME COMMAND... - a test script that prints its own ok,
+# skip and FAIL lines: they are counted; an exit status without a FAIL
+# line is one failure more
+script_suite() {
+	_name=$1
+	shift
+	"$@" >"$out" 2>&1
 	st=$?
-	count_lines "$out" repair
+	grep '^ok \|^skip ' "$out"
+	grep -A 20 '^FAIL ' "$out"
+	passed=$((passed + $(grep -c '^ok ' "$out")))
+	failed=$((failed + $(grep -c '^FAIL ' "$out")))
 	[ $st -eq 0 ] || [ "$(grep -c '^FAIL ' "$out")" -gt 0 ] ||
-	    fail "repair/repair_modes.sh (exit status $st)"
-	if MQ_MQFSCK=$MQ_MQFSCK ASAN_OPTIONS=detect_leaks=1 \
-	    sh tests/e2e/fault.sh fixtures/n_many_problems >"$out" 2>&1; then
-		pass "$(sed -n 's/^ok *//p' "$out")"
-	else
-		fail "fault/n_many_problems"
-	fi
+	    fail "$_name (exit status $st)"
 }
 
+# repair - the repair modes and hostile cases (one test each), and the
+# fault-injection test: mqfsck -y stopped before each change in turn;
 # ops - syslog, progress, metrics, interruption and make install
-# (tests/e2e/ops.sh)
+repair() {
+	[ -n "${MQ_MQFSCK:-}" ] || return 0
+	script_suite repair/repair_modes.sh env MQ_MQFSCK="$MQ_MQFSCK" \
+	    ASAN_OPTIONS=detect_leaks=1 sh tests/e2e/repair_modes.sh
+	script_suite fault/n_many_problems env MQ_MQFSCK="$MQ_MQFSCK" \
+	    ASAN_OPTIONS=detect_leaks=1 sh tests/e2e/fault.sh fixtures/n_many_problems
+}
+
 ops() {
 	[ -n "${MQ_MQFSCK:-}" ] || return 0
-	MQ_MQFSCK=$MQ_MQFSCK ASAN_OPTIONS=detect_leaks=1 \
-	    sh tests/e2e/ops.sh >"$out" 2>&1
-	st=$?
-	count_lines "$out" ops
-	[ $st -eq 0 ] || [ "$(grep -c '^FAIL ' "$out")" -gt 0 ] ||
-	    fail "ops/ops.sh (exit status $st)"
+	script_suite ops/ops.sh env MQ_MQFSCK="$MQ_MQFSCK" \
+	    ASAN_OPTIONS=detect_leaks=1 sh tests/e2e/ops.sh
 }
 
 # contrib - the boot integration's own checks (contrib/check.sh)
 contrib() {
-	sh contrib/check.sh >"$out" 2>&1
-	st=$?
-	count_lines "$out" contrib
-	[ $st -eq 0 ] || [ "$(grep -c '^FAIL ' "$out")" -gt 0 ] ||
-	    fail "contrib/check.sh (exit status $st)"
+	script_suite contrib/check.sh sh contrib/check.sh
 }
 
 # interop - mqfsck against the real sendmail 8.17 in network namespaces:
 # healthy queues, damage, and MQ_INTEROP_TRIALS crash trials
 interop() {
 	[ -n "${MQ_MQFSCK_REL:-}" ] || return 0
-	MQ_MQFSCK=$MQ_MQFSCK_REL sh tests/interop/run.sh >"$out" 2>&1
-	st=$?
-	count_lines "$out" interop
-	[ $st -eq 0 ] || [ "$(grep -c '^FAIL ' "$out")" -gt 0 ] ||
-	    fail "interop/run.sh (exit status $st)"
-}
-
-# count_lines FILE WHAT - the ok/FAIL/skip lines a script printed
-count_lines() {
-	grep '^ok \|^skip ' "$1"
-	grep -A 20 '^FAIL ' "$1"
-	passed=$((passed + $(grep -c '^ok ' "$1")))
-	failed=$((failed + $(grep -c '^FAIL ' "$1")))
+	script_suite interop/run.sh env MQ_MQFSCK="$MQ_MQFSCK_REL" \
+	    sh tests/interop/run.sh
 }
 
 # fuzz - each target runs MQ_FUZZ_SECONDS on its seeds; a crash fails

@@ -17,13 +17,8 @@ set -u
 fx=$(cd "$1" && pwd)
 name=$(basename "$fx")
 here=$(cd "$(dirname "$0")" && pwd)
-mqfsck=${MQ_MQFSCK:?set MQ_MQFSCK to the mqfsck binary}
-case $mqfsck in /*) ;; *) mqfsck=$(pwd)/$mqfsck ;; esac
-E2E_TOOLS=$here
-export E2E_TOOLS
-MQFSCK_TIME=${MQFSCK_TIME:-1795420800}
-export MQFSCK_TIME
-ARGS="-c none --assume-stopped --owner queue-dir -o QueueFileMode=0640 -o TempFileMode=0640 -o DontBlameSendmail=TrustStickyBit $(cat "$fx/args" 2>/dev/null)"
+. "$here/lib.sh"
+ARGS="$FIXTURE_OPTS --assume-stopped $(cat "$fx/args" 2>/dev/null)"
 MAX_STOPS=${MQ_FAULT_MAX:-2000}
 
 top=$(mktemp -d /tmp/mqfsck-fault.XXXXXX)
@@ -32,13 +27,7 @@ trap 'rm -rf "$top"' EXIT INT TERM
 # prepare DIR - a fresh scratch copy of the fixture, as run_fixture.sh
 # makes it
 prepare() {
-	rm -rf "$1"
-	mkdir "$1"
-	cp -R "$fx/queue" "$1/queue"
-	find "$1/queue" -type d -exec chmod 0750 {} +
-	find "$1/queue" -type f -exec chmod 0640 {} +
-	find "$1/queue" -type f -exec touch -d @1795413600 {} +
-	if [ -f "$fx/prep" ] && ! (cd "$1" && sh "$fx/prep") >/dev/null 2>&1; then
+	if ! scratch_copy "$fx" "$1"; then
 		echo "FAIL fault/$name: prep failed"
 		exit 1
 	fi

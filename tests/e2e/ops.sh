@@ -21,38 +21,17 @@
 # exits 0 or 1.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-mqfsck=${MQ_MQFSCK:?set MQ_MQFSCK to the mqfsck binary}
-case $mqfsck in /*) ;; *) mqfsck=$(pwd)/$mqfsck ;; esac
-E2E_TOOLS=$here
-export E2E_TOOLS
-MQFSCK_TIME=${MQFSCK_TIME:-1795420800}
-export MQFSCK_TIME
-BASE="-c none --owner queue-dir --lost-found lf -o QueueFileMode=0640 -o TempFileMode=0640 -o DontBlameSendmail=TrustStickyBit"
+. "$here/lib.sh"
+SUITE=ops
+BASE="$FIXTURE_OPTS --lost-found lf"
 FX=n_many_problems
 top=$(mktemp -d /tmp/mqfsck-ops.XXXXXX)
 cleanup() { [ -n "${MQ_KEEP:-}" ] || rm -rf "$top"; }
 trap cleanup EXIT INT TERM
-failed=0
-
-ok() { echo "ok   ops/$1"; }
-skip() { echo "skip ops/$1 ($2)"; }
-bad() {
-	echo "FAIL ops/$1"
-	shift
-	for l in "$@"; do echo "     | $l"; done
-	failed=1
-}
 
 # prepare NAME - a scratch copy of the many-problems fixture in $top/NAME
 prepare() {
-	d=$top/$1
-	rm -rf "$d"
-	mkdir "$d"
-	cp -R "$root/fixtures/$FX/queue" "$d/queue"
-	find "$d/queue" -type d -exec chmod 0750 {} +
-	find "$d/queue" -type f -exec chmod 0640 {} +
-	(cd "$d" && sh "$root/fixtures/$FX/prep") >/dev/null 2>&1
+	scratch_copy "$root/fixtures/$FX" "$top/$1"
 	return 0
 }
 

@@ -21,14 +21,9 @@
 # Prints "ok   repair/NAME" or "FAIL repair/NAME" lines; exits 0 or 1.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-mqfsck=${MQ_MQFSCK:?set MQ_MQFSCK to the mqfsck binary}
-case $mqfsck in /*) ;; *) mqfsck=$(pwd)/$mqfsck ;; esac
-E2E_TOOLS=$here
-export E2E_TOOLS
-MQFSCK_TIME=${MQFSCK_TIME:-1795420800}
-export MQFSCK_TIME
-BASE="--no-syslog -c none --owner queue-dir -o QueueFileMode=0640 -o TempFileMode=0640 -o DontBlameSendmail=TrustStickyBit"
+. "$here/lib.sh"
+SUITE=repair
+BASE="--no-syslog $FIXTURE_OPTS"
 top=$(mktemp -d /tmp/mqfsck-modes.XXXXXX)
 holders=
 cleanup() {
@@ -37,27 +32,11 @@ cleanup() {
 	rm -rf "$top"
 }
 trap cleanup EXIT INT TERM
-failed=0
-
-ok() { echo "ok   repair/$1"; }
-bad() {
-	echo "FAIL repair/$1"
-	shift
-	for l in "$@"; do echo "     | $l"; done
-	failed=1
-}
 
 # prepare NAME FIXTURE - a scratch copy of a fixture in $top/NAME
 prepare() {
 	d=$top/$1
-	rm -rf "$d"
-	mkdir "$d"
-	cp -R "$root/fixtures/$2/queue" "$d/queue"
-	find "$d/queue" -type d -exec chmod 0750 {} +
-	find "$d/queue" -type f -exec chmod 0640 {} +
-	find "$d/queue" -type f -exec touch -d @1795413600 {} +
-	[ -f "$root/fixtures/$2/prep" ] &&
-	    (cd "$d" && sh "$root/fixtures/$2/prep") >/dev/null 2>&1
+	scratch_copy "$root/fixtures/$2" "$d"
 	return 0
 }
 
