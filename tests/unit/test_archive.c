@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -148,25 +150,6 @@ struct paths {
 /* ------------------------------------------------------------------ */
 /* Scratch directories */
 
-/* count_fds - descriptors open in this process, or -1 without /proc */
-static int
-count_fds(void)
-{
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	d = opendir("/proc/self/fd");
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	if (closedir(d) != 0)
-		return -1;
-	return n;
-}
-
 /* open_dirfd - a new descriptor on directory dfd itself, for reading */
 static DIR *
 open_dirfd(int dfd)
@@ -180,53 +163,6 @@ open_dirfd(int dfd)
 	if (d == NULL)
 		(void)close(fd);
 	return d;
-}
-
-static int remove_at(int dfd, const char *name);
-
-/* empty_dir - remove everything in directory dfd */
-static int
-empty_dir(int dfd)
-{
-	struct dirent *de;
-	DIR *d = open_dirfd(dfd);
-	int rc = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (remove_at(dfd, de->d_name) != 0)
-			rc = -1;
-	}
-	if (closedir(d) != 0)
-		rc = -1;
-	return rc;
-}
-
-/* remove_at - remove dfd/name, a directory with its contents */
-static int
-remove_at(int dfd, const char *name)
-{
-	struct stat st;
-	int sub, rc;
-
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dfd, name, 0);
-	sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (sub < 0)
-		return -1;
-	rc = empty_dir(sub);
-	if (close(sub) != 0)
-		rc = -1;
-	if (unlinkat(dfd, name, AT_REMOVEDIR) != 0)
-		rc = -1;
-	return rc;
 }
 
 /* path_join - out = a "/" b; -1 if it does not fit */
@@ -284,47 +220,26 @@ is_temp(const char *name)
 	return strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0;
 }
 
-/* setup - a fresh scratch directory for one test */
+/* setup - a fresh scratch directory for one test, with make_dirs() */
 static int
 setup(void **state)
 {
-	static const char leaf[] = "/test_archive.XXXXXX";
-	const char *tmp = getenv("TMPDIR");
-	char tmpl[PATH_MAX];
-	struct scratch *sc;
-	size_t n;
+	struct scratch *sc = calloc(1, sizeof(*sc));
 
-	if (tmp == NULL || tmp[0] == '\0')
-		tmp = "/tmp";
-	n = strlen(tmp);
-	if (n + sizeof(leaf) > sizeof(tmpl))
-		return -1;
-	sc = calloc(1, sizeof(*sc));
 	if (sc == NULL)
 		return -1;
-	sc->nfds = count_fds();
-	memcpy(tmpl, tmp, n);
-	memcpy(tmpl + n, leaf, sizeof(leaf));
-	/* realpath(): sio_open_path() follows no symlink, and $TMPDIR may
-	 * hold one. */
-	if (mkdtemp(tmpl) == NULL || realpath(tmpl, sc->path) == NULL)
-		goto fail;
-	sc->dfd = open(sc->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (sc->dfd < 0)
-		goto fail;
+	if (scratch_make("test_archive", sc->path, &sc->dfd, &sc->nfds) != 0) {
+		free(sc);
+		return -1;
+	}
 	probe_tmpfile(sc->dfd);
 	if (make_dirs(sc) != 0) {
-		(void)empty_dir(sc->dfd);
-		(void)close(sc->dfd);
-		goto fail;
+		(void)scratch_remove(sc->path, sc->dfd, -1);
+		free(sc);
+		return -1;
 	}
 	*state = sc;
 	return 0;
-fail:
-	(void)rmdir(tmpl);
-	free(sc);
-	return -1;
 }
 
 /* teardown - remove the scratch directory; fail on a leaked fd */
@@ -332,20 +247,8 @@ static int
 teardown(void **state)
 {
 	struct scratch *sc = *state;
-	int rc = 0, n;
+	int rc = scratch_remove(sc->path, sc->dfd, sc->nfds);
 
-	if (empty_dir(sc->dfd) != 0)
-		rc = -1;
-	if (close(sc->dfd) != 0)
-		rc = -1;
-	if (rmdir(sc->path) != 0)
-		rc = -1;
-	n = count_fds();
-	if (sc->nfds >= 0 && n != sc->nfds) {
-		print_error("%d descriptors open before the test, %d after\n",
-		    sc->nfds, n);
-		rc = -1;
-	}
 	free(sc);
 	return rc;
 }
@@ -949,7 +852,7 @@ empty_scratch_dir(const struct scratch *sc, const char *name)
 {
 	int fd = open_dir(sc, name);
 
-	assert_int_equal(empty_dir(fd), 0);
+	assert_int_equal(scratch_empty_dir(fd), 0);
 	assert_int_equal(close(fd), 0);
 }
 
@@ -1570,7 +1473,7 @@ test_restore_recorded_path(void **state)
 	qfd = open_dir(sc, "q");
 	for (i = 0; i < NSAMPLES; i++)
 		assert_int_equal(unlinkat(qfd, samples[i].path, 0), 0);
-	assert_int_equal(remove_at(qfd, "qf"), 0);
+	assert_int_equal(scratch_remove_at(qfd, "qf"), 0);
 	fd = open_archive(sc, name);
 	assert_int_equal(run_restore(fd, NULL, &rs, &text, &err), 1);
 	assert_int_equal(rs.restored, NSAMPLES);

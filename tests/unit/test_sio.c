@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -55,118 +57,20 @@ struct scratch {
 /* ------------------------------------------------------------------ */
 /* Scratch directories */
 
-/* count_fds - descriptors open in this process, or -1 without /proc */
-static int
-count_fds(void)
-{
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	d = opendir("/proc/self/fd");
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	if (closedir(d) != 0)
-		return -1;
-	return n;
-}
-
-static int remove_at(int dfd, const char *name);
-
-/* empty_dir - remove everything in directory dfd */
-static int
-empty_dir(int dfd)
-{
-	struct dirent *de;
-	DIR *d;
-	int fd, rc = 0;
-
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		(void)close(fd);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (remove_at(dfd, de->d_name) != 0)
-			rc = -1;
-	}
-	if (closedir(d) != 0)
-		rc = -1;
-	return rc;
-}
-
-/* remove_at - remove dfd/name, a directory with its contents */
-static int
-remove_at(int dfd, const char *name)
-{
-	struct stat st;
-	int sub, rc;
-
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dfd, name, 0);
-	sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (sub < 0)
-		return -1;
-	rc = empty_dir(sub);
-	if (close(sub) != 0)
-		rc = -1;
-	if (unlinkat(dfd, name, AT_REMOVEDIR) != 0)
-		rc = -1;
-	return rc;
-}
-
 /* setup - a fresh scratch directory for one test */
 static int
 setup(void **state)
 {
-	static const char leaf[] = "/test_sio.XXXXXX";
-	const char *tmp = getenv("TMPDIR");
-	char tmpl[PATH_MAX];
-	struct scratch *sc;
-	size_t n;
+	struct scratch *sc = calloc(1, sizeof(*sc));
 
-	if (tmp == NULL || tmp[0] == '\0')
-		tmp = "/tmp";
-	n = strlen(tmp);
-	if (n + sizeof(leaf) > sizeof(tmpl))
-		return -1;
-	sc = calloc(1, sizeof(*sc));
 	if (sc == NULL)
 		return -1;
-	sc->nfds = count_fds();
-	memcpy(tmpl, tmp, n);
-	memcpy(tmpl + n, leaf, sizeof(leaf));
-	if (mkdtemp(tmpl) == NULL)
-		goto fail;
-	/* realpath(): the walk tests need a path without symlinks, and
-	 * $TMPDIR may contain one. */
-	if (realpath(tmpl, sc->path) == NULL) {
-		(void)rmdir(tmpl);
-		goto fail;
-	}
-	sc->dfd = open(sc->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (sc->dfd < 0) {
-		(void)rmdir(sc->path);
-		goto fail;
+	if (scratch_make("test_sio", sc->path, &sc->dfd, &sc->nfds) != 0) {
+		free(sc);
+		return -1;
 	}
 	*state = sc;
 	return 0;
-fail:
-	free(sc);
-	return -1;
 }
 
 /* teardown - remove the scratch directory; fail on a leaked fd */
@@ -174,20 +78,8 @@ static int
 teardown(void **state)
 {
 	struct scratch *sc = *state;
-	int rc = 0, n;
+	int rc = scratch_remove(sc->path, sc->dfd, sc->nfds);
 
-	if (empty_dir(sc->dfd) != 0)
-		rc = -1;
-	if (close(sc->dfd) != 0)
-		rc = -1;
-	if (rmdir(sc->path) != 0)
-		rc = -1;
-	n = count_fds();
-	if (sc->nfds >= 0 && n != sc->nfds) {
-		print_error("%d descriptors open before the test, %d after\n",
-		    sc->nfds, n);
-		rc = -1;
-	}
 	free(sc);
 	return rc;
 }
