@@ -58,6 +58,7 @@ static const char *const sub_prefix[SUB_COUNT + 1] = { "qf/", "df/", "xf/",
 /* A file whose bytes (or what it is) went into the archive. */
 struct archived {
 	uint32_t fix;
+	uint16_t set;		/* index of its set */
 	uint16_t qdir;
 	uint8_t sub;
 	bool data;		/* its bytes, to be removed or replaced */
@@ -232,6 +233,7 @@ push_archived(struct run *r, uint32_t fi, uint16_t qdir, uint8_t sub,
 	}
 	a = &r->arch[r->narch];
 	a->fix = fi;
+	a->set = (uint16_t)r->si;
 	a->qdir = qdir;
 	a->sub = sub;
 	a->data = data;
@@ -566,6 +568,50 @@ unchanged(struct run *r, uint32_t fi, struct outcome *o)
 	return true;
 }
 
+/*
+ * touched - a change mqfsck itself just made to an inode that has other
+ * names (st: the inode before the change).  An envelope split links one
+ * df under several ids (sendmail-queue.md 2.4), so removing one name, or
+ * fixing its owner or mode, changes the link count or the ctime that
+ * every other name shows: the archived records of those names take the
+ * change in, so that their own fixes do not mistake it for someone
+ * else's.  Only the inode's metadata is taken in: a different size or
+ * mtime still means the file changed.  (The cause of a repair that
+ * failed now and then in the split crash trials: two orphaned links of
+ * one df, the second refused as "changed after it was archived".)
+ */
+static void
+touched(struct run *r, const struct stat *st)
+{
+	size_t i;
+
+	if (st->st_nlink < 2 || r->arch == NULL)
+		return;
+	for (i = 0; i < r->narch; i++) {
+		struct archived *a = &r->arch[i];
+		struct stat now;
+		int dirfd;
+
+		if (a->set != r->si || a->st.st_dev != st->st_dev ||
+		    a->st.st_ino != st->st_ino)
+			continue;
+		dirfd = place_fd(r->set, a->qdir, a->sub);
+		if (dirfd < 0 ||
+		    fstatat(dirfd, plan_str(r->set->plan, a->name), &now,
+			AT_SYMLINK_NOFOLLOW) < 0 ||
+		    now.st_dev != a->st.st_dev || now.st_ino != a->st.st_ino ||
+		    now.st_size != a->st.st_size ||
+		    now.st_mtim.tv_sec != a->st.st_mtim.tv_sec ||
+		    now.st_mtim.tv_nsec != a->st.st_mtim.tv_nsec)
+			continue;
+		a->st.st_ctim = now.st_ctim;
+		a->st.st_nlink = now.st_nlink;
+		a->st.st_mode = now.st_mode;
+		a->st.st_uid = now.st_uid;
+		a->st.st_gid = now.st_gid;
+	}
+}
+
 /* still - pf is still there and still the file the check saw */
 static bool
 still(struct run *r, const struct plan_file *pf, struct stat *st,
@@ -622,6 +668,7 @@ op_remove(struct run *r, const struct plan_op *op, struct outcome *o)
 	}
 	if (sio_unlink(r->ctx->writer, dirfd, name, &st, &err) < 0)
 		return not_fixed(o, "%s", err.msg);
+	touched(r, &st);
 	if (fsync_place(r, dirfd, o) < 0)
 		return -1;
 	rel_path(op->src.sub, name, rel, sizeof(rel));
@@ -651,6 +698,7 @@ op_remove_job(struct run *r, uint32_t fi, struct outcome *o)
 
 		if (sio_unlink(r->ctx->writer, dirfd, name, &a->st, &err) < 0)
 			return not_fixed(o, "%s", err.msg);
+		touched(r, &a->st);
 		if (fsync_place(r, dirfd, o) < 0)
 			return -1;
 		rel_path(a->sub, name, rel, sizeof(rel));
@@ -692,6 +740,7 @@ op_inert(struct run *r, const struct plan_op *op, struct outcome *o)
 	if (sio_rename(r->ctx->writer, dirfd, name, dirfd, lost, true, &st,
 		&err) < 0)
 		return not_fixed(o, "%s", err.msg);
+	touched(r, &st);
 	if (fsync_place(r, dirfd, o) < 0)
 		return -1;
 	rel_path(op->src.sub, name, ra, sizeof(ra));
@@ -928,6 +977,7 @@ op_owner_mode(struct run *r, const struct plan_op *op, struct outcome *o)
 	}
 	rc = set_owner_mode(r, fd, &st, op->uid, op->mode, o);
 	(void)close(fd);
+	touched(r, &st);
 	return rc;
 }
 
@@ -964,6 +1014,7 @@ op_move(struct run *r, const struct plan_op *op, struct outcome *o)
 		return not_fixed(o, "%s", err.sys_errno == EXDEV
 			? "the two places are on different file systems: move it by hand"
 			: err.msg);
+	touched(r, &st);
 	if (fsync_place(r, dfd, o) < 0 || fsync_place(r, sfd, o) < 0)
 		return -1;
 	(void)snprintf(a, sizeof(a), "%s/%s%s", r->set->dirs[op->src.qdir].path,
@@ -1047,6 +1098,7 @@ op_move_out(struct run *r, uint32_t fi, const struct plan_op *op,
 		rc = sio_unlink(r->ctx->writer, dirfd, name, &a->st, &err);
 	if (rc < 0)
 		return not_fixed(o, "%s", err.msg);
+	touched(r, &a->st);
 	if (fsync_place(r, dirfd, o) < 0)
 		return -1;
 	rel_path(op->src.sub, name, rel, sizeof(rel));
