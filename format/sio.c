@@ -387,6 +387,223 @@ out:
 	return ret;
 }
 
+/* The state of sio_open_path_links(). */
+struct lwalk {
+	int cur;			/* the directory reached */
+	struct stat cur_st;		/* its fstat() */
+	char todo[2 * PATH_MAX];	/* what is left to walk, from done */
+	size_t done;
+	char prefix[PATH_MAX];		/* the directories walked, for messages */
+	size_t plen;
+	sio_path_visit_fn visit;
+	sio_link_ok_fn link_ok;
+	void *arg;
+	int hops;			/* links followed */
+};
+
+/* lw_enter - nfd (fstat st) becomes the walk's directory, and is visited */
+static int
+lw_enter(struct lwalk *lw, int nfd, const struct stat *st, struct qerr *err)
+{
+	close_quietly(lw->cur);
+	lw->cur = nfd;
+	lw->cur_st = *st;
+	if (lw->visit != NULL && lw->visit(lw->arg, lw->prefix, st) != 0) {
+		walk_fail(err, ECANCELED, lw->prefix, "walk stopped by a check");
+		return -1;
+	}
+	return 0;
+}
+
+/* lw_root - an absolute path or target: from "/" */
+static int
+lw_root(struct lwalk *lw, struct qerr *err)
+{
+	struct stat st;
+	int nfd = open_dir(AT_FDCWD, "/", &st, err);
+
+	if (nfd < 0) {
+		walk_fail(err, err->sys_errno, "/", NULL);
+		return -1;
+	}
+	memcpy(lw->prefix, "/", 2);
+	lw->plen = 1;
+	return lw_enter(lw, nfd, &st, err);
+}
+
+/* lw_parent - ".." in a link's target: the physical parent (not visited:
+ * it was, on the way down) */
+static int
+lw_parent(struct lwalk *lw, struct qerr *err)
+{
+	struct stat st;
+	int nfd = openat(lw->cur, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+
+	if (nfd < 0 || fstat(nfd, &st) < 0) {
+		walk_fail(err, errno, lw->prefix, NULL);
+		if (nfd >= 0)
+			close_quietly(nfd);
+		return -1;
+	}
+	close_quietly(lw->cur);
+	lw->cur = nfd;
+	lw->cur_st = st;
+	while (lw->plen > 1 && lw->prefix[lw->plen - 1] != '/')
+		lw->plen--;
+	if (lw->plen > 1)
+		lw->plen--;
+	lw->prefix[lw->plen] = '\0';
+	return 0;
+}
+
+/*
+ * lw_link - component comp of the walk is a symbolic link: if link_ok()
+ * allows it, its target replaces it in front of what is left
+ */
+static int
+lw_link(struct lwalk *lw, const char *comp, size_t parent_len,
+    struct qerr *err)
+{
+	char target[PATH_MAX];
+	struct stat lst;
+	size_t rest;
+	ssize_t tl;
+
+	if (fstatat(lw->cur, comp, &lst, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISLNK(lst.st_mode)) {
+		walk_fail(err, ELOOP, lw->prefix, NULL);
+		return -1;
+	}
+	tl = readlinkat(lw->cur, comp, target, sizeof(target) - 1);
+	if (tl <= 0) {
+		walk_fail(err, tl < 0 ? errno : ENOENT, lw->prefix, NULL);
+		return -1;
+	}
+	target[tl] = '\0';
+	if (lw->link_ok == NULL || ++lw->hops > SIO_MAX_LINKS ||
+	    !lw->link_ok(lw->arg, lw->prefix, &lst, &lw->cur_st, target)) {
+		walk_fail(err, ELOOP, lw->prefix, NULL);
+		return -1;
+	}
+	rest = strlen(lw->todo + lw->done);
+	if ((size_t)tl + 1 + rest + 1 > sizeof(lw->todo)) {
+		walk_fail(err, ENAMETOOLONG, lw->prefix, NULL);
+		return -1;
+	}
+	memmove(lw->todo + tl + 1, lw->todo + lw->done, rest + 1);
+	memcpy(lw->todo, target, (size_t)tl);
+	lw->todo[tl] = '/';
+	lw->done = 0;
+	/* The link's own component is not a directory of the walk. */
+	lw->plen = parent_len;
+	lw->prefix[lw->plen] = '\0';
+	return target[0] == '/' ? lw_root(lw, err) : 0;
+}
+
+/* lw_step - the next component p (n bytes) of the walk */
+static int
+lw_step(struct lwalk *lw, const char *p, size_t n, struct qerr *err)
+{
+	char comp[NAME_MAX + 1];
+	struct stat st;
+	size_t was = lw->plen;
+	int nfd;
+
+	if (n == 2 && p[0] == '.' && p[1] == '.')
+		return lw_parent(lw, err);
+	if (n > NAME_MAX || lw->plen + n + 2 >= sizeof(lw->prefix)) {
+		walk_fail(err, ENAMETOOLONG, lw->prefix, NULL);
+		return -1;
+	}
+	if (lw->plen > 0 && lw->prefix[lw->plen - 1] != '/')
+		lw->prefix[lw->plen++] = '/';
+	memcpy(lw->prefix + lw->plen, p, n);
+	lw->prefix[lw->plen + n] = '\0';
+	memcpy(comp, p, n);
+	comp[n] = '\0';
+	nfd = open_dir(lw->cur, comp, &st, err);
+	if (nfd >= 0) {
+		lw->plen += n;
+		return lw_enter(lw, nfd, &st, err);
+	}
+	if (err->sys_errno != ELOOP) {
+		walk_fail(err, err->sys_errno, lw->prefix, NULL);
+		return -1;
+	}
+	return lw_link(lw, comp, was, err);
+}
+
+/*
+ * sio_open_path_links - sio_open_path(), but a symbolic link on the way
+ * is followed where link_ok() allows it (sendmail's safedirpath() follows
+ * them; mqfsck only where the link and the directory holding it are
+ * trusted).  The path still to walk is kept in todo[]; a link's target
+ * replaces the link's component in front of the rest of it.  An absolute
+ * target restarts the walk at "/" (visited again); a relative one goes on
+ * from the link's directory, where ".." (only from a target: the path
+ * given may not hold one) opens the physical parent of the directory
+ * held.  At most SIO_MAX_LINKS links are followed (sendmail's
+ * MAXSYMLINKS).
+ */
+int
+sio_open_path_links(int atfd, const char *path, sio_path_visit_fn visit,
+    sio_link_ok_fn link_ok, void *arg, struct qerr *err)
+{
+	struct lwalk lwbuf, *lw = &lwbuf;
+	size_t n, i;
+	int ret = -1;
+
+	REQUIRE(path != NULL && err != NULL);
+	n = strnlen(path, PATH_MAX);
+	if (n == 0 || n >= PATH_MAX) {
+		walk_fail(err, n == 0 ? ENOENT : ENAMETOOLONG, path, NULL);
+		return -1;
+	}
+	/* ".." is refused in the path given, as sio_open_path() does. */
+	for (i = 0; i < n; i += strcspn(path + i, "/")) {
+		while (path[i] == '/')
+			i++;
+		if (strncmp(path + i, "..", 2) == 0 &&
+		    (path[i + 2] == '/' || path[i + 2] == '\0')) {
+			walk_fail(err, EINVAL, path, "\"..\" is not allowed");
+			return -1;
+		}
+	}
+	memset(lw, 0, sizeof(*lw));
+	lw->visit = visit;
+	lw->link_ok = link_ok;
+	lw->arg = arg;
+	memcpy(lw->todo, path, n + 1);
+	lw->cur = atfd == AT_FDCWD
+	    ? open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+	    : fcntl(atfd, F_DUPFD_CLOEXEC, 0);
+	if (lw->cur < 0 || fstat(lw->cur, &lw->cur_st) < 0) {
+		walk_fail(err, errno, ".", NULL);
+		goto out;
+	}
+	if (path[0] == '/' && lw_root(lw, err) < 0)
+		goto out;
+	while (lw->todo[lw->done] != '\0') {
+		const char *p = lw->todo + lw->done;
+
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		lw->done = (size_t)(p - lw->todo) + n;
+		if ((n == 0 || (n == 1 && p[0] == '.')))
+			continue;
+		if (lw_step(lw, p, n, err) < 0)
+			goto out;
+	}
+	ret = lw->cur;
+	lw->cur = -1;
+out:
+	if (lw->cur >= 0)
+		close_quietly(lw->cur);
+	return ret;
+}
+
 /*
  * open_regular - open name read-only, never through a symlink, and make
  * sure with fstat() that a regular file was opened.  Returns the fd with

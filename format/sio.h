@@ -79,6 +79,32 @@ typedef int (*sio_path_visit_fn)(void *arg, const char *prefix,
 int sio_open_path(const char *path, sio_path_visit_fn visit, void *arg,
     struct qerr *err);
 
+/* At most this many symbolic links are followed in one walk
+ * (sendmail's MAXSYMLINKS, libsmutil safefile.c). */
+#define SIO_MAX_LINKS 32
+
+/*
+ * Whether the symbolic link `prefix` may be followed: link_st is its
+ * lstat(), parent_st the fstat() of the directory holding it (already
+ * visited), target what it points to.
+ */
+typedef bool (*sio_link_ok_fn)(void *arg, const char *prefix,
+    const struct stat *link_st, const struct stat *parent_st,
+    const char *target);
+
+/*
+ * sio_open_path_links - sio_open_path(), starting at atfd (AT_FDCWD: the
+ * current directory) for a relative path, but a symbolic link on the way
+ * is followed when link_ok (may be NULL: never) says so; every directory
+ * reached is still opened with O_NOFOLLOW and visited, the link's target
+ * walked component by component like the path itself.  An absolute
+ * target restarts at "/" (visited again); ".." is allowed only inside a
+ * target, where it means the physical parent.  A link that is not
+ * followed fails the walk with ELOOP.  Returns the directory's fd or -1.
+ */
+int sio_open_path_links(int atfd, const char *path, sio_path_visit_fn visit,
+    sio_link_ok_fn link_ok, void *arg, struct qerr *err);
+
 /*
  * sio_open_entry - open entry `name` of `dirfd` for reading.
  * `seen` is the entry's fstatat(AT_SYMLINK_NOFOLLOW) from the directory

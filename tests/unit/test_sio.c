@@ -392,6 +392,108 @@ test_open_path_symlinks(void **state)
 	assert_non_null(strstr(err.msg, "real/x/ylink"));
 }
 
+/* Links the walk below may follow: those whose target has no "bad". */
+static int links_asked;
+static char last_link[PATH_MAX];
+
+/* link_ok_unless_bad - sio_link_ok_fn: refuse targets naming "bad" */
+static bool
+link_ok_unless_bad(void *arg, const char *prefix, const struct stat *link_st,
+    const struct stat *parent_st, const char *target)
+{
+	(void)arg;
+	assert_true(S_ISLNK(link_st->st_mode));
+	assert_true(S_ISDIR(parent_st->st_mode));
+	links_asked++;
+	(void)snprintf(last_link, sizeof(last_link), "%s", prefix);
+	return strstr(target, "bad") == NULL;
+}
+
+static void
+test_open_path_links(void **state)
+{
+	struct scratch *sc = *state;
+	char p[PATH_MAX], abs_target[PATH_MAX];
+	struct stat st, ref;
+	struct qerr err;
+	int fd, i;
+
+	assert_int_equal(mkdirat(sc->dfd, "real", 0700), 0);
+	assert_int_equal(mkdirat(sc->dfd, "real/q", 0700), 0);
+	assert_int_equal(mkdirat(sc->dfd, "other", 0700), 0);
+	ref = lstat_at(sc->dfd, "real/q");
+	/* A relative link in the middle, one with "..", an absolute one. */
+	assert_int_equal(symlinkat("real", sc->dfd, "rel"), 0);
+	assert_int_equal(symlinkat("../real/q", sc->dfd, "other/up"), 0);
+	join(abs_target, sizeof(abs_target), sc->path, "real");
+	assert_int_equal(symlinkat(abs_target, sc->dfd, "abs"), 0);
+	assert_int_equal(symlinkat("badplace", sc->dfd, "bad"), 0);
+	assert_int_equal(symlinkat("loop", sc->dfd, "loop"), 0);
+
+	join(p, sizeof(p), sc->path, "rel/q");
+	links_asked = 0;
+	fd = sio_open_path_links(AT_FDCWD, p, visit, link_ok_unless_bad,
+	    reset_visits(NULL), &err);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(same_file(&st, &ref));
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(links_asked, 1);
+	join(p, sizeof(p), sc->path, "rel");
+	assert_string_equal(last_link, p);
+	/* Every directory on the resolved way was visited, the link not. */
+	join(p, sizeof(p), sc->path, "real/q");
+	assert_visited(p);
+
+	/* ".." inside a target is the physical parent. */
+	join(p, sizeof(p), sc->path, "other/up");
+	fd = sio_open_path_links(AT_FDCWD, p, NULL, link_ok_unless_bad, NULL,
+	    &err);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(same_file(&st, &ref));
+	assert_int_equal(close(fd), 0);
+
+	/* An absolute target restarts at "/", which is visited again. */
+	join(p, sizeof(p), sc->path, "abs/q");
+	fd = sio_open_path_links(AT_FDCWD, p, visit, link_ok_unless_bad,
+	    reset_visits(NULL), &err);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(same_file(&st, &ref));
+	assert_int_equal(close(fd), 0);
+	for (i = 1; i < visits.n; i++)
+		if (strcmp(visits.prefix[i], "/") == 0)
+			break;
+	assert_true(i < visits.n);
+
+	/* Relative to a directory fd, starting with a link. */
+	fd = sio_open_path_links(sc->dfd, "rel/q", NULL, link_ok_unless_bad,
+	    NULL, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(close(fd), 0);
+
+	/* A link link_ok() refuses, or none allowed: ELOOP, named. */
+	join(p, sizeof(p), sc->path, "bad");
+	assert_fails(sio_open_path_links(AT_FDCWD, p, NULL, link_ok_unless_bad,
+			 NULL, &err), &err, ELOOP);
+	assert_non_null(strstr(err.msg, p));
+	assert_string_equal(last_link, p);
+	join(p, sizeof(p), sc->path, "rel/q");
+	assert_fails(sio_open_path_links(AT_FDCWD, p, NULL, NULL, NULL, &err),
+	    &err, ELOOP);
+	/* A loop stops after SIO_MAX_LINKS. */
+	links_asked = 0;
+	join(p, sizeof(p), sc->path, "loop");
+	assert_fails(sio_open_path_links(AT_FDCWD, p, NULL, link_ok_unless_bad,
+			 NULL, &err), &err, ELOOP);
+	assert_int_equal(links_asked, SIO_MAX_LINKS);
+	/* ".." in the path given is still refused. */
+	join(p, sizeof(p), sc->path, "real/../real");
+	assert_fails(sio_open_path_links(AT_FDCWD, p, NULL, link_ok_unless_bad,
+			 NULL, &err), &err, EINVAL);
+}
+
 static void
 test_open_path_refusals(void **state)
 {
@@ -1586,6 +1688,7 @@ main(void)
 		T(test_message_escapes_names),
 		T(test_open_path_absolute),
 		T(test_open_path_symlinks),
+		T(test_open_path_links),
 		T(test_open_path_refusals),
 		T(test_open_path_relative),
 		T(test_open_entry_regular),
