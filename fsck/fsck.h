@@ -50,6 +50,15 @@ struct policy {
 	bool owner_override;	/* --owner given: expected_owner below */
 	uid_t expected_owner;	/* owner of queue files */
 	uid_t dir_owner;	/* expected owner of the queue directory */
+	bool check_group;	/* QueueFileMode gives the group access: the
+				   group of files and directory is checked */
+	gid_t queue_gid;	/* their group (Debian: smmsp) */
+	mode_t dir_mode;	/* expected mode of the queue directory */
+	bool dir_setgid;	/* its set-group-ID bit is required (files
+				   sendmail creates take the queue's group
+				   from it); when false it may be either */
+	bool has_adopt;		/* --adopt-owner: files of adopt_uid are */
+	uid_t adopt_uid;	/* taken as the queue's own (an admin's word) */
 	long long queuereturn;	/* seconds; the largest class */
 	long long min_free_blocks;
 	char pidfile[512];

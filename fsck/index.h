@@ -43,6 +43,10 @@ struct jfile {
 #define JF_UNREAD 0x80	 /* control file that could not be read */
 #define JF_MISPLACED 0x100 /* not where queuename() puts it (reported) */
 #define JF_REPORTED 0x200 /* passes 1-2 reported something about it */
+#define JF_UNTRUSTED 0x400 /* control file someone untrusted could have
+			      written: never blessed, promoted or rewritten */
+#define JF_LOSTFOUND 0x800 /* in lost+found: qdir is the set's lost+found
+			      index, sub SUB_LOSTFOUND */
 
 /* Control-file letters in the order a job's facts are taken from:
  * a qf's over an hf's over a Qf's over a tf's. */

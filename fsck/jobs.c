@@ -160,11 +160,8 @@ plan_file_op(struct fsck_ctx *ctx, const struct qset *set,
 
 	if (tmpl != NULL)
 		op = *tmpl;
-	else {
-		memset(&op, 0, sizeof(op));
-		op.uid = (uid_t)-1;
-		op.mode = (mode_t)-1;
-	}
+	else
+		plan_op_init(&op, kind);
 	op.kind = kind;
 	file_of(ctx, set, v, f, &op.src);
 	repair_plan(ctx, id, pc, v->j, &op, 1);
@@ -396,7 +393,7 @@ check_inode(struct fsck_ctx *ctx, const struct qset *set,
 	if (pr_fix(ctx, PR_3_INODE_MISMATCH, &pc)) {
 		struct plan_op op;
 
-		memset(&op, 0, sizeof(op));
+		plan_op_init(&op, OP_NKINDS);
 		file_of(ctx, set, v, df, &op.dst);
 		plan_file_op(ctx, set, v, PR_3_INODE_MISMATCH, &pc, OP_REWRITE_I,
 		    ctrl, &op);
@@ -439,7 +436,7 @@ check_df_of_control(struct fsck_ctx *ctx, const struct qset *set,
 			if (pr_fix(ctx, PR_3_DF_ELSEWHERE, &pc)) {
 				struct plan_op op;
 
-				memset(&op, 0, sizeof(op));
+				plan_op_init(&op, OP_NKINDS);
 				named_place(ctx, v, 'd', qi, sub, &op.dst);
 				op.flags = OPF_NOREPLACE;
 				plan_file_op(ctx, set, v, PR_3_DF_ELSEWHERE, &pc,
@@ -453,7 +450,7 @@ check_df_of_control(struct fsck_ctx *ctx, const struct qset *set,
 		if (pr_fix(ctx, PR_3_NO_DF, &pc)) {
 			struct plan_op op;
 
-			memset(&op, 0, sizeof(op));
+			plan_op_init(&op, OP_NKINDS);
 			named_place(ctx, v, 'd', qi, sub, &op.dst);
 			op.flags = OPF_IF_NO_DF;
 			plan_file_op(ctx, set, v, PR_3_NO_DF, &pc, OP_INERT, ctrl,
@@ -523,7 +520,7 @@ check_orphan_df(struct fsck_ctx *ctx, const struct qset *set,
 		const struct qdir *qd = &set->dirs[v->d->qdir];
 
 		/* Unless pass 4 brings its control file back first. */
-		memset(&op, 0, sizeof(op));
+		plan_op_init(&op, OP_NKINDS);
 		named_place(ctx, v, 'q', v->d->qdir,
 		    qdir_has_sub(qd, SUB_QF) ? SUB_QF : SUB_COUNT, &op.dst);
 		op.flags = OPF_IF_ORPHAN;
@@ -551,7 +548,7 @@ check_tf_alone(struct fsck_ctx *ctx, const struct qset *set,
 	 * as garbage, so a tf alone without a df becomes a lost job. */
 	if (!pr_fix(ctx, PR_3_TF_ALONE, pc))
 		return;
-	memset(&op, 0, sizeof(op));
+	plan_op_init(&op, OP_NKINDS);
 	named_place(ctx, v, 'q', jf->qdir, jf->sub, &op.dst);
 	op.flags = OPF_NOREPLACE;
 	plan_file_op(ctx, set, v, PR_3_TF_ALONE, pc,
@@ -615,7 +612,7 @@ check_temp_files(struct fsck_ctx *ctx, const struct qset *set,
 		    ctrl->letter != 'Q') {
 			struct plan_op op;
 
-			memset(&op, 0, sizeof(op));
+			plan_op_init(&op, OP_NKINDS);
 			file_of(ctx, set, v, ctrl, &op.dst);
 			plan_file_op(ctx, set, v, id, &pc, OP_PROMOTE, jf, &op);
 		} else

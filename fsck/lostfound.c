@@ -55,7 +55,7 @@ plan_recover(const struct lf_walk *lw, enum problem_id id,
 	char dest[64];
 	struct plan_op op;
 
-	memset(&op, 0, sizeof(op));
+	plan_op_init(&op, OP_NKINDS);
 	op.kind = OP_RECOVER;
 	plan_file_set(p, &op.src, PLACE_LOST_FOUND, SUB_COUNT, name, st);
 	if (idlen > sizeof(dest) - 3)

@@ -46,7 +46,8 @@
 
 static const char usage_text[] =
     "usage: mqfsck [-n | -p | -y] [-fqvV] [-a dir] [-c file]... [-o name=value]...\n"
-    "              [-g seconds] [--owner user|queue-dir] [--assume-stopped]\n"
+    "              [-g seconds] [--owner user|queue-dir] [--adopt-owner user]\n"
+    "              [--assume-stopped]\n"
     "              [--tf-newer promote|keep] [-C fd] [--syslog | --no-syslog]\n"
     "              [--json | --format human|json|prometheus] [queue_dir ...]\n"
     "       mqfsck --list archive\n"
@@ -66,6 +67,9 @@ static const char usage_text[] =
     "                (default 600)\n"
     "  --owner user  expected owner of the queue files (\"queue-dir\": the\n"
     "                queue directory's owner), for trees not owned by root\n"
+    "  --adopt-owner user  take control files of that user (or writable by\n"
+    "                others) as the queue's own, after a restore with the\n"
+    "                wrong owner: -y or questions only, never -p\n"
     "  --tf-newer promote|keep  a complete tf newer than its qf: promote it\n"
     "                (the default: what sendmail meant) or keep the qf\n"
     "  --json        one JSON object per problem and fix, and a summary\n"
@@ -275,6 +279,56 @@ repair_option(int ch, const char *arg, struct options *o)
 	}
 }
 
+/* output_option - an option of the report: format, syslog, progress */
+static void
+output_option(int ch, const char *arg, struct options *o)
+{
+	switch (ch) {
+	case 'J':
+		o->fo.format = OUT_JSON;
+		break;
+	case 'O':
+		o->fo.format = parse_format(arg);
+		break;
+	case 'Y':
+		o->fo.syslog = 1;
+		break;
+	case 'N':
+		o->fo.syslog = 0;
+		break;
+	case 'C':
+		o->fo.progress_fd = parse_progress_fd(arg);
+		break;
+	default:
+		BUG("output_option: %c", ch);
+	}
+}
+
+/* system_option - where the facts about the system come from */
+static void
+system_option(int ch, const char *arg, struct options *o)
+{
+	switch (ch) {
+	case 'F':
+		o->sp.fstab = arg;
+		break;
+	case 'M':
+		o->sp.mountinfo = arg;
+		break;
+	case 'L':
+		o->sp.locks = arg;
+		break;
+	case 'S':
+		o->fo.assume_stopped = true;
+		break;
+	case 'K':
+		o->fo.lost_found = arg;
+		break;
+	default:
+		BUG("system_option: %c", ch);
+	}
+}
+
 /* parse_options - the command line */
 static void
 parse_options(int argc, char **argv, struct options *o)
@@ -284,6 +338,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "option", required_argument, NULL, 'o' },
 		{ "grace", required_argument, NULL, 'g' },
 		{ "owner", required_argument, NULL, 'U' },
+		{ "adopt-owner", required_argument, NULL, 'A' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "format", required_argument, NULL, 'O' },
 		{ "syslog", no_argument, NULL, 'Y' },
@@ -339,35 +394,22 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'U':
 			o->qo.owner = optarg;
 			break;
+		case 'A':
+			o->qo.adopt = optarg;
+			break;
 		case 'J':
-			o->fo.format = OUT_JSON;
-			break;
 		case 'O':
-			o->fo.format = parse_format(optarg);
-			break;
 		case 'Y':
-			o->fo.syslog = 1;
-			break;
 		case 'N':
-			o->fo.syslog = 0;
-			break;
 		case 'C':
-			o->fo.progress_fd = parse_progress_fd(optarg);
+			output_option(ch, optarg, o);
 			break;
 		case 'F':
-			o->sp.fstab = optarg;
-			break;
 		case 'M':
-			o->sp.mountinfo = optarg;
-			break;
 		case 'L':
-			o->sp.locks = optarg;
-			break;
 		case 'S':
-			o->fo.assume_stopped = true;
-			break;
 		case 'K':
-			o->fo.lost_found = optarg;
+			system_option(ch, optarg, o);
 			break;
 		case 'n':
 		case 'p':
@@ -397,6 +439,13 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	for (; optind < argc; optind++)
 		push(&o->qo.dirs, &o->qo.ndirs, argv[optind]);
+	/* Making files trusted again is an administrator's decision, made
+	 * at a terminal or with -y, never by the boot's preen. */
+	if (o->qo.adopt != NULL && o->mode_given &&
+	    o->fo.fixmode == FIXMODE_PREEN) {
+		(void)fprintf(stderr, "mqfsck: --adopt-owner is an administrator's decision: use it with -y or at a terminal, not with -p\n");
+		exit(FSCK_USAGE);
+	}
 }
 
 /*

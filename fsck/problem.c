@@ -45,6 +45,9 @@ static const char *const fix_names[FIX_NKINDS] = {
 	[FIX_PROMOTE] = "promote-tf",
 	[FIX_KEEP_NEWER] = "keep-newer",
 	[FIX_RECOVER] = "recover",
+	[FIX_QUARANTINE] = "quarantine",
+	[FIX_REWRITE] = "rewrite",
+	[FIX_EXCHANGE] = "exchange-df",
 };
 /* clang-format on */
 
@@ -73,6 +76,8 @@ pctx_init(struct pctx *pc)
 	memset(pc, 0, sizeof(*pc));
 	pc->uid = -1;
 	pc->uid2 = -1;
+	pc->gid = -1;
+	pc->gid2 = -1;
 	pc->qf_defect = -1;
 }
 
@@ -93,12 +98,14 @@ fmt_duration(long long secs, char *out, size_t outsz)
 		    secs % 86400 / 3600);
 }
 
-/* fmt_owner - "smmta (uid 105)" or "uid 4242" */
+/* fmt_owner - "smmta (uid 105)", "uid 4242", or with a group
+ * "root:smmsp (uid 0, gid 115)" */
 static void
-fmt_owner(long long uid, char *out, size_t outsz)
+fmt_owner(long long uid, long long gid, char *out, size_t outsz)
 {
 	struct passwd *pw;
-	char name[64];
+	struct group *gr;
+	char name[64], gname[64], ids[64];
 
 	if (uid < 0) {
 		(void)snprintf(out, outsz, "nobody known");
@@ -106,10 +113,23 @@ fmt_owner(long long uid, char *out, size_t outsz)
 	}
 	pw = getpwuid((uid_t)uid);
 	if (pw != NULL && pw->pw_name != NULL)
-		(void)snprintf(out, outsz, "%s (uid %lld)",
-		    esc_str(name, sizeof(name), pw->pw_name), uid);
+		(void)esc_str(name, sizeof(name), pw->pw_name);
 	else
-		(void)snprintf(out, outsz, "uid %lld", uid);
+		(void)snprintf(name, sizeof(name), "%lld", uid);
+	if (gid < 0) {
+		if (pw != NULL && pw->pw_name != NULL)
+			(void)snprintf(out, outsz, "%s (uid %lld)", name, uid);
+		else
+			(void)snprintf(out, outsz, "uid %lld", uid);
+		return;
+	}
+	gr = getgrgid((gid_t)gid);
+	if (gr != NULL && gr->gr_name != NULL)
+		(void)esc_str(gname, sizeof(gname), gr->gr_name);
+	else
+		(void)snprintf(gname, sizeof(gname), "%lld", gid);
+	(void)snprintf(ids, sizeof(ids), "uid %lld, gid %lld", uid, gid);
+	(void)snprintf(out, outsz, "%s:%s (%s)", name, gname, ids);
 }
 
 /* put - append s to out[*o..outsz), never overrunning */
@@ -168,10 +188,10 @@ field(const struct pctx *pc, char c, char *buf, size_t bufsz)
 			(void)esc_str(buf, bufsz, pc->str2);
 		break;
 	case 'u':
-		fmt_owner(pc->uid, buf, bufsz);
+		fmt_owner(pc->uid, pc->gid, buf, bufsz);
 		break;
 	case 'U':
-		fmt_owner(pc->uid2, buf, bufsz);
+		fmt_owner(pc->uid2, pc->gid2, buf, bufsz);
 		break;
 	case '%':
 		(void)snprintf(buf, bufsz, "%%");
@@ -301,6 +321,12 @@ fix_prompt(const struct fsck_ctx *ctx, enum fix_kind fix)
 		return "Keep the newer, archive and remove the other";
 	case FIX_RECOVER:
 		return "Move it back into the queue";
+	case FIX_QUARANTINE:
+		return "Archive the whole job and make it inert (rename to Qf)";
+	case FIX_REWRITE:
+		return "Rewrite it as sendmail reads it (the original archived)";
+	case FIX_EXCHANGE:
+		return "Give each data file back to its job";
 	case FIX_NONE:
 	case FIX_NKINDS:
 		break;

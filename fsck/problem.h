@@ -47,6 +47,10 @@ enum fix_kind {
 	FIX_PROMOTE,		/* rename the tf to qf */
 	FIX_KEEP_NEWER,		/* keep the newer control file, archive the other */
 	FIX_RECOVER,		/* move back from lost+found */
+	FIX_QUARANTINE,		/* archive the whole job, make it inert */
+	FIX_REWRITE,		/* rewrite the control file as sendmail reads
+				   it (the original archived) */
+	FIX_EXCHANGE,		/* give the data files back to their jobs */
 	FIX_NKINDS
 };
 
@@ -72,6 +76,7 @@ const char *fix_name(enum fix_kind fix);
  *   %f file   %i id   %l line   %n num   %N num2 (decimal)
  *   %o num, %O num2 as octal modes   %t num as a duration
  *   %s str    %S str2           %u uid (owner)   %U uid2
+ *   (%u and %U show the group too, gid and gid2, when set)
  */
 struct pctx {
 	const char *file;	/* entry name, relative to the queue directory */
@@ -81,6 +86,7 @@ struct pctx {
 	long long num, num2;
 	const char *str, *str2;
 	long long uid, uid2;	/* owners, -1 if none */
+	long long gid, gid2;	/* their groups, -1 if not shown */
 	int qf_defect;		/* pass 2: the reader's defect kind */
 	char letter;		/* pass 2: the control file's letter */
 	bool covered;		/* a fix already decided takes care of it:

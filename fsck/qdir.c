@@ -45,7 +45,24 @@ struct component {
 struct path_walk {
 	struct component *c;
 	size_t n;
+	const struct policy *pol;
+	char link[PATH_MAX];	/* the first symbolic link followed, "" */
+	char target[PATH_MAX];	/* and what it points to */
+	char refused[PATH_MAX];	/* a symbolic link not followed, "" */
 };
+
+static bool dir_closed(const struct policy *pol, const struct stat *st);
+
+/* visit_closed - a directory on a subdirectory link's way must be one
+ * no one but a trusted user can change */
+static int
+visit_closed(void *arg, const char *prefix, const struct stat *st)
+{
+	struct path_walk *pw = arg;
+
+	(void)prefix;
+	return dir_closed(pw->pol, st) ? 0 : 1;
+}
 
 /* visit - keep each directory sio_open_path() passes through */
 static int
@@ -84,11 +101,59 @@ next_component(const char *path, const char *prefix, char *out, size_t outsz)
 	out[n] = '\0';
 }
 
-/* owner_trusted - a path component's owner may hold the queue */
+/*
+ * owner_trusted - a path component's owner may hold the queue: root, the
+ * user who runs the queue, TrustedUser (Debian's smmta owns the base of
+ * a q* layout, as update_sys makes it), or --owner's
+ */
 static bool
 owner_trusted(const struct policy *pol, uid_t uid)
 {
-	return uid == 0 || (pol->owner_override && uid == pol->expected_owner);
+	return uid == 0 || uid == pol->runner_uid ||
+	    (pol->has_trusted && uid == pol->trusted_uid) ||
+	    (pol->owner_override && uid == pol->expected_owner);
+}
+
+/* dir_closed - no one but its (trusted) owner can change the directory:
+ * not writable by others, nor by the group unless DontBlameSendmail says
+ * GroupWritableDirPathSafe; sticky and TrustStickyBit excuse it */
+static bool
+dir_closed(const struct policy *pol, const struct stat *st)
+{
+	mode_t m = st->st_mode;
+
+	if (!owner_trusted(pol, st->st_uid))
+		return false;
+	if ((m & S_ISVTX) && pol->trust_sticky)
+		return true;
+	if (m & S_IWOTH)
+		return false;
+	return !(m & S_IWGRP) || pol->group_writable_ok;
+}
+
+/*
+ * link_ok - a symbolic link on the way to a queue is followed, as
+ * sendmail's safedirpath() follows it, only where sendmail's trust
+ * allows: the link is a trusted user's, in a directory no one else can
+ * change (so no one else can have made or swapped it).  Its target is
+ * then walked and checked like the rest of the path.
+ */
+static bool
+link_ok(void *arg, const char *prefix, const struct stat *link_st,
+    const struct stat *parent_st, const char *target)
+{
+	struct path_walk *pw = arg;
+
+	if (!owner_trusted(pw->pol, link_st->st_uid) ||
+	    !dir_closed(pw->pol, parent_st)) {
+		(void)snprintf(pw->refused, sizeof(pw->refused), "%s", prefix);
+		return false;
+	}
+	if (pw->link[0] == '\0') {
+		(void)snprintf(pw->link, sizeof(pw->link), "%s", prefix);
+		(void)snprintf(pw->target, sizeof(pw->target), "%s", target);
+	}
+	return true;
 }
 
 /* check_component - owner and write bits of one directory above */
@@ -143,6 +208,8 @@ walk_failed(struct fsck_ctx *ctx, struct qdir *qd, const struct path_walk *pw,
 	    comp, sizeof(comp));
 	pctx_init(&pc);
 	pc.str = comp;
+	if (err->sys_errno == ELOOP && pw->refused[0] != '\0')
+		pc.str = pw->refused;
 	switch (err->sys_errno) {
 	case ELOOP:
 		(void)pr_fix(ctx, PR_0_PATH_SYMLINK, &pc);
@@ -178,50 +245,100 @@ runner_can_create(const struct policy *pol, const struct stat *st)
 /* plan_dir - the fix of the queue directory's owner or mode */
 static void
 plan_dir(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc,
-    uid_t uid, mode_t mode)
+    uid_t uid, gid_t gid, mode_t mode)
 {
 	struct plan_op op;
 
-	memset(&op, 0, sizeof(op));
-	op.kind = OP_DIR_OWNER_MODE;
+	plan_op_init(&op, OP_DIR_OWNER_MODE);
 	plan_file_set(ctx->plan, &op.src, (uint16_t)(ctx->qd - ctx->set->dirs),
 	    SUB_COUNT, ".", &ctx->qd->st);
 	op.uid = uid;
+	op.gid = gid;
 	op.mode = mode;
 	repair_plan(ctx, id, pc, 0, &op, 1);
 }
 
-/* check_queue_dir - the queue directory's owner and mode */
+/*
+ * dir_mode_wanted - the mode the queue directory should have, keeping
+ * what is harmless: group r-x where the group is not the queue's concern
+ * (QueueFileMode gives it nothing), set-group-ID where it is not needed
+ */
+static mode_t
+dir_mode_wanted(const struct policy *pol, mode_t m)
+{
+	mode_t keep = S_ISGID;
+
+	if (!pol->check_group)
+		keep |= S_IRGRP | S_IXGRP;
+	return pol->dir_mode | (m & keep);
+}
+
+/* dir_mode_why - what a queue directory mode that is not `want` does */
+static const char *
+dir_mode_why(const struct policy *pol, mode_t m, mode_t want)
+{
+	if ((S_IWUSR | S_IXUSR) & ~m)
+		return "the queue runner cannot create files in it: \"collect: Cannot write ./df...\" leaves control files without data files";
+	if (m & S_IWOTH)
+		return "anyone can add, remove or rename queue files";
+	if (m & S_IWGRP & ~want)
+		return "its group can add, remove or rename queue files";
+	if (m & S_IRWXO)
+		return "anyone can list the queue and see who mails whom";
+	if ((want & S_ISGID) && !(m & S_ISGID))
+		return "its set-group-ID bit is off: files sendmail creates get the creator's group, not the queue's, and mailq, running as the queue's group, cannot read them";
+	if (want & (S_IRGRP | S_IXGRP) & ~m)
+		return "its group cannot read it: mailq, running as the queue's group, cannot list the queue";
+	(void)pol;
+	return "not the mode of the queue directory's layout";
+}
+
+/*
+ * check_queue_dir - the queue directory's owner, group and mode against
+ * the layout the configuration implies (queues.c dir_layout(): Debian's
+ * smmta:smmsp 2750 for the MTA, smmsp:smmsp 2770 for the client queue;
+ * root 0700 with sendmail's defaults)
+ */
 static void
 check_queue_dir(struct fsck_ctx *ctx, const struct policy *pol,
     const struct stat *st)
 {
-	mode_t m = st->st_mode & 07777, want = m & ~(mode_t)S_IRWXO;
+	mode_t m = st->st_mode & 07777, want = dir_mode_wanted(pol, m);
+	gid_t want_gid = pol->check_group ? pol->queue_gid : (gid_t)-1;
+	bool can_create = runner_can_create(pol, st);
+
+	/* The runner's own bits (and those a TrustedUser owner gives it)
+	 * are the mode's; a wrong owner is the owner's problem. */
 	struct pctx pc;
 
 	pctx_init(&pc);
-	if (!runner_can_create(pol, st)) {
+	if (st->st_uid != pol->dir_owner ||
+	    (want_gid != (gid_t)-1 && st->st_gid != want_gid)) {
 		pc.uid = st->st_uid;
 		pc.uid2 = pol->dir_owner;
-		pc.num = m;
-		if (pr_fix(ctx, PR_0_QDIR_OWNER, &pc))
+		if (want_gid != (gid_t)-1) {
+			pc.gid = st->st_gid;
+			pc.gid2 = want_gid;
+		}
+		pc.str = !can_create
+		    ? "the queue runner cannot create files in it: \"collect: Cannot write ./df...\" leaves control files without data files"
+		    : st->st_uid != pol->dir_owner
+		    ? "the configuration (TrustedUser, RunAsUser) and the distribution's layout give it that owner; PrivacyOptions=restrictqrun lets only root and the queue directory's owner run the queue"
+		    : "files sendmail creates take the directory's group, and mailq, running as the queue's group, cannot read them";
+		if (pr_fix(ctx, PR_0_QDIR_OWNER, &pc)) {
+			/* chown() may clear set-id bits: the mode goes with it. */
 			plan_dir(ctx, PR_0_QDIR_OWNER, &pc, pol->dir_owner,
-			    m | S_IRWXU);
+			    want_gid, m == want ? m : (mode_t)-1);
+		}
+		pctx_init(&pc);
 	}
-	if (!(pol->qfm & S_IWGRP))
-		want &= ~(mode_t)S_IWGRP;
 	if (m == want)
 		return;
 	pc.num = m;
 	pc.num2 = want;
-	if (m & S_IWOTH)
-		pc.str = "anyone can add, remove or rename queue files";
-	else if (m & S_IWGRP & ~want)
-		pc.str = "its group can add, remove or rename queue files";
-	else
-		pc.str = "anyone can list the queue and see who mails whom";
+	pc.str = dir_mode_why(pol, m, want);
 	if (pr_fix(ctx, PR_0_QDIR_MODE, &pc))
-		plan_dir(ctx, PR_0_QDIR_MODE, &pc, (uid_t)-1, want);
+		plan_dir(ctx, PR_0_QDIR_MODE, &pc, (uid_t)-1, (gid_t)-1, want);
 }
 
 /* check_filesystem - fstab and free space */
@@ -267,16 +384,36 @@ qdir_pass0(struct fsck_ctx *ctx, const struct qset *set, struct qdir *qd,
 
 	ctx->qd = qd;
 	qd->reachable = false;
-	pw.n = 0;
+	memset(&pw, 0, sizeof(pw));
+	pw.pol = &set->pol;
 	pw.c = calloc(MAX_COMPONENTS, sizeof(*pw.c));
 	if (pw.c == NULL) {
 		ctx_error(ctx, qd->path, "out of memory");
 		return;
 	}
-	/* Every component from / down, whatever form the path was named in. */
-	qd->fd = sio_open_path(qd->abspath, visit, &pw, &err);
-	for (i = 0; i + 1 < pw.n || (qd->fd < 0 && i < pw.n); i++)
-		check_component(ctx, &set->pol, &pw.c[i]);
+	/* Every component from / down, whatever form the path was named in;
+	 * a trusted symbolic link is followed, its target checked too. */
+	qd->fd = sio_open_path_links(AT_FDCWD, qd->abspath, visit, link_ok, &pw,
+	    &err);
+	for (i = 0; i + 1 < pw.n || (qd->fd < 0 && i < pw.n); i++) {
+		size_t k;
+
+		/* A link's target may pass a directory again ("/"). */
+		for (k = 0; k < i; k++)
+			if (pw.c[k].st.st_dev == pw.c[i].st.st_dev &&
+			    pw.c[k].st.st_ino == pw.c[i].st.st_ino)
+				break;
+		if (k == i)
+			check_component(ctx, &set->pol, &pw.c[i]);
+	}
+	if (pw.link[0] != '\0' && qd->fd >= 0) {
+		struct pctx pc;
+
+		pctx_init(&pc);
+		pc.str = pw.link;
+		pc.str2 = pw.target;
+		(void)pr_fix(ctx, PR_0_PATH_LINK, &pc);
+	}
 	if (qd->fd < 0) {
 		walk_failed(ctx, qd, &pw, &err);
 		free(pw.c);
@@ -325,6 +462,36 @@ sendmail_check(struct fsck_ctx *ctx, const struct qset *set, long *pids,
 	pc.str = from;
 	pc.num = ctx->opts.grace;
 	(void)pr_fix(ctx, PR_0_DAEMON_RUNNING, &pc);
+}
+
+/*
+ * qdir_open_sublink - a qf/ df/ xf/ subdirectory that is a symbolic link
+ * (sendmail's multiqueue_cache() follows it): opened when the link is a
+ * trusted user's, in a queue directory no one else can change, and every
+ * directory on its way is so too.  Returns the fd (its fstat() in *st)
+ * or -1.
+ */
+int
+qdir_open_sublink(const struct policy *pol, const struct qdir *qd,
+    const char *name, struct stat *st, struct qerr *err)
+{
+	struct path_walk pw;
+	int fd;
+
+	memset(&pw, 0, sizeof(pw));
+	pw.pol = pol;
+	/* The walk meets the link itself: link_ok() judges it and the
+	 * queue directory holding it, visit_closed() every directory of
+	 * its target. */
+	fd = sio_open_path_links(qd->fd, name, visit_closed, link_ok, &pw, err);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0) {
+		qerr_set(err, errno, "%s: %s", name, strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* qdir_close - close a queue directory's fds */

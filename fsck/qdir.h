@@ -31,6 +31,15 @@ void qdir_pass0(struct fsck_ctx *ctx, const struct qset *set, struct qdir *qd,
 void sendmail_check(struct fsck_ctx *ctx, const struct qset *set, long *pids,
     size_t maxpids, size_t *npids);
 
+/*
+ * qdir_open_sublink - open subdirectory link `name` (qf, df or xf) of qd
+ * when sendmail's trust covers it: the link and every directory on its
+ * way belong to trusted users and no one else can change them.  Returns
+ * the fd (fstat() in *st), or -1.
+ */
+int qdir_open_sublink(const struct policy *pol, const struct qdir *qd,
+    const char *name, struct stat *st, struct qerr *err);
+
 /* qdir_close - close the fds of a queue directory */
 void qdir_close(struct qdir *qd);
 

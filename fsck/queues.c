@@ -187,6 +187,41 @@ umasked(mode_t m, mode_t qfm)
 	return m & ~(mode_t)((qfm & S_IWGRP) ? 002 : 022);
 }
 
+/*
+ * queue_group - the group of a queue whose files the group may read:
+ * sendmail's MSP group "smmsp" where the system has one (sendmail's own
+ * installation, Debian's update_sys: the MTA queue smmta:smmsp 2750 with
+ * files root:smmsp 0640, so that mailq, running set-group-ID smmsp, reads
+ * it; the client queue smmsp:smmsp 2770), else the queue runner's group
+ */
+static gid_t
+queue_group(gid_t runner_gid)
+{
+	struct group *gr = getgrnam("smmsp");
+
+	return gr != NULL ? gr->gr_gid : runner_gid;
+}
+
+/*
+ * dir_layout - the queue directory's expected mode: the owner's rwx, the
+ * group's r-x (and w when QueueFileMode is group-writable, the MSP) when
+ * QueueFileMode gives the group access, nothing for others; set-group-ID
+ * when the queue's group is not the runner's own, for only then do
+ * files sendmail creates need it to get the queue's group (a directory
+ * that lost it, after a restore, gives them root's)
+ */
+static void
+dir_layout(struct policy *p)
+{
+	p->check_group = (p->qfm & 0070) != 0;
+	p->dir_mode = S_IRWXU;
+	if (p->check_group)
+		p->dir_mode |= S_IRGRP | S_IXGRP | (p->qfm & S_IWGRP);
+	p->dir_setgid = p->check_group && p->queue_gid != p->runner_gid;
+	if (p->dir_setgid)
+		p->dir_mode |= S_ISGID;
+}
+
 /* make_policy - what the configuration implies */
 static int
 make_policy(struct fsck_ctx *ctx, const char *source, const struct cf *cf,
@@ -221,6 +256,7 @@ make_policy(struct fsck_ctx *ctx, const char *source, const struct cf *cf,
 	    (cf->dont_blame & CF_DBS_GROUPWRITABLEDIRPATHSAFE) != 0;
 	p->expected_owner = p->runner_uid;
 	p->dir_owner = p->has_trusted ? p->trusted_uid : p->runner_uid;
+	p->queue_gid = queue_group(p->runner_gid);
 	if (qo->owner != NULL) {
 		struct stat st;
 
@@ -228,16 +264,28 @@ make_policy(struct fsck_ctx *ctx, const char *source, const struct cf *cf,
 		if (strcmp(qo->owner, "queue-dir") == 0) {
 			/* A queue that is not there has no owner to take: the
 			 * user running mqfsck stands in, and pass 0 says why. */
-			p->expected_owner = first_dir != NULL &&
-			    lstat(first_dir, &st) == 0 ? st.st_uid : geteuid();
+			bool there = first_dir != NULL && stat(first_dir, &st) == 0;
+
+			p->expected_owner = there ? st.st_uid : geteuid();
+			g = there ? st.st_gid : getegid();
 		} else if (!lookup_user(qo->owner, &p->expected_owner, &g)) {
 			ctx_error(ctx, qo->owner, "--owner names no known user");
 			return -1;
 		}
 		p->runner_uid = p->expected_owner;
+		p->runner_gid = g;
+		p->queue_gid = g;
 		p->dir_owner = p->expected_owner;
 		p->runner_switches = false;
 	}
+	if (qo->adopt != NULL) {
+		if (!lookup_user(qo->adopt, &p->adopt_uid, &g)) {
+			ctx_error(ctx, qo->adopt, "--adopt-owner names no known user");
+			return -1;
+		}
+		p->has_adopt = true;
+	}
+	dir_layout(p);
 	/* Timeouts: the largest class, unless one returns at once. */
 	p->queuereturn = 0;
 	for (t = 0; t < CF_TOC_N; t++) {

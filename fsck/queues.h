@@ -24,6 +24,7 @@ struct queue_opts {
 	const char **overrides;	/* -o Name=value */
 	size_t noverrides;
 	const char *owner;	/* --owner USER, or "queue-dir"; NULL */
+	const char *adopt;	/* --adopt-owner USER; NULL */
 	const char **dirs;	/* named queue directories */
 	size_t ndirs;
 };

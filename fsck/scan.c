@@ -24,6 +24,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include <unistd.h>
 
 #include "dirlist.h"
+#include "qdir.h"
 #include "qid.h"
 #include "repair.h"
 #include "scan.h"
@@ -149,10 +151,7 @@ static void
 op_here(const struct walk *w, struct plan_op *op, enum op_kind kind,
     const char *name, const struct stat *st)
 {
-	memset(op, 0, sizeof(*op));
-	op->kind = kind;
-	op->uid = (uid_t)-1;
-	op->mode = (mode_t)-1;
+	plan_op_init(op, kind);
 	plan_file_set(w->ctx->plan, &op->src, w->qi, (uint8_t)w->sub, name, st);
 }
 
@@ -167,16 +166,17 @@ plan_here(const struct walk *w, enum problem_id id, const struct pctx *pc,
 	repair_plan(w->ctx, id, pc, job, &op, 1);
 }
 
-/* plan_owner_mode - set the owner (uid) or the mode of an entry */
+/* plan_owner_mode - set the owner (uid), group or mode of an entry */
 static void
 plan_owner_mode(const struct walk *w, enum problem_id id, const struct pctx *pc,
     uint32_t job, const char *name, const struct stat *st, uid_t uid,
-    mode_t mode)
+    gid_t gid, mode_t mode)
 {
 	struct plan_op op;
 
 	op_here(w, &op, OP_OWNER_MODE, name, st);
 	op.uid = uid;
+	op.gid = gid;
 	op.mode = mode;
 	repair_plan(w->ctx, id, pc, job, &op, 1);
 }
@@ -208,6 +208,24 @@ control_bogus(const struct walk *w, const struct stat *st, bool *by_owner)
 	return bogus || (st->st_mode & qsafe) != 0;
 }
 
+/*
+ * owner_trusted - whoever owns the file is trusted with the queue: root,
+ * the queue runner, TrustedUser, --owner's and --adopt-owner's user; and,
+ * for the MSP (UseMSP, group-writable QueueFileMode), the user who
+ * submitted it, in the queue runner's group (readqf()'s MSP exception)
+ */
+static bool
+owner_trusted(const struct policy *p, const struct stat *st)
+{
+	uid_t u = st->st_uid;
+
+	if (u == 0 || u == p->runner_uid || u == p->expected_owner ||
+	    (p->has_trusted && u == p->trusted_uid) ||
+	    (p->has_adopt && u == p->adopt_uid))
+		return true;
+	return p->use_msp && (p->qfm & S_IWGRP) && st->st_gid == p->runner_gid;
+}
+
 /* owner_ok - the file's owner is what the queue's policy expects */
 static bool
 owner_ok(const struct walk *w, const struct stat *st)
@@ -218,6 +236,15 @@ owner_ok(const struct walk *w, const struct stat *st)
 		return true;
 	/* MSP files belong to whoever submitted them, in the MSP group. */
 	return p->use_msp && (p->qfm & S_IWGRP) && st->st_gid == p->runner_gid;
+}
+
+/* group_ok - the file's group is the queue's (when the group may read) */
+static bool
+group_ok(const struct walk *w, const struct stat *st)
+{
+	const struct policy *p = &w->set->pol;
+
+	return !p->check_group || st->st_gid == p->queue_gid;
 }
 
 /* owner_mode_pctx - the context of an owner or mode problem */
@@ -234,8 +261,55 @@ owner_mode_pctx(struct pctx *pc, const char *rel, const struct qname *qn,
 	pc->uid2 = expected;
 }
 
-/* check_owner_mode - pass 1 checks of a regular queue file */
-static void
+/* writable_by - who besides the owner may write a file of mode m */
+static const char *
+writable_by(mode_t m)
+{
+	return (m & S_IWOTH) ? "anyone" : (m & S_IWGRP) ? "its group" : "its owner";
+}
+
+/*
+ * check_trust - trust before repair: a qf or hf whose owner is not
+ * trusted, or that others may write (readqf()'s qsafe bits), could hold
+ * anyone's recipients.  Fixing its owner or mode would make sendmail
+ * trust it, so the job is quarantined instead (archived whole, made
+ * inert), unless --adopt-owner names its owner.  Returns true when the
+ * file is untrusted (reported here, or a Qf, tf or Tf left to pass 3
+ * that must never be promoted).
+ */
+static bool
+check_trust(const struct walk *w, const char *name, const char *rel,
+    const struct qname *qn, const struct stat *st, uint32_t job)
+{
+	const struct policy *p = &w->set->pol;
+	mode_t m = st->st_mode & 07777, qsafe = S_IWOTH | S_IWGRP;
+	bool adopted = p->has_adopt && st->st_uid == p->adopt_uid;
+	struct plan_op op;
+	struct pctx pc;
+
+	if (!qname_letter_is_control(qn->letter))
+		return false;
+	if (p->qfm & S_IWGRP)
+		qsafe &= ~(mode_t)S_IWGRP;
+	if (owner_trusted(p, st) && (adopted || !(m & qsafe)))
+		return false;
+	if (qn->letter != 'q' && qn->letter != 'h')
+		return true;
+	owner_mode_pctx(&pc, rel, qn, st, p->expected_owner);
+	pc.gid = st->st_gid;
+	pc.str = !owner_trusted(p, st) ? "its owner" : writable_by(m & qsafe);
+	if (pr_fix(w->ctx, PR_1_UNTRUSTED, &pc)) {
+		op_here(w, &op, OP_INERT, name, st);
+		repair_plan(w->ctx, PR_1_UNTRUSTED, &pc, job, &op, 1);
+	}
+	return true;
+}
+
+/*
+ * check_owner_mode - pass 1 checks of a regular queue file; returns true
+ * when it is an untrusted control file (check_trust())
+ */
+static bool
 check_owner_mode(const struct walk *w, const char *name, const char *rel,
     const struct qname *qn, const struct stat *st, bool prog, uint32_t job)
 {
@@ -247,6 +321,8 @@ check_owner_mode(const struct walk *w, const char *name, const char *rel,
 	mode_t m = st->st_mode & 07777;
 	struct pctx pc;
 
+	if (check_trust(w, name, rel, qn, st, job))
+		return true;
 	bogus = control && control_bogus(w, st, &by_owner);
 	if (bogus && !by_owner) {
 		owner_mode_pctx(&pc, rel, qn, st, p->expected_owner);
@@ -254,14 +330,14 @@ check_owner_mode(const struct walk *w, const char *name, const char *rel,
 		pc.str2 = "sendmail loses it to Qf (\"bogus queue file\") and never runs it";
 		if (pr_fix(w->ctx, PR_1_WRITABLE, &pc))
 			plan_owner_mode(w, PR_1_WRITABLE, &pc, job, name, st,
-			    (uid_t)-1, want);
+			    (uid_t)-1, (gid_t)-1, want);
 	} else if (!control && (m & (S_IWOTH | (S_IWGRP & ~want)))) {
 		owner_mode_pctx(&pc, rel, qn, st, p->expected_owner);
 		pc.str = (m & S_IWOTH) ? "world" : "group";
 		pc.str2 = "others can change the message under sendmail";
 		if (pr_fix(w->ctx, PR_1_WRITABLE, &pc))
 			plan_owner_mode(w, PR_1_WRITABLE, &pc, job, name, st,
-			    (uid_t)-1, want);
+			    (uid_t)-1, (gid_t)-1, want);
 	} else if (m != want) {
 		owner_mode_pctx(&pc, rel, qn, st, p->expected_owner);
 		pc.str = (m & ~want & (S_IRGRP | S_IROTH))
@@ -270,22 +346,30 @@ check_owner_mode(const struct walk *w, const char *name, const char *rel,
 		pc.num2 = want;
 		if (pr_fix(w->ctx, PR_1_MODE, &pc))
 			plan_owner_mode(w, PR_1_MODE, &pc, job, name, st, (uid_t)-1,
-			    want);
+			    (gid_t)-1, want);
 	}
-	if (!by_owner && owner_ok(w, st))
-		return;
+	if (!by_owner && owner_ok(w, st) && group_ok(w, st))
+		return false;
 	owner_mode_pctx(&pc, rel, qn, st, p->expected_owner);
+	if (p->check_group) {
+		pc.gid = st->st_gid;
+		pc.gid2 = p->queue_gid;
+	}
 	if (by_owner)
 		pc.str = "sendmail loses it to Qf (\"bogus queue file\") and never runs it";
-	else if (control && prog)
+	else if (!owner_ok(w, st) && control && prog)
 		pc.str = "sendmail runs it as unsafe (EF_UNSAFE): its program, file and :include: recipients bounce";
-	else if (control)
+	else if (!owner_ok(w, st) && control)
 		pc.str = "sendmail runs it as unsafe (EF_UNSAFE): a program, file or :include: recipient would bounce";
-	else
+	else if (!owner_ok(w, st))
 		pc.str = "its owner can change the message under sendmail";
+	else
+		pc.str = "mailq, running as the queue's group, cannot read it";
 	if (pr_fix(w->ctx, PR_1_OWNER, &pc))
 		plan_owner_mode(w, PR_1_OWNER, &pc, job, name, st,
-		    p->expected_owner, (mode_t)-1);
+		    owner_ok(w, st) ? (uid_t)-1 : p->expected_owner,
+		    group_ok(w, st) ? (gid_t)-1 : p->queue_gid, (mode_t)-1);
+	return false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -388,7 +472,8 @@ plan_defect(const struct walk *w, enum problem_id id, const struct pctx *pc,
  */
 static void
 report_defects(const struct walk *w, const char *name, const char *rel,
-    const struct stat *st, const struct qname *qn, uint32_t job)
+    const struct stat *st, const struct qname *qn, uint32_t job,
+    bool untrusted)
 {
 	const struct qf_file *qf = &w->env->qf;
 	struct pctx pc;
@@ -425,7 +510,9 @@ report_defects(const struct walk *w, const char *name, const char *rel,
 			pc.line = qf->defects[i].line;
 			pc.qf_defect = (int)qf->defects[i].kind;
 			pc.letter = qn->letter;
-			pc.covered = pass == 1 && fixed;
+			/* An untrusted file's quarantine covers them all: no
+			 * rewrite may lend it the queue's trust. */
+			pc.covered = (pass == 1 && fixed) || untrusted;
 			if (pr_fix(w->ctx, id, &pc)) {
 				plan_defect(w, id, &pc, job, name, st, qn);
 				fixed = true;
@@ -554,7 +641,8 @@ index_entry(const struct walk *w, int fd, const char *name, const char *rel,
 	else if (w->env->locks.loaded &&
 	    lockset_has(&w->env->locks, st->st_dev, st->st_ino))
 		jf.flags |= JF_LOCKED;
-	check_owner_mode(w, name, rel, qn, st, prog, j);
+	if (check_owner_mode(w, name, rel, qn, st, prog, j))
+		jf.flags |= JF_UNTRUSTED;
 	/* sendmail never links a control file; a second name lets whoever
 	 * holds it change the job (a df may be linked: envelope splits,
 	 * judged in pass 3). */
@@ -570,7 +658,8 @@ index_entry(const struct walk *w, int fd, const char *name, const char *rel,
 	}
 	if ((qn->letter == 'q' || qn->letter == 'h') && (jf.flags & JF_READ) &&
 	    !(jf.flags & (JF_LOCKED | JF_YOUNG)))
-		report_defects(w, name, rel, st, qn, j);
+		report_defects(w, name, rel, st, qn, j,
+		    (jf.flags & JF_UNTRUSTED) != 0);
 	if (w->ctx->problems + w->ctx->notices != reported_before)
 		jf.flags |= JF_REPORTED;
 	if (j == 0 || index_add_file(idx, j, &jf) == 0) {
@@ -660,8 +749,18 @@ open_subdirs(const struct walk *w)
 
 	for (s = 0; s < SUB_COUNT; s++) {
 		w->qd->subfd[s] = -1;
-		if (fstatat(w->qd->fd, sub_names[s], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISDIR(st.st_mode))
+		if (fstatat(w->qd->fd, sub_names[s], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			/* Followed only where sendmail's trust covers it;
+			 * otherwise the walk reports it. */
+			fd = qdir_open_sublink(&w->set->pol, w->qd, sub_names[s],
+			    &w->qd->subst[s], &err);
+			if (fd >= 0)
+				w->qd->subfd[s] = fd;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode))
 			continue;
 		fd = sio_opendirat(w->qd->fd, sub_names[s], &w->qd->subst[s], &err);
 		if (fd < 0) {
@@ -752,8 +851,23 @@ check_entry(const struct walk *w, const char *name, unsigned char dtype)
 	if (qn.cls == QN_SUBDIR && w->sub == SUB_COUNT) {
 		if (S_ISDIR(st.st_mode))
 			return; /* opened by open_subdirs(), walked after */
-		if (S_ISLNK(st.st_mode))
-			(void)pr_fix(w->ctx, PR_0_SUBDIR_SYMLINK, &pc);
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n;
+
+			if (w->qd->subfd[name[0] == 'q' ? SUB_QF
+				: name[0] == 'd' ? SUB_DF : SUB_XF] < 0) {
+				(void)pr_fix(w->ctx, PR_0_SUBDIR_SYMLINK, &pc);
+				return;
+			}
+			/* Followed (open_subdirs()): said with -v. */
+			n = readlinkat(w->dirfd, name, target, sizeof(target) - 1);
+			target[n > 0 ? n : 0] = '\0';
+			pc.str = rel;
+			pc.str2 = target;
+			(void)pr_fix(w->ctx, PR_0_PATH_LINK, &pc);
+			return;
+		}
 		else {
 			pc.str = S_ISREG(st.st_mode) ? "regular file"
 						     : type_name(st.st_mode);

@@ -97,6 +97,17 @@ plan_intern(struct plan *p, const char *s, size_t n)
 	return (uint32_t)off;
 }
 
+/* plan_op_init - an operation that changes no owner, group or mode */
+void
+plan_op_init(struct plan_op *op, enum op_kind kind)
+{
+	memset(op, 0, sizeof(*op));
+	op->kind = kind;
+	op->uid = (uid_t)-1;
+	op->gid = (gid_t)-1;
+	op->mode = (mode_t)-1;
+}
+
 /* plan_file_set - a plan_file from a name and its fstatat() */
 void
 plan_file_set(struct plan *p, struct plan_file *f, uint16_t qdir, uint8_t sub,
@@ -143,6 +154,7 @@ has_op(const struct plan *p, uint32_t job, const struct plan_op *op)
 				continue;
 			/* Two owner or mode changes of one file are two. */
 			if (same_file(p, &o->src, &op->src) && o->uid == op->uid &&
+			    o->gid == op->gid &&
 			    o->mode == op->mode)
 				return true;
 		}

@@ -65,6 +65,7 @@ struct plan_op {
 	struct plan_file dst;	/* MOVE, RECOVER, PROMOTE, INERT: the new
 				   name; REWRITE_I and OPF_IF_NO_DF: the df */
 	uid_t uid;		/* OWNER_MODE, RECOVER: owner, (uid_t)-1 keeps */
+	gid_t gid;		/* OWNER_MODE, RECOVER: group, (gid_t)-1 keeps */
 	mode_t mode;		/* OWNER_MODE, RECOVER: mode, (mode_t)-1 keeps */
 	uint32_t lf_dir;	/* RECOVER: arena, the lost+found path */
 };
@@ -124,6 +125,10 @@ uint32_t plan_intern(struct plan *p, const char *s, size_t n);
 long plan_add(struct plan *p, enum problem_id id, uint32_t job, uint16_t qdir,
     const char *idtext, size_t idlen, const char *msg,
     const struct plan_op *ops, size_t nops);
+
+/* plan_op_init - an operation of `kind` that changes no owner, group
+ * or mode (uid, gid, mode -1) and names no file yet */
+void plan_op_init(struct plan_op *op, enum op_kind kind);
 
 /* plan_file_set - a plan_file from a name and what fstatat() said */
 void plan_file_set(struct plan *p, struct plan_file *f, uint16_t qdir,

@@ -78,6 +78,7 @@ struct run {
 	size_t *narch_fix;	/* files are arch[first_arch .. + narch_fix) */
 	size_t **set_first;	/* first_arch and narch_fix of every set */
 	size_t **set_n;
+	size_t job_first;	/* arch[job_first ..]: the current job's */
 	unsigned long done;	/* fixes reported, for the progress */
 };
 
@@ -195,7 +196,7 @@ static const char *const op_names[OP_NKINDS] = {
 };
 
 /* meta_of - the manifest fields of a file that operation `kind` of fix
- * fi changes */
+ * fi changes (action: its name, unless `action` is given) */
 static int
 meta_of(struct run *r, uint32_t fi, enum op_kind kind, uint16_t qdir,
     const char *rel, struct arc_meta *m, char *code, size_t codesz,
@@ -246,12 +247,39 @@ push_archived(struct run *r, uint32_t fi, uint16_t qdir, uint8_t sub,
 }
 
 /*
+ * archived_before - the file is in the archive already, for another fix
+ * of the same job: fix fi records it too, without a second copy
+ */
+static bool
+archived_before(struct run *r, uint32_t fi, uint16_t qdir, uint8_t sub,
+    const char *name, ino_t seen_ino)
+{
+	size_t i;
+
+	for (i = r->job_first; i < r->narch; i++) {
+		const struct archived *a = &r->arch[i];
+
+		if (a->set != r->si || a->qdir != qdir || a->sub != sub ||
+		    !a->data || (seen_ino != 0 && a->st.st_ino != seen_ino) ||
+		    strcmp(plan_str(r->set->plan, a->name), name) != 0)
+			continue;
+		{
+			struct stat st = a->st; /* push may move r->arch */
+
+			return push_archived(r, fi, qdir, sub, name, &st, true) == 0;
+		}
+	}
+	return false;
+}
+
+/*
  * archive_data - the bytes of a regular file (fix fi's), which must be
  * the file the check saw (ino, when known)
  */
 static int
 archive_data(struct run *r, uint32_t fi, enum op_kind kind, uint16_t qdir,
-    uint8_t sub, const char *name, ino_t seen_ino, struct qerr *err)
+    uint8_t sub, const char *name, ino_t seen_ino, const char *action,
+    struct qerr *err)
 {
 	int dirfd = place_fd(r->set, qdir, sub), fd;
 	char rel[NAME_MAX + 8], code[16];
@@ -262,6 +290,8 @@ archive_data(struct run *r, uint32_t fi, enum op_kind kind, uint16_t qdir,
 		qerr_set(err, ENOENT, "its directory is not open");
 		return -1;
 	}
+	if (archived_before(r, fi, qdir, sub, name, seen_ino))
+		return 0;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		qerr_set(err, errno, "%s: %s", name, strerror(errno));
 		return -1;
@@ -274,8 +304,13 @@ archive_data(struct run *r, uint32_t fi, enum op_kind kind, uint16_t qdir,
 	if (fd < 0)
 		return -1;
 	rel_path(sub, name, rel, sizeof(rel));
-	if (meta_of(r, fi, kind, qdir, rel, &m, code, sizeof(code), err) < 0 ||
-	    arc_add_file(r->arc, &m, fd, &fst, NULL, err) < 0) {
+	if (meta_of(r, fi, kind, qdir, rel, &m, code, sizeof(code), err) < 0) {
+		(void)close(fd);
+		return -1;
+	}
+	if (action != NULL)
+		m.action = action;
+	if (arc_add_file(r->arc, &m, fd, &fst, NULL, err) < 0) {
 		(void)close(fd);
 		return -1;
 	}
@@ -306,7 +341,7 @@ archive_special(struct run *r, uint32_t fi, const struct plan_file *pf,
 	}
 	if (S_ISREG(st.st_mode))
 		return archive_data(r, fi, OP_MOVE_OUT, pf->qdir, pf->sub, name,
-		    pf->ino, err);
+		    pf->ino, NULL, err);
 	if ((pf->ino != 0 && st.st_ino != pf->ino) ||
 	    (st.st_mode & S_IFMT) != pf->type) {
 		qerr_set(err, ESTALE, "%s changed since it was checked", name);
@@ -377,9 +412,15 @@ archive_record(struct run *r, uint32_t fi, const struct plan_op *op,
 	return arc_add_record(r->arc, &m, &st, err);
 }
 
-/* archive_job - every file of job j, control files first */
+/*
+ * archive_job - every file of job j in the queue, control files first:
+ * for OP_REMOVE_JOB all of them go; for OP_INERT (skip: the control file
+ * made inert, archived by the caller) the others stay with the job, and
+ * the archive holds the whole message, whatever becomes of it
+ */
 static int
-archive_job(struct run *r, uint32_t fi, uint32_t j, struct qerr *err)
+archive_job(struct run *r, uint32_t fi, uint32_t j, enum op_kind kind,
+    const struct plan_file *skip, struct qerr *err)
 {
 	const struct index *idx = &r->set->idx;
 	const struct job *jb = &idx->jobs[j];
@@ -391,11 +432,18 @@ archive_job(struct run *r, uint32_t fi, uint32_t j, struct qerr *err)
 		for (f = jb->first; f != 0; f = idx->files[f].next) {
 			const struct jfile *jf = &idx->files[f];
 
-			if (is_control((char)jf->letter) != (pass == 0))
+			if (is_control((char)jf->letter) != (pass == 0) ||
+			    (jf->flags & JF_LOSTFOUND))
 				continue;
 			job_file_name(jb, jf, name, sizeof(name));
-			if (archive_data(r, fi, OP_REMOVE_JOB, jf->qdir, jf->sub,
-				name, (ino_t)jf->ino, err) < 0) {
+			if (skip != NULL && skip->qdir == jf->qdir &&
+			    skip->sub == jf->sub &&
+			    strcmp(plan_str(r->set->plan, skip->name), name) == 0)
+				continue;
+			if (archive_data(r, fi, kind, jf->qdir, jf->sub, name,
+				(ino_t)jf->ino,
+				kind == OP_INERT ? "kept-with-inert-job" : NULL,
+				err) < 0) {
 				if (err->sys_errno == ENOENT)
 					continue; /* gone already */
 				return -1;
@@ -419,13 +467,20 @@ archive_fix(struct run *r, uint32_t fi, struct qerr *err)
 
 		switch (op->kind) {
 		case OP_REMOVE:
-		case OP_INERT:
 		case OP_REWRITE_I:
 			rc = archive_data(r, fi, op->kind, op->src.qdir,
-			    op->src.sub, name, op->src.ino, err);
+			    op->src.sub, name, op->src.ino, NULL, err);
+			break;
+		case OP_INERT:
+			/* A job made inert is archived whole. */
+			rc = archive_data(r, fi, op->kind, op->src.qdir,
+			    op->src.sub, name, op->src.ino, NULL, err);
+			if (rc == 0 && fx->job != 0)
+				rc = archive_job(r, fi, fx->job, OP_INERT, &op->src,
+				    err);
 			break;
 		case OP_REMOVE_JOB:
-			rc = archive_job(r, fi, fx->job, err);
+			rc = archive_job(r, fi, fx->job, OP_REMOVE_JOB, NULL, err);
 			break;
 		case OP_PROMOTE:
 			rc = archive_record(r, fi, op, err);
@@ -433,7 +488,7 @@ archive_fix(struct run *r, uint32_t fi, struct qerr *err)
 			if (rc == 0 && !(op->flags & OPF_NOREPLACE))
 				rc = archive_data(r, fi, op->kind, op->dst.qdir,
 				    op->dst.sub, plan_str(p, op->dst.name),
-				    op->dst.ino, err);
+				    op->dst.ino, NULL, err);
 			break;
 		case OP_MOVE_OUT:
 			rc = archive_special(r, fi, &op->src, err);
@@ -931,15 +986,22 @@ op_promote(struct run *r, const struct plan_op *op, struct outcome *o)
 /* set_owner_mode - fchown/fchmod an open, verified file where needed */
 static int
 set_owner_mode(struct run *r, int fd, const struct stat *st, uid_t uid,
-    mode_t mode, struct outcome *o)
+    gid_t gid, mode_t mode, struct outcome *o)
 {
 	struct qerr err;
+	bool new_uid = uid != (uid_t)-1 && st->st_uid != uid;
+	bool new_gid = gid != (gid_t)-1 && st->st_gid != gid;
 
-	if (uid != (uid_t)-1 && st->st_uid != uid) {
-		if (sio_fchown(r->ctx->writer, fd, uid, (gid_t)-1, &err) < 0)
+	if (new_uid || new_gid) {
+		if (sio_fchown(r->ctx->writer, fd, new_uid ? uid : (uid_t)-1,
+			new_gid ? gid : (gid_t)-1, &err) < 0)
 			return not_fixed(o, "%s", err.msg);
-		say(o, "owner %lu -> %lu", (unsigned long)st->st_uid,
-		    (unsigned long)uid);
+		if (new_uid)
+			say(o, "owner %lu -> %lu", (unsigned long)st->st_uid,
+			    (unsigned long)uid);
+		if (new_gid)
+			say(o, "group %lu -> %lu", (unsigned long)st->st_gid,
+			    (unsigned long)gid);
 	}
 	/* fchmod() after fchown(): chown may clear set-id bits. */
 	if (mode != (mode_t)-1 && (st->st_mode & 07777) != mode) {
@@ -975,7 +1037,7 @@ op_owner_mode(struct run *r, const struct plan_op *op, struct outcome *o)
 		return not_fixed(o, "%s has other names (hard links): change its owner or mode by hand",
 		    vis(name, b, sizeof(b)));
 	}
-	rc = set_owner_mode(r, fd, &st, op->uid, op->mode, o);
+	rc = set_owner_mode(r, fd, &st, op->uid, op->gid, op->mode, o);
 	(void)close(fd);
 	touched(r, &st);
 	return rc;
@@ -991,7 +1053,7 @@ op_dir_owner_mode(struct run *r, const struct plan_op *op, struct outcome *o)
 	if (qd->fd < 0 || fstat(qd->fd, &st) < 0 ||
 	    st.st_dev != qd->st.st_dev || st.st_ino != qd->st.st_ino)
 		return not_fixed(o, "%s", "the queue directory is not the one checked");
-	return set_owner_mode(r, qd->fd, &st, op->uid, op->mode, o);
+	return set_owner_mode(r, qd->fd, &st, op->uid, op->gid, op->mode, o);
 }
 
 /* op_move - to where sendmail looks for it, keeping its name */
@@ -1069,7 +1131,7 @@ op_recover(struct run *r, const struct plan_op *op, struct outcome *o)
 	if (fd < 0)
 		return not_fixed(o, "%s", err.msg);
 	rc = nst.st_ino == st.st_ino
-	    ? set_owner_mode(r, fd, &nst, op->uid, op->mode, o) : -1;
+	    ? set_owner_mode(r, fd, &nst, op->uid, op->gid, op->mode, o) : -1;
 	(void)close(fd);
 	return rc;
 }
@@ -1280,6 +1342,11 @@ archive_set(struct run *r, const uint32_t *order)
 	for (i = 0; i < p->nfixes; i++) {
 		uint32_t fi = order[i];
 
+		/* Fixes of one job are together: a file two of them archive
+		 * goes into the archive once (archived_before()). */
+		if (i == 0 || p->fixes[fi].job == 0 ||
+		    p->fixes[fi].job != p->fixes[order[i - 1]].job)
+			r->job_first = r->narch;
 		r->first_arch[fi] = r->narch;
 		r->narch_fix[fi] = 0;
 		if (p->fixes[fi].result != FIXR_PENDING)

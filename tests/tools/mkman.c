@@ -66,11 +66,11 @@ fix_text(enum fix_kind fix)
 	case FIX_ARCHIVE_REMOVE:
 		return "archive the files, then remove them";
 	case FIX_MAKE_INERT:
-		return "archive the control file, then rename it to Qf, as sendmail's loseqfile() does, so that no queue run takes the job";
+		return "archive every file of the job, then rename the control file to Qf, as sendmail's loseqfile() does, so that no queue run takes the job; the data file keeps its name beside it";
 	case FIX_REWRITE_I:
 		return "rewrite the I line with the data file's device and inode, as sendmail rewrites a control file (tf, fsync, rename, fsync of the directory), with the owner and mode the configuration gives";
 	case FIX_OWNER_MODE:
-		return "fchown or fchmod the opened, verified file to what the configuration implies (a file with other names is left for a human)";
+		return "fchown or fchmod the opened, verified file to the owner, group and mode the configuration and the distribution's layout imply (a file with other names is changed only when every name is a sibling job's data file in the queue)";
 	case FIX_MOVE:
 		return "move the file (a rename, never a copy) to where sendmail looks for it";
 	case FIX_MOVE_OUT:
@@ -82,7 +82,13 @@ fix_text(enum fix_kind fix)
 	case FIX_KEEP_NEWER:
 		return "keep the newer control file; archive and remove the other";
 	case FIX_RECOVER:
-		return "move it back into the queue (a rename keeps the inode, so the I line stays true), then set owner and mode";
+		return "move it back into the queue (a rename keeps the inode, so the I line stays true), then set owner, group and mode";
+	case FIX_QUARANTINE:
+		return "archive every file of the job, then rename the control file to Qf: nothing anyone else could have written is made trusted (no chown to the queue runner, no chmod); --adopt-owner, with -y or at a terminal, takes the owner's files as the queue's own instead";
+	case FIX_REWRITE:
+		return "archive the control file, then rewrite it as sendmail reads it, the way sendmail writes one (tf, fsync, rename, fsync of the directory)";
+	case FIX_EXCHANGE:
+		return "give each data file back to the job whose I line records its inode, by atomic exchanges of names (renameat2 RENAME_EXCHANGE), each recorded in the archive";
 	case FIX_NKINDS:
 		break;
 	}

@@ -90,7 +90,8 @@ test_flags_consistent(void **state)
 		    p->fix == FIX_ARCHIVE_REMOVE || p->fix == FIX_MAKE_INERT ||
 			p->fix == FIX_KEEP_NEWER || p->fix == FIX_RESOLVE_TF ||
 			p->fix == FIX_PROMOTE || p->fix == FIX_MOVE_OUT ||
-			p->fix == FIX_REWRITE_I);
+			p->fix == FIX_REWRITE_I || p->fix == FIX_QUARANTINE ||
+			p->fix == FIX_REWRITE);
 		assert_non_null(fix_name(p->fix));
 	}
 }
