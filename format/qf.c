@@ -1048,6 +1048,13 @@ static const struct line_rule line_rules[256] = {
 };
 /* clang-format on */
 
+/* qf_code_known - readqf() has a case for the line code */
+bool
+qf_code_known(unsigned char code)
+{
+	return line_rules[code].known;
+}
+
 /*
  * judge_line - one logical line (not the terminator).  `cooked` is the
  * whole logical line, code first, `full` bytes long; `clen` is its length
@@ -1435,38 +1442,56 @@ line_break(const struct qf_file *qf, const struct qf_line *ln)
 	return "";
 }
 
-/* qf_set_inode - write the I line as queueup() would */
-int
-qf_set_inode(struct qf_file *qf, long long major, long long minor,
-    unsigned long long inode, struct qerr *err)
+/*
+ * field_place - where line `code` goes: the index of the last such line
+ * before the terminator (*replace true), else where queueup() writes it:
+ * after the leading lines whose codes it writes first (`before`)
+ */
+static size_t
+field_place(const struct qf_file *qf, unsigned char code, const char *before,
+    bool *replace)
 {
-	char text[96];
 	size_t i, at = qf->nlines;
+
+	/* The line sendmail would read last is the one to replace. */
+	for (i = 0; i < qf->terminator; i++)
+		if (!(qf->lines[i].flags & QFL_DELETED) && qf->lines[i].code == code)
+			at = i;
+	*replace = at != qf->nlines;
+	if (*replace)
+		return at;
+	for (at = 0; at < qf->terminator; at++) {
+		unsigned char c = qf->lines[at].code;
+
+		if ((qf->lines[at].flags & QFL_DELETED) == 0 &&
+		    (c == 0 || strchr(before, c) == NULL))
+			break;
+	}
+	return at;
+}
+
+/*
+ * qf_set_field - make the file's `code` line say `value`: the line
+ * sendmail reads last is replaced in place; without one, a line is put
+ * where queueup() writes it, after the leading lines of codes `before`.
+ * Its line break copies its neighbour's (LF, or CR LF in a CR LF file).
+ */
+int
+qf_set_field(struct qf_file *qf, char code, const char *value,
+    const char *before, struct qerr *err)
+{
+	size_t at, vlen = strlen(value), tlen;
 	const char *brk;
-	int n;
+	char *text;
+	bool replace;
 	uint32_t off;
 	struct qf_line nl;
+	int rc;
 
 	if (!editable(qf, err))
 		return -1;
-	/* The I line sendmail would read last is the one to replace. */
-	for (i = 0; i < qf->nlines; i++) {
-		if (qf->lines[i].flags & QFL_DELETED)
-			continue;
-		if (i < qf->terminator && qf->lines[i].code == 'I')
-			at = i;
-	}
-	if (at == qf->nlines) {
-		/* queueup() order: V T K N P d, then I. */
-		for (at = 0; at < qf->terminator; at++) {
-			unsigned char c = qf->lines[at].code;
-
-			if ((qf->lines[at].flags & QFL_DELETED) == 0 &&
-			    strchr("VTKNPd", c) == NULL)
-				break;
-			if (c == 0)
-				break;
-		}
+	at = field_place(qf, (unsigned char)code, before, &replace);
+	if (!replace) {
 		/*
 		 * A line starting with SPACE or TAB would continue the new
 		 * line (fgetfolded()); only a file's first line can start so,
@@ -1474,7 +1499,8 @@ qf_set_inode(struct qf_file *qf, long long major, long long minor,
 		 */
 		if (qf->lines[at].code == ' ' || qf->lines[at].code == '\t') {
 			qerr_set(err, EINVAL,
-			    "no place for an I line before a continuation line");
+			    "no place for a %c line before a continuation line",
+			    code);
 			return -1;
 		}
 		brk = line_break(qf, &qf->lines[at > 0 ? at - 1 : at]);
@@ -1482,18 +1508,31 @@ qf_set_inode(struct qf_file *qf, long long major, long long minor,
 			brk = "\n"; /* a line follows: it needs a break */
 	} else
 		brk = line_break(qf, &qf->lines[at]);
-	n = snprintf(text, sizeof(text), "I%lld/%lld/%llu%s", major, minor,
-	    inode, brk);
-	if (n < 0 || (size_t)n >= sizeof(text))
-		BUG("qf_set_inode: I line does not fit");
-	if (arena_put(qf, text, (size_t)n, &off, err) < 0)
+	if (memchr(value, '\n', vlen) != NULL || vlen > 4096) {
+		qerr_set(err, EINVAL, "a %c line value must be one short line",
+		    code);
+		return -1;
+	}
+	tlen = 1 + vlen + strlen(brk);
+	if ((text = malloc(tlen + 1)) == NULL) {
+		qerr_set(err, ENOMEM, "out of memory");
+		return -1;
+	}
+	text[0] = code;
+	memcpy(text + 1, value, vlen);
+	memcpy(text + 1 + vlen, brk, tlen - 1 - vlen);
+	text[tlen] = '\0';
+	off = 0;
+	rc = arena_put(qf, text, tlen, &off, err);
+	free(text);
+	if (rc < 0)
 		return -1;
 	memset(&nl, 0, sizeof(nl));
 	nl.off = off;
-	nl.len = (uint32_t)n;
-	nl.code = 'I';
+	nl.len = (uint32_t)tlen;
+	nl.code = (unsigned char)code;
 	nl.flags = QFL_ARENA | (brk[0] == '\r' ? QFL_CR : 0);
-	if (at < qf->nlines && qf->lines[at].code == 'I') {
+	if (replace) {
 		nl.lineno = qf->lines[at].lineno;
 		qf->lines[at] = nl;
 	} else {
@@ -1507,11 +1546,75 @@ qf_set_inode(struct qf_file *qf, long long major, long long minor,
 		qf->nlines++;
 		qf->terminator++;
 	}
+	qf->edited = true;
+	return 0;
+}
+
+/* qf_set_inode - write the I line as queueup() would */
+int
+qf_set_inode(struct qf_file *qf, long long major, long long minor,
+    unsigned long long inode, struct qerr *err)
+{
+	char text[96];
+	int n;
+
+	n = snprintf(text, sizeof(text), "%lld/%lld/%llu", major, minor, inode);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		BUG("qf_set_inode: I line does not fit");
+	/* queueup() order: V T K N P d, then I. */
+	if (qf_set_field(qf, 'I', text, "VTKNPd", err) < 0)
+		return -1;
 	qf->has_inode = true;
 	qf->inode_major = major;
 	qf->inode_minor = minor;
 	qf->inode = inode;
-	qf->edited = true;
+	return 0;
+}
+
+/*
+ * qf_use_lf - every CR LF line break becomes LF, as sendmail writes
+ * them; fgetfolded() reads a CR LF as LF, so sendmail reads the file the
+ * same.  A lone CR, which it keeps, stays.
+ */
+int
+qf_use_lf(struct qf_file *qf, struct qerr *err)
+{
+	size_t i, k, o;
+	unsigned char *tmp;
+
+	if (!editable(qf, err))
+		return -1;
+	for (i = 0; i < qf->nlines; i++) {
+		struct qf_line *ln = &qf->lines[i];
+		const unsigned char *b;
+		bool lone = false;
+		uint32_t off;
+
+		if (!(ln->flags & QFL_CR) || (ln->flags & QFL_DELETED))
+			continue;
+		if ((tmp = malloc(ln->len)) == NULL) {
+			qerr_set(err, ENOMEM, "out of memory");
+			return -1;
+		}
+		b = line_bytes(qf, ln);
+		for (k = 0, o = 0; k < ln->len; k++) {
+			if (b[k] == '\r' && k + 1 < ln->len && b[k + 1] == '\n')
+				continue;
+			if (b[k] == '\r')
+				lone = true;
+			tmp[o++] = b[k];
+		}
+		if (arena_put(qf, (const char *)tmp, o, &off, err) < 0) {
+			free(tmp);
+			return -1;
+		}
+		free(tmp);
+		ln->off = off;
+		ln->len = (uint32_t)o;
+		ln->flags = (unsigned char)((ln->flags | QFL_ARENA) &
+		    ~(lone ? 0 : QFL_CR));
+		qf->edited = true;
+	}
 	return 0;
 }
 

@@ -300,6 +300,26 @@ bool qf_header(const struct qf_file *qf, size_t index, struct qf_header *out);
 int qf_set_inode(struct qf_file *qf, long long major, long long minor,
     unsigned long long inode, struct qerr *err);
 
+/*
+ * qf_set_field - make the `code` line (T, K, N, P, ...) say `value` (one
+ * line): the one sendmail reads last is replaced; without one, a line is
+ * inserted after the leading lines whose codes are in `before` (queueup()
+ * writes "VTKNPdI..." in that order).
+ */
+int qf_set_field(struct qf_file *qf, char code, const char *value,
+    const char *before, struct qerr *err);
+
+/*
+ * qf_use_lf - write every CR LF line break as LF, the way sendmail
+ * writes a control file (fgetfolded() reads CR LF as LF; a lone CR, which
+ * it keeps, stays).
+ */
+int qf_use_lf(struct qf_file *qf, struct qerr *err);
+
+/* qf_code_known - readqf() knows line code `code` (otherwise: "bad
+ * line", the job lost to Qf) */
+bool qf_code_known(unsigned char code);
+
 /* qf_delete_line - drop logical line `index` */
 int qf_delete_line(struct qf_file *qf, size_t index, struct qerr *err);
 

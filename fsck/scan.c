@@ -389,20 +389,67 @@ datadir_ok(const char *name, size_t len, void *arg)
 	return false;
 }
 
-/* fix_strength - how much a defect's fix does to the file */
-static int
-fix_strength(enum problem_id id)
+/*
+ * defect_op - the operation that fixes a defect of the file just read:
+ * remove the job (empty, no line break, or cut short before sendmail
+ * ever tried it: a new message whose client got no 250, crash window
+ * C5), make it inert as sendmail's loseqfile() would, rewrite it as
+ * sendmail reads it (a time taken from the queue id; an id that records
+ * none leaves nothing to take it from: inert), or rewrite its I line.
+ * OP_NKINDS: no fix.
+ */
+static enum op_kind
+defect_op(const struct walk *w, enum problem_id id, const struct qname *qn)
 {
+	const struct qf_file *qf = &w->env->qf;
+	struct qid_fields f;
+
 	switch (problem_get(id)->fix) {
 	case FIX_ARCHIVE_REMOVE:
-		return 3;
+		return OP_REMOVE_JOB;
 	case FIX_MAKE_INERT:
-		return 2;
+		/* A crash cuts a file short, but never makes a line sendmail
+		 * cannot read: with one, it is no new message cut short. */
+		if (id == PR_2_NO_TERMINATOR && (!qf->has_tries || qf->tries == 0) &&
+		    !qf_has(qf, QF_D_BAD_CODE))
+			return OP_REMOVE_JOB;
+		return OP_INERT;
+	case FIX_REWRITE:
+		if ((id == PR_2_BAD_TIME || id == PR_2_NO_TIME) &&
+		    !qid_decode(qn->id, qn->id_len, &f))
+			return OP_INERT;
+		return OP_REWRITE;
 	case FIX_REWRITE_I:
+		return OP_REWRITE_I;
+	default:
+		return OP_NKINDS;
+	}
+}
+
+/* op_strength - how much an operation does to a job: the strongest fix
+ * of a file's defects covers the others */
+static int
+op_strength(enum op_kind k)
+{
+	switch (k) {
+	case OP_REMOVE_JOB:
+		return 4;
+	case OP_INERT:
+		return 3;
+	case OP_REWRITE:
+		return 2;
+	case OP_REWRITE_I:
 		return 1;
 	default:
 		return 0;
 	}
+}
+
+/* is_rewrite - a rewrite of the file, which another rewrite merges with */
+static bool
+is_rewrite(enum op_kind k)
+{
+	return k == OP_REWRITE || k == OP_REWRITE_I;
 }
 
 /* df_place - where the job's df is, by the d line sendmail just read */
@@ -423,44 +470,29 @@ df_place(const struct walk *w, uint16_t *qi, uint8_t *sub)
 	*sub = qdir_has_sub(&w->set->dirs[*qi], SUB_DF) ? SUB_DF : SUB_COUNT;
 }
 
-/*
- * plan_defect - the fix of a control file's worst defect: remove the job
- * (empty, no line break, or cut short before sendmail ever tried it: a
- * new message whose client got no 250, crash window C5), make it inert
- * as sendmail's loseqfile() would, or rewrite its I line
- */
+/* plan_defect - the fix of a control file's defect (defect_op()) */
 static void
 plan_defect(const struct walk *w, enum problem_id id, const struct pctx *pc,
     uint32_t job, const char *name, const struct stat *st,
     const struct qname *qn)
 {
-	const struct qf_file *qf = &w->env->qf;
+	enum op_kind kind = defect_op(w, id, qn);
 	struct plan_op op;
 	char df[64];
+	size_t n = qn->id_len < sizeof(df) - 3 ? qn->id_len : sizeof(df) - 3;
 	uint16_t qi;
 	uint8_t sub;
 
-	op_here(w, &op, OP_INERT, name, st);
-	switch (problem_get(id)->fix) {
-	case FIX_ARCHIVE_REMOVE:
-		op.kind = OP_REMOVE_JOB;
-		break;
-	case FIX_MAKE_INERT:
-		if (id == PR_2_NO_TERMINATOR && (!qf->has_tries || qf->tries == 0))
-			op.kind = OP_REMOVE_JOB;
-		break;
-	case FIX_REWRITE_I:
-		op.kind = OP_REWRITE_I;
+	if (kind == OP_NKINDS)
+		return;
+	op_here(w, &op, kind, name, st);
+	if (kind == OP_REWRITE_I) {
 		df_place(w, &qi, &sub);
 		df[0] = 'd';
 		df[1] = 'f';
-		memcpy(df + 2, qn->id, qn->id_len < sizeof(df) - 3 ? qn->id_len
-								: sizeof(df) - 3);
-		df[2 + (qn->id_len < sizeof(df) - 3 ? qn->id_len : sizeof(df) - 3)] = '\0';
+		memcpy(df + 2, qn->id, n);
+		df[2 + n] = '\0';
 		plan_file_set(w->ctx->plan, &op.dst, qi, sub, df, NULL);
-		break;
-	default:
-		return;
 	}
 	repair_plan(w->ctx, id, pc, job, &op, 1);
 }
@@ -468,7 +500,8 @@ plan_defect(const struct walk *w, enum problem_id id, const struct pctx *pc,
 /*
  * report_defects - pass 2: every defect the reader found in a qf or hf.
  * The defect whose fix does the most is reported first, and only it is
- * fixed (asked about): the others are covered by that fix.
+ * fixed (asked about): the others are covered by that fix, except that
+ * rewrites of the file (sendmail's reading, the I line) go together.
  */
 static void
 report_defects(const struct walk *w, const char *name, const char *rel,
@@ -478,13 +511,19 @@ report_defects(const struct walk *w, const char *name, const char *rel,
 	const struct qf_file *qf = &w->env->qf;
 	struct pctx pc;
 	size_t i, k, more, primary = 0;
+	enum op_kind primary_op = OP_NKINDS;
 	bool fixed = false;
 	int pass;
 
 	for (i = 1; i < qf->ndefects; i++)
-		if (fix_strength((enum problem_id)(PR_2_EMPTY + (int)qf->defects[i].kind)) >
-		    fix_strength((enum problem_id)(PR_2_EMPTY + (int)qf->defects[primary].kind)))
+		if (op_strength(defect_op(w, (enum problem_id)(PR_2_EMPTY +
+			(int)qf->defects[i].kind), qn)) >
+		    op_strength(defect_op(w, (enum problem_id)(PR_2_EMPTY +
+			(int)qf->defects[primary].kind), qn)))
 			primary = i;
+	if (qf->ndefects > 0)
+		primary_op = defect_op(w, (enum problem_id)(PR_2_EMPTY +
+		    (int)qf->defects[primary].kind), qn);
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < qf->ndefects; i++) {
 			enum problem_id id = (enum problem_id)(PR_2_EMPTY +
@@ -511,8 +550,12 @@ report_defects(const struct walk *w, const char *name, const char *rel,
 			pc.qf_defect = (int)qf->defects[i].kind;
 			pc.letter = qn->letter;
 			/* An untrusted file's quarantine covers them all: no
-			 * rewrite may lend it the queue's trust. */
-			pc.covered = (pass == 1 && fixed) || untrusted;
+			 * rewrite may lend it the queue's trust.  Two rewrites
+			 * of the file make one (plan_add() merges them). */
+			pc.covered = (pass == 1 && fixed &&
+			    !(is_rewrite(primary_op) &&
+				is_rewrite(defect_op(w, id, qn)))) ||
+			    untrusted;
 			if (pr_fix(w->ctx, id, &pc)) {
 				plan_defect(w, id, &pc, job, name, st, qn);
 				fixed = true;

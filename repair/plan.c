@@ -133,9 +133,38 @@ same_file(const struct plan *p, const struct plan_file *a,
 	    strcmp(plan_str(p, a->name), plan_str(p, b->name)) == 0;
 }
 
-/* has_op - another fix of the job already does op, or removes the job */
+/* is_rewrite - an operation that rewrites a control file */
 static bool
-has_op(const struct plan *p, uint32_t job, const struct plan_op *op)
+is_rewrite(enum op_kind k)
+{
+	return k == OP_REWRITE_I || k == OP_REWRITE;
+}
+
+/*
+ * merge_rewrite - a control file rewritten by two fixes is rewritten
+ * once, doing both (a second rewrite would find the file replaced): the
+ * first fix's operation takes in the second's
+ */
+static void
+merge_rewrite(struct plan_op *into, const struct plan_op *op)
+{
+	/* The I line's df is dst of a REWRITE_I, or of a REWRITE that has
+	 * OPF_SET_INODE. */
+	bool into_i = into->kind == OP_REWRITE_I || (into->flags & OPF_SET_INODE);
+	bool op_i = op->kind == OP_REWRITE_I || (op->flags & OPF_SET_INODE);
+
+	if (!into_i && op_i)
+		into->dst = op->dst;
+	if (into_i || op_i)
+		into->flags |= OPF_SET_INODE;
+	if (op->kind == OP_REWRITE)
+		into->kind = OP_REWRITE;
+}
+
+/* has_op - another fix of the job already does op, or removes the job
+ * (a rewrite of a file another fix rewrites is merged into that one) */
+static bool
+has_op(struct plan *p, uint32_t job, const struct plan_op *op)
 {
 	uint32_t f, k;
 
@@ -145,11 +174,16 @@ has_op(const struct plan *p, uint32_t job, const struct plan_op *op)
 		const struct plan_fix *fx = &p->fixes[f - 1];
 
 		for (k = 0; k < fx->nops; k++) {
-			const struct plan_op *o = &p->ops[fx->first_op + k];
+			struct plan_op *o = &p->ops[fx->first_op + k];
 
 			/* A job that is removed needs nothing else. */
 			if (o->kind == OP_REMOVE_JOB)
 				return true;
+			if (is_rewrite(o->kind) && is_rewrite(op->kind) &&
+			    same_file(p, &o->src, &op->src)) {
+				merge_rewrite(o, op);
+				return true;
+			}
 			if (o->kind != op->kind)
 				continue;
 			/* Two owner or mode changes of one file are two. */

@@ -36,6 +36,8 @@ enum op_kind {
 	OP_REMOVE_JOB,		/* archive, unlink every file of the job,
 				   the control files first */
 	OP_REWRITE_I,		/* archive, write the I line of the df */
+	OP_REWRITE,		/* archive, rewrite as sendmail reads it (and
+				   with OPF_SET_INODE, the I line too) */
 	OP_INERT,		/* archive, rename the control file to Qf */
 	OP_MOVE_OUT,		/* archive (bytes or what it is), unlink */
 	OP_NKINDS
@@ -57,6 +59,7 @@ struct plan_file {
 #define OPF_NOREPLACE 0x02	/* rename never replaces the target */
 #define OPF_IF_ORPHAN 0x04	/* only if no control file (dst: "qf<id>" in
 				   its place; hf and Qf too) is there */
+#define OPF_SET_INODE 0x08	/* REWRITE: also the I line, of the df at dst */
 
 struct plan_op {
 	enum op_kind kind;

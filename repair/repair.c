@@ -47,6 +47,7 @@
 #include "archive.h"
 #include "esc.h"
 #include "qf.h"
+#include "qid.h"
 #include "repair.h"
 
 #define MAX_JOB_FILES 64	/* files of one job locked at once */
@@ -191,6 +192,7 @@ static const char *const op_names[OP_NKINDS] = {
 	[OP_REMOVE] = "remove",
 	[OP_REMOVE_JOB] = "remove-job",
 	[OP_REWRITE_I] = "rewrite-i-line",
+	[OP_REWRITE] = "rewrite",
 	[OP_INERT] = "make-inert",
 	[OP_MOVE_OUT] = "move-out",
 };
@@ -468,6 +470,7 @@ archive_fix(struct run *r, uint32_t fi, struct qerr *err)
 		switch (op->kind) {
 		case OP_REMOVE:
 		case OP_REWRITE_I:
+		case OP_REWRITE:
 			rc = archive_data(r, fi, op->kind, op->src.qdir,
 			    op->src.sub, name, op->src.ino, NULL, err);
 			break;
@@ -766,9 +769,36 @@ op_remove_job(struct run *r, uint32_t fi, struct outcome *o)
 	return 0;
 }
 
+/*
+ * inert_advice - what a human must do with a job made inert for problem
+ * id: supply what is missing, or fix what is wrong, then give the name
+ * back (op.me "Recovering a Qf"); an untrusted job is a decision about
+ * its owner
+ */
+static const char *
+inert_advice(enum problem_id id)
+{
+	switch (id) {
+	case PR_2_NO_SENDER:
+	case PR_2_EMPTY_SENDER:
+		return "a human must supply the envelope sender: add an S line (S<address>) to it, then rename it back to qf";
+	case PR_2_NO_RECIPIENTS:
+	case PR_2_RCPT_NO_COLON:
+	case PR_2_RCPT_EMPTY:
+		return "a human must supply its recipients (R lines), then rename it back to qf";
+	case PR_1_UNTRUSTED:
+		return "if its owner is to be trusted, mqfsck -y --adopt-owner <owner> takes it back; otherwise it stays out of the queue";
+	case PR_3_NO_DF:
+		return "its body is nowhere; the archive holds what is left";
+	default:
+		return "once what is wrong in it is fixed, rename it back to qf";
+	}
+}
+
 /* op_inert - rename the control file to Qf, as sendmail's loseqfile() */
 static int
-op_inert(struct run *r, const struct plan_op *op, struct outcome *o)
+op_inert(struct run *r, enum problem_id id, const struct plan_op *op,
+    struct outcome *o)
 {
 	const char *name = plan_str(r->set->plan, op->src.name);
 	int dirfd = place_fd(r->set, op->src.qdir, op->src.sub);
@@ -800,8 +830,8 @@ op_inert(struct run *r, const struct plan_op *op, struct outcome *o)
 		return -1;
 	rel_path(op->src.sub, name, ra, sizeof(ra));
 	rel_path(op->src.sub, lost, rb, sizeof(rb));
-	say(o, "renamed %s to %s: sendmail will not run it (archived; sendmail -qL runs it, once fixed)",
-	    vis(ra, b, sizeof(b)), vis(rb, b2, sizeof(b2)));
+	say(o, "renamed %s to %s, every file of the job archived: sendmail will not run it; %s",
+	    vis(ra, b, sizeof(b)), vis(rb, b2, sizeof(b2)), inert_advice(id));
 	return 0;
 }
 
@@ -831,29 +861,163 @@ fill_qf(int fd, void *arg)
 	return qf_write(fa->qf, fill_sink, fa);
 }
 
-/* op_rewrite_i - the I line of the df that is there, sendmail's way */
+/* A rewrite's edits, for its message. */
+struct edits {
+	char said[WHY_MAX];
+	size_t used;
+};
+
+/* edit_say - note an edit made */
+static void
+edit_say(struct edits *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+edit_say(struct edits *e, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (e->used + 3 >= sizeof(e->said))
+		return;
+	if (e->used > 0) {
+		e->said[e->used++] = ',';
+		e->said[e->used++] = ' ';
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(e->said + e->used, sizeof(e->said) - e->used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		e->used += (size_t)n < sizeof(e->said) - e->used
+		    ? (size_t)n : sizeof(e->said) - e->used - 1;
+}
+
+/*
+ * sendmail_edits - the control file as sendmail's readqf() reads it,
+ * written the way queueup() writes one: lines readqf() has no case for
+ * (a blank line, an unknown code: it would lose the job) dropped; a T
+ * line that is no number, or none, set to the time the queue id records
+ * (queue.c assign_queueid(): the second the message came in); K, N and
+ * P that are no numbers written as the numbers sendmail reads (atol());
+ * CR LF line ends as LF.  Nothing is invented: where a fact is missing
+ * (the sender), the problem's fix is to make the job inert instead.
+ */
 static int
-op_rewrite_i(struct run *r, const struct plan_op *op, struct outcome *o)
+sendmail_edits(struct qf_file *qf, const char *name, time_t near,
+    struct edits *e, struct qerr *err)
+{
+	struct qid_fields f;
+	char v[32];
+	size_t i;
+
+	for (i = 0; i < qf->terminator; i++) {
+		if ((qf->lines[i].flags & QFL_DELETED) ||
+		    qf_code_known(qf->lines[i].code))
+			continue;
+		if (qf_delete_line(qf, i, err) < 0)
+			return -1;
+		edit_say(e, "dropped line %u, which sendmail cannot read",
+		    qf->lines[i].lineno);
+	}
+	if (qf_has(qf, QF_D_BAD_TIME) || qf_has(qf, QF_D_NO_TIME)) {
+		if (!qid_decode(name + 2, strlen(name + 2), &f)) {
+			qerr_set(err, EINVAL, "its id records no time to take T from");
+			return -1;
+		}
+		(void)snprintf(v, sizeof(v), "%lld", (long long)qid_time(&f, near));
+		if (qf_set_field(qf, 'T', v, "V", err) < 0)
+			return -1;
+		edit_say(e, "T%s from its queue id", v);
+	}
+	if (qf_has(qf, QF_D_BAD_NUMBER)) {
+		static const char codes[] = "KNP";
+		long long vals[3];
+
+		vals[0] = qf->lasttry;
+		vals[1] = qf->tries;
+		vals[2] = qf->priority;
+		for (i = 0; i < 3; i++) {
+			bool have = i == 0 ? qf->has_lasttry
+			    : i == 1 ? qf->has_tries : qf->has_priority;
+
+			if (!have)
+				continue;
+			(void)snprintf(v, sizeof(v), "%lld", vals[i]);
+			if (qf_set_field(qf, codes[i], v, "VTKN", err) < 0)
+				return -1;
+		}
+		edit_say(e, "K, N and P as the numbers sendmail reads");
+	}
+	for (i = 0; i < qf->nlines; i++)
+		if (qf->lines[i].flags & QFL_CR) {
+			if (qf_use_lf(qf, err) < 0)
+				return -1;
+			edit_say(e, "line ends LF");
+			break;
+		}
+	return 0;
+}
+
+/*
+ * rewritten_ok - the new bytes are a control file sendmail runs, with
+ * none of the defects the rewrite was for
+ */
+static bool
+rewritten_ok(const unsigned char *buf, size_t len, char letter, bool set_i)
+{
+	static const enum qf_defect_kind gone[] = { QF_D_BAD_CODE,
+		QF_D_BAD_TIME, QF_D_NO_TIME, QF_D_BAD_NUMBER, QF_D_BAD_INODE };
+	struct qf_parse_opts po;
+	struct qf_file qf;
+	struct qerr err;
+	size_t i;
+	bool ok;
+
+	qf_init(&qf);
+	memset(&po, 0, sizeof(po));
+	po.letter = letter;
+	ok = qf_parse(&qf, buf, len, &po, &err) == 0 && qf.terminated &&
+	    qf.outcome < QF_CSQ_NO_BODY;
+	for (i = 0; ok && i < sizeof(gone) / sizeof(gone[0]); i++)
+		ok = !qf_has(&qf, gone[i]) || (gone[i] == QF_D_BAD_INODE && !set_i);
+	qf_free(&qf);
+	return ok;
+}
+
+/*
+ * op_rewrite - rewrite a control file the way sendmail's queueup() does
+ * (tf<id> in its directory, fsync, rename over it, fsync the directory):
+ * OP_REWRITE_I sets the I line from the df at op->dst; OP_REWRITE makes
+ * sendmail's own reading of it (sendmail_edits()), and the I line too
+ * with OPF_SET_INODE.  The old file was archived.
+ */
+static int
+op_rewrite(struct run *r, const struct plan_op *op, struct outcome *o)
 {
 	const struct policy *pol = &r->set->pol;
 	const char *name = plan_str(r->set->plan, op->src.name);
 	const char *dname = plan_str(r->set->plan, op->dst.name);
 	int dirfd = place_fd(r->set, op->src.qdir, op->src.sub);
 	int ddir = place_fd(r->set, op->dst.qdir, op->dst.sub);
+	bool set_i = op->kind == OP_REWRITE_I || (op->flags & OPF_SET_INODE);
 	struct sio_buf buf = { NULL, 0, 0 };
 	struct qf_parse_opts po;
 	struct fill_arg fa;
 	struct stat st, dst;
 	struct qerr err;
 	struct qf_file qf;
+	struct edits e;
 	char tmp[NAME_MAX + 1], b[128];
+	unsigned char *out = NULL;
+	size_t outlen;
 	int fd = -1, dfd = -1, nfd = -1, rc = -1;
 	bool trunc = false;
 
 	qf_init(&qf);
+	memset(&e, 0, sizeof(e));
 	if (!still(r, &op->src, &st, o))
 		goto out;
-	if (ddir < 0 || (dfd = sio_open_regular(ddir, dname, &dst, &err)) < 0) {
+	if (set_i && (ddir < 0 ||
+		(dfd = sio_open_regular(ddir, dname, &dst, &err)) < 0)) {
 		(void)not_fixed(o, "its data file %s cannot be opened",
 		    vis(dname, b, sizeof(b)));
 		goto out;
@@ -866,10 +1030,25 @@ op_rewrite_i(struct run *r, const struct plan_op *op, struct outcome *o)
 	memset(&po, 0, sizeof(po));
 	po.letter = name[0];
 	if (qf_parse(&qf, buf.data, buf.len, &po, &err) < 0 ||
-	    qf_set_inode(&qf, (long long)major(dst.st_dev),
-		(long long)minor(dst.st_dev), (unsigned long long)dst.st_ino,
-		&err) < 0) {
+	    (op->kind == OP_REWRITE &&
+		sendmail_edits(&qf, name, st.st_mtime, &e, &err) < 0) ||
+	    (set_i && qf_set_inode(&qf, (long long)major(dst.st_dev),
+			  (long long)minor(dst.st_dev),
+			  (unsigned long long)dst.st_ino, &err) < 0)) {
 		(void)not_fixed(o, "%s", err.msg);
+		goto out;
+	}
+	if (set_i)
+		edit_say(&e, "I%u/%u/%llu, the data file's", major(dst.st_dev),
+		    minor(dst.st_dev), (unsigned long long)dst.st_ino);
+	/* What is written must be what sendmail runs. */
+	outlen = qf_output_size(&qf);
+	if ((out = malloc(outlen + 1)) == NULL ||
+	    qf_write_buf(&qf, out, outlen + 1) != outlen ||
+	    (op->kind == OP_REWRITE &&
+		!rewritten_ok(out, outlen, name[0], set_i))) {
+		(void)not_fixed(o, "%s", out == NULL ? "out of memory"
+		    : "even rewritten as sendmail reads it, sendmail would not run it: left for a human");
 		goto out;
 	}
 	/* queueup() rewrites through tf<id> in the qf's own directory. */
@@ -877,16 +1056,17 @@ op_rewrite_i(struct run *r, const struct plan_op *op, struct outcome *o)
 	memset(&fa, 0, sizeof(fa));
 	fa.qf = &qf;
 	nfd = sio_replace(r->ctx->writer, dirfd, name, tmp, pol->file_mode,
-	    pol->expected_owner, st.st_gid, fill_qf, &fa, &err);
+	    pol->expected_owner,
+	    pol->check_group ? pol->queue_gid : st.st_gid, fill_qf, &fa, &err);
 	if (nfd < 0) {
 		(void)not_fixed(o, "%s", err.msg);
 		goto out;
 	}
-	say(o, "rewrote %s with I%u/%u/%llu, the data file's (through %s, as sendmail does; the old file archived)",
-	    vis(name, b, sizeof(b)), major(dst.st_dev), minor(dst.st_dev),
-	    (unsigned long long)dst.st_ino, tmp);
+	say(o, "rewrote %s (%s) through %s, as sendmail does; the old file archived",
+	    vis(name, b, sizeof(b)), e.said, tmp);
 	rc = 0;
 out:
+	free(out);
 	if (nfd >= 0)
 		(void)close(nfd);
 	if (fd >= 0)
@@ -1206,10 +1386,11 @@ apply_fix(struct run *r, uint32_t fi, struct outcome *o)
 			rc = op_remove_job(r, fi, o);
 			break;
 		case OP_REWRITE_I:
-			rc = op_rewrite_i(r, op, o);
+		case OP_REWRITE:
+			rc = op_rewrite(r, op, o);
 			break;
 		case OP_INERT:
-			rc = op_inert(r, op, o);
+			rc = op_inert(r, fx->id, op, o);
 			break;
 		case OP_MOVE_OUT:
 			rc = op_move_out(r, fi, op, o);

@@ -12,7 +12,7 @@ q=$1
 base=${2:-$1}
 for cf in "$q"/[qhQtT]f* "$q"/qf/[qhQtT]f*; do
 	[ -f "$cf" ] || continue
-	grep -q '^I[0-9]*/[0-9]*/[0-9]*$' "$cf" || continue
+	grep -q '^I[0-9]*/[0-9]*/[0-9]*.\{0,1\}$' "$cf" || continue
 	id=${cf##*/}
 	id=${id#??}
 	dirs="$q $q/df"
@@ -24,5 +24,6 @@ for cf in "$q"/[qhQtT]f* "$q"/qf/[qhQtT]f*; do
 	done
 	[ -n "$df" ] || continue
 	i=$(stat -c '%Hd/%Ld/%i' "$df")
-	sed -i "s|^I[0-9]*/[0-9]*/[0-9]*\$|I$i|" "$cf"
+	# (a CR LF file keeps its CR)
+	sed -i "s|^I[0-9]*/[0-9]*/[0-9]*\(\r\{0,1\}\)\$|I$i\1|" "$cf"
 done

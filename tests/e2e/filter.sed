@@ -8,6 +8,6 @@ s/sendmail is running (pid [0-9]*/sendmail is running (pid N/
 s|, but it is [0-9]*/[0-9]*/[0-9]*:|, but it is DEV/INO:|
 s/#[0-9][0-9]* in lost+found/#INODE in lost+found/
 # The I line a repair writes: the copy's device and inode.
-s| with I[0-9]*/[0-9]*/[0-9]*, the data file's| with IDEV/INO, the data file's|
+s|I[0-9]*/[0-9]*/[0-9]*, the data file's|IDEV/INO, the data file's|
 s|lost+found/#[0-9][0-9]* back to|lost+found/#INODE back to|
 s|/#[0-9][0-9]* back to|/#INODE back to|

@@ -111,6 +111,13 @@ fix_note(enum problem_id id)
 		return "If pass 4 finds its control file in lost+found, that is moved back instead.";
 	case PR_3_TWO_CONTROL:
 		return "The newer is the one sendmail renamed last (crash window R5).";
+	case PR_2_BAD_CODE:
+		return "The lines sendmail cannot read are dropped (the original is archived); should the rest still not be a control file sendmail runs, nothing is written and a human decides.";
+	case PR_2_BAD_TIME:
+	case PR_2_NO_TIME:
+		return "T is taken from the time the queue id records (assign_queueid()); an id of a form that records none leaves the job inert instead.";
+	case PR_2_NO_SENDER:
+		return "Nothing would say who the sender is: the job is archived whole and made inert, and a human supplies an S line before renaming Qf back to qf.";
 	default:
 		return NULL;
 	}

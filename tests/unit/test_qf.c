@@ -485,6 +485,84 @@ test_set_inode_crlf(void **state)
 }
 
 static void
+test_set_field(void **state)
+{
+	/* T replaced in place; a missing T goes right after V. */
+	static const char bad_t[] = "V8\nTabc\nK0\nN0\nP1\nSa@b\nRPFD:c@d\n.\n";
+	static const char want[] = "V8\nT42\nK0\nN0\nP1\nSa@b\nRPFD:c@d\n.\n";
+	static const char no_t[] = "V8\nK0\nN0\nP1\nSa@b\nRPFD:c@d\n.\n";
+	struct qf_file qf;
+	struct qerr err;
+	unsigned char *out;
+	size_t n;
+
+	(void)state;
+	qf_init(&qf);
+	parse_text(&qf, bad_t, 0);
+	assert_true(qf_has(&qf, QF_D_BAD_TIME));
+	assert_int_equal(qf_set_field(&qf, 'T', "42", "V", &err), 0);
+	out = write_out(&qf, &n);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(out, want, n);
+	free(out);
+	parse_text(&qf, no_t, 0);
+	assert_int_equal(qf_set_field(&qf, 'T', "42", "V", &err), 0);
+	out = write_out(&qf, &n);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(out, want, n);
+	free(out);
+	/* A value with a line break would make two lines: refused. */
+	parse_text(&qf, no_t, 0);
+	assert_int_equal(qf_set_field(&qf, 'T', "4\nRx:y", "V", &err), -1);
+	assert_int_equal(err.sys_errno, EINVAL);
+	qf_free(&qf);
+}
+
+static void
+test_use_lf(void **state)
+{
+	/* CR LF breaks, a folded header, and a lone CR inside a value. */
+	static const char text[] = "V8\r\nT1\r\nK0\r\nN0\r\nP1\r\nSa@b\r\n"
+	    "RPFD:c@d\r\nH??Subject: a\r\n\tb\rc\r\n.\r\n";
+	static const char want[] = "V8\nT1\nK0\nN0\nP1\nSa@b\n"
+	    "RPFD:c@d\nH??Subject: a\n\tb\rc\n.\n";
+	struct qf_file qf, again;
+	struct qerr err;
+	unsigned char *out;
+	size_t n;
+
+	(void)state;
+	qf_init(&qf);
+	qf_init(&again);
+	parse_text(&qf, text, 0);
+	assert_int_equal(qf_use_lf(&qf, &err), 0);
+	out = write_out(&qf, &n);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(out, want, n);
+	/* sendmail reads both the same: same fields, no new defect. */
+	parse_text(&again, (const char *)want, 0);
+	assert_int_equal(again.nlines, qf.nlines);
+	assert_int_equal(again.ndefects, 0);
+	assert_int_equal(again.nrcpt_usable, 1);
+	free(out);
+	qf_free(&again);
+	qf_free(&qf);
+}
+
+static void
+test_code_known(void **state)
+{
+	const char *c;
+
+	(void)state;
+	for (c = "VTKNPdIBqMF$SZA!CQrRHDEL"; *c != '\0'; c++)
+		assert_true(qf_code_known((unsigned char)*c));
+	for (c = "XGYx \t.0"; *c != '\0'; c++)
+		assert_false(qf_code_known((unsigned char)*c));
+	assert_false(qf_code_known(0));
+}
+
+static void
 test_edits_refused_on_incomplete(void **state)
 {
 	struct qf_file qf;
@@ -715,6 +793,9 @@ main(void)
 		cmocka_unit_test(test_set_inode_replace_and_after_d),
 		cmocka_unit_test(test_set_inode_crlf),
 		cmocka_unit_test(test_set_inode_before_bare_terminator),
+		cmocka_unit_test(test_set_field),
+		cmocka_unit_test(test_use_lf),
+		cmocka_unit_test(test_code_known),
 		cmocka_unit_test(test_edits_refused_on_incomplete),
 		cmocka_unit_test(test_delete_line),
 		cmocka_unit_test(test_write_failures),
