@@ -1177,6 +1177,22 @@ sio_rename(struct sio_writer *w, int fromfd, const char *from, int tofd,
 	return 0;
 }
 
+/* sio_exchange - swap two names atomically */
+int
+sio_exchange(struct sio_writer *w, int afd, const char *a, int bfd,
+    const char *b, const struct stat *ea, const struct stat *eb,
+    struct qerr *err)
+{
+	REQUIRE(w != NULL);
+	if (!entry_name_ok(a, err) || !entry_name_ok(b, err) ||
+	    !still_there(afd, a, ea, err) || !still_there(bfd, b, eb, err))
+		return -1;
+	writer_tick(w);
+	if (renameat2(afd, a, bfd, b, RENAME_EXCHANGE) < 0)
+		return op_fail(err, errno, "exchange", a);
+	return 0;
+}
+
 /* sio_fchown - change the owner of a verified fd */
 int
 sio_fchown(struct sio_writer *w, int fd, uid_t uid, gid_t gid,

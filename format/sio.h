@@ -257,6 +257,16 @@ int sio_rename(struct sio_writer *w, int fromfd, const char *from, int tofd,
     const char *to, bool noreplace, const struct stat *expect,
     struct qerr *err);
 
+/*
+ * sio_exchange - exchange the names a (in afd) and b (in bfd) atomically
+ * (renameat2 RENAME_EXCHANGE): at no moment is either name missing.
+ * Both entries are looked at first and must be ea and eb.  A file
+ * system without the operation gives EINVAL: nothing is changed.
+ */
+int sio_exchange(struct sio_writer *w, int afd, const char *a, int bfd,
+    const char *b, const struct stat *ea, const struct stat *eb,
+    struct qerr *err);
+
 /* sio_fchown - fchown() an fd the caller opened and verified; -1 keeps */
 int sio_fchown(struct sio_writer *w, int fd, uid_t uid, gid_t gid,
     struct qerr *err);

@@ -28,6 +28,9 @@
 /* The subdirectories multiqueue_cache() looks for. */
 enum subdir { SUB_QF = 0, SUB_DF, SUB_XF, SUB_COUNT };
 
+/* The `sub` of a file in lost+found (its qdir: the set's lost+found). */
+#define SUB_LOSTFOUND (SUB_COUNT + 1)
+
 /*
  * What the configuration implies for a queue: who runs it, what owners
  * and modes its files get, its timeouts.  Resolved from sendmail.cf (or
@@ -86,6 +89,20 @@ struct qdir {
 	char *mount_path;	/* root of its file system (lost+found is there) */
 };
 
+/* A lost+found directory searched for the jobs of a set. */
+struct lfdir {
+	char *path;		/* for messages and the archive */
+	int fd;			/* -1 once closed */
+	struct stat st;
+};
+
+/* The entry name of a queue file found in lost+found ("#1234" as e2fsck
+ * names it), by its index in the set's index. */
+struct lfname {
+	uint32_t file;
+	char *name;
+};
+
 /* The queues of one configuration: their jobs share one index, since a
  * d line may put a job's df in another of them. */
 struct qset {
@@ -94,6 +111,11 @@ struct qset {
 	struct qdir *dirs;
 	size_t ndirs;
 	struct index idx;
+	struct lfdir *lfs;	/* lost+found of the queues' file systems */
+	size_t nlfs;
+	struct lfname *lfnames;	/* the queue files found there */
+	size_t nlfnames, caplfnames;
+	bool lf_unknown;	/* one there names no job: no orphan df goes */
 	struct plan *plan;	/* repairs decided; NULL in a check */
 	bool repair_ok;		/* no sendmail runs (or -f), and the queues
 				   are ours to repair (mqfsck's own lock) */
@@ -157,6 +179,14 @@ struct fsck_ctx {
 
 	const struct qset *set;	/* being checked, for messages */
 	const struct qdir *qd;
+
+	/* Files of lost+found a set took as its jobs': another configuration
+	 * on the same file system does not take them too. */
+	struct lf_claim {
+		dev_t dev;
+		ino_t ino;
+	} *lf_claimed;
+	size_t nlf_claimed, caplf_claimed;
 
 	/* Counters for the summary. */
 	unsigned long count[PR_COUNT];

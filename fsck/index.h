@@ -82,6 +82,8 @@ _Static_assert(sizeof(struct job) <= 56, "struct job stays within 56 bytes");
 #define JB_HAS_I 0x01	  /* i_* hold a well-formed I line */
 #define JB_PROG_RCPT 0x02 /* a program, file or :include: recipient */
 #define JB_DATADIR 0x04	  /* a d line was read */
+#define JB_LOST_FACTS 0x08 /* the facts are a lost+found control file's: the
+			      job has none in the queue */
 
 /* A hash slot keeps the id's whole hash beside the job, so a probe
  * touches a job (a cache miss in a big queue) only when the hashes agree. */

@@ -1,5 +1,7 @@
 /*
- * jobs.c - pass 3: every job's files against the states sendmail leaves.
+ * jobs.c - pass 3: every job, all of its files wherever they are (the
+ * queue directories, their subdirectories, lost+found), against the
+ * states sendmail leaves.
  *
  * The legal states (sendmail-queue.md 4.2-4.5): a qf (or hf) with its df
  * beside it (or where its d line says), plus, only while a sendmail
@@ -10,14 +12,21 @@
  *    flight: neither is judged;
  *  - two control files of one id (R5), control files of one id in two
  *    queue directories, a lost job (Qf);
- *  - a control file without its df (R6, 7.2), or with it elsewhere; an I
- *    line that does not name the df; a df linked from outside the queue;
- *  - a df without any control file (C1, C2, C6, R9);
+ *  - a control file without its df (R6, 7.2), or with it elsewhere: in
+ *    another queue directory, in lost+found (by the inode its I line
+ *    records), under another job's name (swapped bodies, a misnamed df);
+ *    an I line that does not name the df; a df linked from outside;
+ *  - a df without any control file (C1, C2, C6, R9), unless a control
+ *    file anywhere (lost+found too) names its id, or an I line its inode;
  *  - a tf beside a control file: empty (R1), partial (R2), complete and
  *    older, or complete and newer (R3); a tf alone; Tf (R8); xf (R7);
  *  - the T line in the future or past Timeout.queuereturn.
- * It allocates the sorted id list and the table of shared data inodes,
- * and frees both.
+ * Before the jobs are judged one at a time, one pass over the index
+ * answers the questions about inodes that span jobs (struct pairing):
+ * which data file holds the body each I line names, when that is not
+ * the job's own df.  Its memory grows with the jobs that ask, not with
+ * the queue.  It allocates the sorted id list, the table of shared data
+ * inodes and the pairing, and frees them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,16 +36,55 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "inomap.h"
 #include "jobs.h"
+#include "lostfound.h"
 #include "repair.h"
 
-/* What one job has, by kind, with the file sendmail would use first. */
+/* What one job has, by kind, with the file sendmail would use first;
+ * what lost+found holds of it apart (lq: a control file, ld: its df). */
 struct jview {
 	uint32_t j;
 	struct job *jb;
 	const struct jfile *q, *h, *lost, *d, *t, *x;
 	uint32_t nq, nh, nlost, nd, nt, nx;
+	const struct jfile *lq, *ld;
+	uint32_t nlq, nld;
+	uint32_t nlq_untrusted;	/* control files there no one should trust:
+				   never moved, but they keep the df */
 	bool locked, young;
+	const struct qset *set;
+};
+
+/* How the body an I line records was found, when not as the job's df. */
+enum pair_kind {
+	PAIR_NONE = 0,	/* no file holds it: the I line may be rewritten */
+	PAIR_CYCLE,	/* the dfs of a closed cycle of jobs are exchanged */
+	PAIR_MISNAMED,	/* the df of an id with no control file holds it,
+			   and the job has no df: a rename gives it back */
+	PAIR_CLAIMED,	/* another job's df holds it otherwise: a human */
+};
+
+/* A job whose I line records another inode than its df's. */
+struct unpaired {
+	uint32_t job;
+	uint64_t dev, ino;	/* what its I line records */
+	uint32_t holder;	/* the df (index file) holding it, 0: none */
+	uint32_t holder_job;	/* whose df that is */
+	uint32_t own_df;	/* the job's own df (index file), 0: none */
+	uint32_t nholders;	/* names holding it */
+	int32_t succ;		/* the entry of the holder's job, -1: none */
+	enum pair_kind kind;
+	uint32_t first;		/* PAIR_CYCLE: the cycle's job with the
+				   lowest id, which gets the fix */
+};
+
+/* The pairing: its answers, and the maps to find them by. */
+struct pairing {
+	struct unpaired *u;
+	size_t n, cap;
+	struct inomap by_job;	/* (~0, job) -> entry + 1 */
+	struct inomap held;	/* (dev, ino) of a holder -> entry + 1 */
 };
 
 /* Data files with more than one link, by (dev, ino), for splits. */
@@ -50,8 +98,11 @@ struct shared {
 static dev_t
 file_dev(const struct qset *set, const struct jfile *f)
 {
-	const struct qdir *qd = &set->dirs[f->qdir];
+	const struct qdir *qd;
 
+	if (f->sub == SUB_LOSTFOUND)
+		return set->lfs[f->qdir].st.st_dev;
+	qd = &set->dirs[f->qdir];
 	return f->sub < SUB_COUNT ? qd->subst[f->sub].st_dev : qd->st.st_dev;
 }
 
@@ -59,34 +110,60 @@ file_dev(const struct qset *set, const struct jfile *f)
 static int
 file_dirfd(const struct qset *set, const struct jfile *f)
 {
-	const struct qdir *qd = &set->dirs[f->qdir];
+	const struct qdir *qd;
 
+	if (f->sub == SUB_LOSTFOUND)
+		return set->lfs[f->qdir].fd;
+	qd = &set->dirs[f->qdir];
 	return f->sub < SUB_COUNT ? qd->subfd[f->sub] : qd->fd;
 }
 
-/* file_name - "qf/qf<id>" or "qf<id>", relative to its queue directory */
+/* file_name - "qf/qf<id>" or "qf<id>", relative to its queue directory;
+ * "lost+found/#123" for a file found there */
 static void
-file_name(const struct job *jb, const struct jfile *f, char *out, size_t outsz)
+file_name(const struct qset *set, const struct job *jb, const struct jfile *f,
+    char *out, size_t outsz)
 {
 	static const char *const sub[SUB_COUNT] = { "qf/", "df/", "xf/" };
 
+	if (f->sub == SUB_LOSTFOUND) {
+		(void)snprintf(out, outsz, "lost+found/%s",
+		    lf_name(set, (uint32_t)(f - set->idx.files)));
+		return;
+	}
 	(void)snprintf(out, outsz, "%s%cf%.*s", f->sub < SUB_COUNT ? sub[f->sub] : "",
 	    (char)f->letter, (int)jb->idlen, jb->id);
 }
 
 /* view_of - sort a job's files by kind */
 static void
-view_of(const struct index *idx, uint32_t j, struct jview *v)
+view_of(const struct qset *set, uint32_t j, struct jview *v)
 {
+	const struct index *idx = &set->idx;
 	const struct jfile **slot;
 	uint32_t f, *count;
 
 	memset(v, 0, sizeof(*v));
+	v->set = set;
 	v->j = j;
 	v->jb = &idx->jobs[j];
 	for (f = v->jb->first; f != 0; f = idx->files[f].next) {
 		const struct jfile *jf = &idx->files[f];
 
+		if (jf->flags & JF_LOSTFOUND) {
+			if (jf->flags & JF_UNTRUSTED) {
+				v->nlq_untrusted++;
+				continue;
+			}
+			if (jf->letter == 'd') {
+				v->ld = v->ld != NULL ? v->ld : jf;
+				v->nld++;
+			} else {
+				v->lq = v->lq != NULL ? v->lq : jf;
+				v->nlq++;
+			}
+			continue;
+		}
 		switch (jf->letter) {
 		case 'q': slot = &v->q; count = &v->nq; break;
 		case 'h': slot = &v->h; count = &v->nh; break;
@@ -118,7 +195,7 @@ job_pctx(struct pctx *pc, const struct jview *v, const struct jfile *f,
 	pc->id = v->jb->id;
 	pc->idlen = v->jb->idlen;
 	if (f != NULL) {
-		file_name(v->jb, f, name, namesz);
+		file_name(v->set, v->jb, f, name, namesz);
 		pc->file = name;
 	}
 }
@@ -271,30 +348,294 @@ shared_free(struct shared *sh)
 	memset(sh, 0, sizeof(*sh));
 }
 
-/* want_add - append a job to a list for pass 4 */
-static void
-want_add(uint32_t **list, size_t *n, size_t *cap, uint32_t j)
-{
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 32;
-		uint32_t *nl = realloc(*list, nc * sizeof(*nl));
+/* ------------------------------------------------------------------ */
+/* The pairing: whose body each I line names */
 
-		if (nl == NULL)
-			return; /* pass 4 then just finds less */
-		*list = nl;
-		*cap = nc;
+/* control_of - the job's control file in the queue whose facts were kept
+ * (a qf's over an hf's), or NULL */
+static const struct jfile *
+control_of(const struct qset *set, const struct job *jb)
+{
+	const struct jfile *c = NULL;
+	uint32_t f;
+
+	if (jb->jflags & JB_LOST_FACTS)
+		return NULL;
+	for (f = jb->first; f != 0; f = set->idx.files[f].next) {
+		const struct jfile *jf = &set->idx.files[f];
+
+		if ((jf->flags & JF_LOSTFOUND) || jf->letter != jb->ctrl ||
+		    (jf->letter != 'q' && jf->letter != 'h'))
+			continue;
+		if (c == NULL || (c->flags & JF_MISPLACED))
+			c = jf;
 	}
-	(*list)[(*n)++] = j;
+	return c;
 }
 
-/* lf_wants_free - release */
-void
-lf_wants_free(struct lf_wants *w)
+/* df_at - the job's df in queue directory qi, place sub, or NULL */
+static const struct jfile *
+df_at(const struct qset *set, const struct job *jb, uint16_t qi, uint8_t sub)
 {
-	free(w->missing_df);
-	free(w->orphan_df);
-	memset(w, 0, sizeof(*w));
+	uint32_t f;
+
+	for (f = jb->first; f != 0; f = set->idx.files[f].next) {
+		const struct jfile *jf = &set->idx.files[f];
+
+		if (jf->letter == 'd' && !(jf->flags & JF_LOSTFOUND) &&
+		    jf->qdir == qi && jf->sub == sub)
+			return jf;
+	}
+	return NULL;
 }
+
+/* any_df - any df of the job in the queues */
+static bool
+any_df(const struct qset *set, const struct job *jb)
+{
+	uint32_t f;
+
+	for (f = jb->first; f != 0; f = set->idx.files[f].next)
+		if (set->idx.files[f].letter == 'd' &&
+		    !(set->idx.files[f].flags & JF_LOSTFOUND))
+			return true;
+	return false;
+}
+
+/* any_control - a control file of the job anywhere (lost+found too; a
+ * complete tf counts: it becomes one) */
+static bool
+any_control(const struct qset *set, const struct job *jb)
+{
+	uint32_t f;
+
+	for (f = jb->first; f != 0; f = set->idx.files[f].next) {
+		const struct jfile *jf = &set->idx.files[f];
+
+		if (strchr("qhQ", jf->letter) != NULL ||
+		    (jf->letter == 't' && (jf->flags & JF_COMPLETE)))
+			return true;
+	}
+	return false;
+}
+
+static bool expected_df(const struct qset *set, const struct job *jb,
+    const struct jfile *ctrl, uint16_t *qi, uint8_t *sub);
+
+/* pairing_add - job j asks who holds the body its I line records */
+static int
+pairing_add(struct pairing *pr, uint32_t j, const struct job *jb)
+{
+	struct unpaired *e;
+
+	if (pr->n == pr->cap) {
+		size_t nc = pr->cap ? pr->cap * 2 : 16;
+		struct unpaired *nu = realloc(pr->u, nc * sizeof(*nu));
+
+		if (nu == NULL)
+			return -1;
+		pr->u = nu;
+		pr->cap = nc;
+	}
+	e = &pr->u[pr->n];
+	memset(e, 0, sizeof(*e));
+	e->job = j;
+	e->dev = (uint64_t)makedev(jb->i_major, jb->i_minor);
+	e->ino = jb->i_ino;
+	e->succ = -1;
+	if (inomap_put(&pr->by_job, UINT64_MAX, j, (uint32_t)pr->n + 1) < 0)
+		return -1;
+	pr->n++;
+	return 0;
+}
+
+/* pairing_find - the pairing entry of job j, or NULL */
+static struct unpaired *
+pairing_find(const struct pairing *pr, uint32_t j)
+{
+	uint32_t e = inomap_get(&pr->by_job, UINT64_MAX, j, NULL);
+
+	return e != 0 ? &pr->u[e - 1] : NULL;
+}
+
+/* id_less - job a's id sorts before job b's (index_sorted()'s order) */
+static bool
+id_less(const struct index *idx, uint32_t a, uint32_t b)
+{
+	const struct job *x = &idx->jobs[a], *y = &idx->jobs[b];
+	size_t n = x->idlen < y->idlen ? x->idlen : y->idlen;
+	int c = memcmp(x->id, y->id, n);
+
+	return c < 0 || (c == 0 && x->idlen < y->idlen);
+}
+
+/* held_for - the pairing entry whose body queue df f holds, or NULL */
+static const struct unpaired *
+held_for(const struct qset *set, const struct pairing *pr,
+    const struct jfile *f)
+{
+	uint32_t e = inomap_get(&pr->held, (uint64_t)file_dev(set, f), f->ino,
+	    NULL);
+
+	return e != 0 ? &pr->u[e - 1] : NULL;
+}
+
+/*
+ * pairing_cycles - follow each entry's successor (the job whose df holds
+ * its body): where they close into a cycle of jobs each holding the
+ * next's body in a df of one name, the bodies were exchanged, and
+ * exchanging the names back gives each its own
+ */
+static void
+pairing_cycles(const struct qset *set, struct pairing *pr)
+{
+	size_t i, k;
+
+	for (i = 0; i < pr->n; i++) {
+		struct unpaired *e = &pr->u[i];
+		int32_t c = (int32_t)i;
+		uint32_t first = e->job;
+
+		if (e->kind != PAIR_NONE || e->succ < 0)
+			continue;
+		for (k = 0; k <= pr->n; k++) {
+			const struct unpaired *m = &pr->u[c];
+
+			if (m->succ < 0 || m->nholders != 1 ||
+			    set->idx.files[m->holder].nlink != 1)
+				break;
+			if (id_less(&set->idx, m->job, first))
+				first = m->job;
+			c = m->succ;
+			if (c == (int32_t)i)
+				break;
+		}
+		if (c != (int32_t)i || k > pr->n)
+			continue;
+		c = (int32_t)i;
+		do {
+			pr->u[c].kind = PAIR_CYCLE;
+			pr->u[c].first = first;
+			c = pr->u[c].succ;
+		} while (c != (int32_t)i);
+	}
+}
+
+/*
+ * pairing_build - one pass over the jobs: which have a control file whose
+ * I line records another inode than their df's (or have no df), and
+ * which queue df holds each such inode.  A healthy queue asks nothing.
+ */
+static int
+pairing_build(const struct qset *set, struct pairing *pr)
+{
+	const struct index *idx = &set->idx;
+	struct inomap asked;
+	uint32_t j, f, e;
+	size_t i;
+	int rc = -1;
+
+	memset(pr, 0, sizeof(*pr));
+	inomap_init(&pr->by_job);
+	inomap_init(&pr->held);
+	inomap_init(&asked);
+	for (j = 1; j < idx->njobs; j++) {
+		const struct job *jb = &idx->jobs[j];
+		const struct jfile *ctrl = control_of(set, jb), *df;
+		uint16_t qi;
+		uint8_t sub;
+
+		if (ctrl == NULL || !(jb->jflags & JB_HAS_I) ||
+		    !expected_df(set, jb, ctrl, &qi, &sub))
+			continue;
+		df = df_at(set, jb, qi, sub);
+		if (df != NULL && df->ino == jb->i_ino &&
+		    file_dev(set, df) == makedev(jb->i_major, jb->i_minor))
+			continue;
+		if (df == NULL && any_df(set, jb))
+			continue; /* elsewhere in the queues: df-elsewhere */
+		if (pairing_add(pr, j, jb) < 0 ||
+		    inomap_put(&asked, pr->u[pr->n - 1].dev, jb->i_ino,
+			(uint32_t)pr->n) < 0)
+			goto out;
+		pr->u[pr->n - 1].own_df = df != NULL
+		    ? (uint32_t)(df - idx->files) : 0;
+	}
+	if (pr->n == 0) {
+		rc = 0;
+		goto out;
+	}
+	/* Who holds each inode asked about: a df in the queues. */
+	for (j = 1; j < idx->njobs; j++)
+		for (f = idx->jobs[j].first; f != 0; f = idx->files[f].next) {
+			const struct jfile *jf = &idx->files[f];
+			struct unpaired *u;
+			uint32_t n;
+
+			if (jf->letter != 'd' || (jf->flags & JF_LOSTFOUND))
+				continue;
+			e = inomap_get(&asked, (uint64_t)file_dev(set, jf), jf->ino, &n);
+			if (e == 0 || j == pr->u[e - 1].job)
+				continue;
+			u = &pr->u[e - 1];
+			if (u->holder == 0) {
+				u->holder = f;
+				u->holder_job = j;
+			}
+			u->nholders++;
+			if (inomap_put(&pr->held, (uint64_t)file_dev(set, jf), jf->ino,
+				e) < 0)
+				goto out;
+			(void)n;
+		}
+	/* Whose df each holder is. */
+	for (i = 0; i < pr->n; i++) {
+		struct unpaired *u = &pr->u[i];
+		const struct job *jb;
+		const struct unpaired *k;
+
+		if (u->holder == 0)
+			continue;
+		jb = &idx->jobs[u->holder_job];
+		k = pairing_find(pr, u->holder_job);
+		if (k != NULL && u->nholders == 1 &&
+		    !(idx->files[u->holder].flags & JF_MISPLACED))
+			u->succ = (int32_t)(k - pr->u);
+		else if (!any_control(set, jb) && u->nholders == 1 &&
+		    !any_df(set, &idx->jobs[u->job]))
+			u->kind = PAIR_MISNAMED;
+		else
+			u->kind = PAIR_CLAIMED;
+	}
+	pairing_cycles(set, pr);
+	/* Outside a cycle, a job whose own df is the body another job's I
+	 * line records is not rewritten to match it: a human decides. */
+	for (i = 0; i < pr->n; i++) {
+		struct unpaired *u = &pr->u[i];
+
+		if (u->kind != PAIR_NONE)
+			continue;
+		if (u->holder != 0 ||
+		    (u->own_df != 0 &&
+			held_for(set, pr, &idx->files[u->own_df]) != NULL))
+			u->kind = PAIR_CLAIMED;
+	}
+	rc = 0;
+out:
+	inomap_free(&asked);
+	return rc;
+}
+
+/* pairing_free - release */
+static void
+pairing_free(struct pairing *pr)
+{
+	free(pr->u);
+	inomap_free(&pr->by_job);
+	inomap_free(&pr->held);
+	memset(pr, 0, sizeof(*pr));
+}
+
 
 /* ------------------------------------------------------------------ */
 
@@ -327,7 +668,7 @@ check_control_files(struct fsck_ctx *ctx, const struct qset *set,
 	}
 	if (b != NULL) {
 		job_pctx(&pc, v, a, n1, sizeof(n1));
-		file_name(v->jb, b, n2, sizeof(n2));
+		file_name(v->set, v->jb, b, n2, sizeof(n2));
 		pc.str2 = n2;
 		pc.str = why;
 		/* Keep the newer (R5: the rename's target was written last). */
@@ -340,7 +681,7 @@ check_control_files(struct fsck_ctx *ctx, const struct qset *set,
 		const struct jfile *jf = &idx->files[f];
 
 		if (a == NULL || jf->qdir == a->qdir || jf->letter == 'x' ||
-		    jf->letter == 'd')
+		    jf->letter == 'd' || (jf->flags & JF_LOSTFOUND))
 			continue;
 		job_pctx(&pc, v, a, n1, sizeof(n1));
 		pc.str = set->dirs[jf->qdir].path;
@@ -355,29 +696,38 @@ check_control_files(struct fsck_ctx *ctx, const struct qset *set,
 
 /* expected_df - the queue directory and place of the job's df */
 static bool
-expected_df(const struct qset *set, const struct jview *v,
+expected_df(const struct qset *set, const struct job *jb,
     const struct jfile *ctrl, uint16_t *qi, uint8_t *sub)
 {
 	const struct qdir *qd;
 
-	if (v->jb->datadir == DATADIR_BAD)
+	if (jb->datadir == DATADIR_BAD)
 		return false; /* reported in pass 2: sendmail loses the job */
-	*qi = v->jb->datadir != DATADIR_NONE ? v->jb->datadir : ctrl->qdir;
+	*qi = jb->datadir != DATADIR_NONE ? jb->datadir : ctrl->qdir;
 	qd = &set->dirs[*qi];
 	*sub = qdir_has_sub(qd, SUB_DF) ? SUB_DF : SUB_COUNT;
 	return true;
 }
 
-/* check_inode - the control file's I line against its df */
+/*
+ * check_inode - the control file's I line against its df.  It is
+ * rewritten only where the whole job moved (another device, or an inode
+ * no data file has): never to match a body that belongs to another job
+ * (check_pairing()), or when the body it names is in lost+found.
+ */
 static void
 check_inode(struct fsck_ctx *ctx, const struct qset *set,
-    const struct jview *v, const struct jfile *ctrl, const struct jfile *df)
+    const struct jview *v, const struct jfile *ctrl, const struct jfile *df,
+    const struct pairing *pr)
 {
 	char n1[64], rec[80], is[80];
 	dev_t dev = file_dev(set, df);
+	const struct unpaired *u = pairing_find(pr, v->j);
 	struct pctx pc;
 
-	if (!(v->jb->jflags & JB_HAS_I) || v->jb->ctrl != ctrl->letter)
+	if (!(v->jb->jflags & JB_HAS_I) || v->jb->ctrl != ctrl->letter ||
+	    (v->jb->jflags & JB_LOST_FACTS) || (u != NULL && u->kind != PAIR_NONE) ||
+	    v->nld > 0)
 		return;
 	if (v->jb->i_ino == df->ino && v->jb->i_major == major(dev) &&
 	    v->jb->i_minor == minor(dev))
@@ -389,7 +739,8 @@ check_inode(struct fsck_ctx *ctx, const struct qset *set,
 	    (unsigned long long)df->ino);
 	pc.str = rec;
 	pc.str2 = is;
-	pc.covered = ctx->plan != NULL && plan_job_disposed(ctx->plan, v->j);
+	pc.covered = (ctx->plan != NULL && plan_job_disposed(ctx->plan, v->j)) ||
+	    (ctrl->flags & JF_UNTRUSTED);
 	if (pr_fix(ctx, PR_3_INODE_MISMATCH, &pc)) {
 		struct plan_op op;
 
@@ -400,10 +751,357 @@ check_inode(struct fsck_ctx *ctx, const struct qset *set,
 	}
 }
 
+/* job_of - the pairing entry's job */
+static const struct job *
+job_of(const struct qset *set, const struct unpaired *u)
+{
+	return &set->idx.jobs[u->job];
+}
+
+/* df_file_of - a plan_file for the df of job jb, named df<id>, that is
+ * (now) at the place of index file at */
+static void
+df_file_of(struct fsck_ctx *ctx, const struct qset *set, const struct job *jb,
+    const struct jfile *at, struct plan_file *pf)
+{
+	char name[64];
+
+	(void)snprintf(name, sizeof(name), "df%.*s", (int)jb->idlen, jb->id);
+	plan_file_set(ctx->plan, pf, at->qdir, at->sub, name, NULL);
+	pf->dev = file_dev(set, at);
+	pf->type = S_IFREG;
+}
+
+/*
+ * plan_exchanges - give the dfs of a cycle of jobs back.  In the cycle
+ * J0 -> J1 -> ... -> J(n-1) -> J0 (J0 the first id), the name df<J(k+1)>
+ * holds J(k)'s body.  Exchanging df<J(k)> and df<J(k+1)> for k = 0 ..
+ * n-2 (renameat2 RENAME_EXCHANGE) gives df<J(k)> its own body and passes
+ * on the one it held, which is J0's first inode: at every step every job
+ * has a df, and a rerun after a crash finds the shorter cycle left.
+ */
+static void
+plan_exchanges(struct fsck_ctx *ctx, const struct qset *set,
+    const struct jview *v, const struct pairing *pr, const struct pctx *pc)
+{
+	const struct unpaired *u0 = pairing_find(pr, v->j), *u = u0, *next;
+	const struct jfile *name_k = v->d;
+	const struct job *job_k = v->jb;
+	struct plan_op ops[64];
+	size_t n = 0;
+
+	if (u0 == NULL || v->d == NULL)
+		return;
+	while (u->succ >= 0 && n < sizeof(ops) / sizeof(ops[0])) {
+		const struct jfile *holder = &set->idx.files[u->holder];
+
+		next = &pr->u[u->succ];
+		if (next == u0)
+			break;
+		plan_op_init(&ops[n], OP_EXCHANGE);
+		df_file_of(ctx, set, job_k, name_k, &ops[n].src);
+		ops[n].src.ino = (ino_t)v->d->ino;
+		df_file_of(ctx, set, job_of(set, next), holder, &ops[n].dst);
+		ops[n].dst.ino = (ino_t)holder->ino;
+		ops[n].other_job = next->job;
+		n++;
+		name_k = holder;
+		job_k = job_of(set, next);
+		u = next;
+	}
+	if (n > 0)
+		repair_plan(ctx, PR_3_DF_SWAPPED, pc, v->j, ops, n);
+}
+
+/*
+ * check_pairing - the body the job's I line records is not its df's
+ * (pairing_build()): in another job's df, swapped (a closed cycle, given
+ * back by exchanges), under the name of an id no control file has (moved
+ * back), or otherwise claimed (a human decides which body is whose)
+ */
+static void
+check_pairing(struct fsck_ctx *ctx, const struct qset *set,
+    const struct jview *v, const struct pairing *pr, const struct jfile *ctrl,
+    const struct jfile *df, uint16_t qi, uint8_t sub)
+{
+	const struct unpaired *u = pairing_find(pr, v->j), *prev = NULL, *c;
+	char n1[64], holder[64], other[QID_MAX_LEN + 1], why[256];
+	const struct job *hj;
+	struct plan_op op;
+	struct pctx pc;
+	size_t i;
+
+	if (u == NULL || u->kind == PAIR_NONE)
+		return;
+	hj = &set->idx.jobs[u->holder_job];
+	holder[0] = '\0';
+	if (u->holder != 0)
+		file_name(set, hj, &set->idx.files[u->holder], holder,
+		    sizeof(holder));
+	job_pctx(&pc, v, df != NULL ? df : ctrl, n1, sizeof(n1));
+	pc.str2 = holder;
+	switch (u->kind) {
+	case PAIR_CYCLE:
+		/* The job whose body this job's df holds. */
+		for (i = 0; i < pr->n && prev == NULL; i++)
+			if (pr->u[i].succ >= 0 && &pr->u[pr->u[i].succ] == u)
+				prev = &pr->u[i];
+		(void)snprintf(other, sizeof(other), "%.*s",
+		    prev != NULL ? (int)job_of(set, prev)->idlen : 1,
+		    prev != NULL ? job_of(set, prev)->id : "?");
+		pc.str = other;
+		/* The cycle's first job (judged first) gets the fix. */
+		pc.covered = u->first != v->j && ctx->plan != NULL;
+		if (pr_fix(ctx, PR_3_DF_SWAPPED, &pc) && u->first == v->j)
+			plan_exchanges(ctx, set, v, pr, &pc);
+		break;
+	case PAIR_MISNAMED:
+		if (pr_fix(ctx, PR_3_DF_MISNAMED, &pc)) {
+			plan_op_init(&op, OP_MOVE);
+			df_file_of(ctx, set, hj, &set->idx.files[u->holder], &op.src);
+			op.src.ino = (ino_t)set->idx.files[u->holder].ino;
+			named_place(ctx, v, 'd', qi, sub, &op.dst);
+			op.flags = OPF_NOREPLACE;
+			repair_plan(ctx, PR_3_DF_MISNAMED, &pc, v->j, &op, 1);
+		}
+		break;
+	case PAIR_CLAIMED:
+	case PAIR_NONE:
+		c = u->own_df != 0 ? held_for(set, pr, &set->idx.files[u->own_df])
+				   : NULL;
+		if (u->holder != 0)
+			(void)snprintf(why, sizeof(why),
+			    "its I line records the inode of %s, the data file of job %.*s",
+			    holder, (int)hj->idlen, hj->id);
+		else
+			(void)snprintf(why, sizeof(why),
+			    "it is the body the I line of job %.*s records, not the one its own records",
+			    c != NULL ? (int)job_of(set, c)->idlen : 1,
+			    c != NULL ? job_of(set, c)->id : "?");
+		pc.str = why;
+		(void)pr_fix(ctx, PR_3_DF_CLAIMED, &pc);
+		break;
+	}
+}
+
+/* lf_target - a queue directory of the set on lost+found lf's file
+ * system (a rename cannot leave it), the job's own where it has one */
+static bool
+lf_target(const struct qset *set, const struct jview *v, uint16_t lf,
+    uint16_t *qi)
+{
+	dev_t dev = set->lfs[lf].st.st_dev;
+	size_t i;
+
+	if (v->jb->datadir < set->ndirs && set->dirs[v->jb->datadir].reachable &&
+	    set->dirs[v->jb->datadir].st.st_dev == dev) {
+		*qi = v->jb->datadir;
+		return true;
+	}
+	for (i = 0; i < set->ndirs; i++)
+		if (set->dirs[i].reachable && set->dirs[i].st.st_dev == dev) {
+			*qi = (uint16_t)i;
+			return true;
+		}
+	return false;
+}
+
+/* dest_sub - where a file of this letter goes in queue directory qi */
+static uint8_t
+dest_sub(const struct qset *set, char letter, uint16_t qi)
+{
+	int s = letter == 'd' ? SUB_DF : SUB_QF;
+
+	return qdir_has_sub(&set->dirs[qi], s) ? (uint8_t)s : SUB_COUNT;
+}
+
+/* dest_name - "<queue>/[df/]df<id>": where a recovered file goes */
+static void
+dest_name(const struct qset *set, const struct job *jb, char letter,
+    uint16_t qi, char *out, size_t outsz)
+{
+	static const char *const subs[SUB_COUNT + 1] = { "qf/", "df/", "xf/", "" };
+
+	(void)snprintf(out, outsz, "%s/%s%cf%.*s", set->dirs[qi].path,
+	    subs[dest_sub(set, letter, qi)], letter, (int)jb->idlen, jb->id);
+}
+
+/* recover_op - an operation moving lost file f back as <letter>f<id> */
+static void
+recover_op(struct fsck_ctx *ctx, const struct qset *set,
+    const struct jview *v, const struct jfile *f, char letter, uint16_t qi,
+    struct plan_op *op)
+{
+	const struct policy *pol = &set->pol;
+
+	plan_op_init(op, OP_RECOVER);
+	plan_file_set(ctx->plan, &op->src, f->qdir, SUB_LOSTFOUND,
+	    lf_name(set, (uint32_t)(f - set->idx.files)), NULL);
+	op->src.dev = file_dev(set, f);
+	op->src.ino = (ino_t)f->ino;
+	op->src.type = S_IFREG;
+	named_place(ctx, v, letter, qi, dest_sub(set, letter, qi), &op->dst);
+	op->flags = OPF_NOREPLACE;
+	/* Only trusted files were taken from lost+found (lostfound.c):
+	 * their owner may become the queue's. */
+	op->uid = pol->expected_owner;
+	op->gid = pol->check_group ? pol->queue_gid : (gid_t)-1;
+	op->mode = pol->file_mode;
+}
+
+/* lost_name - the lost+found name of the view's file f */
+static const char *
+lost_name(const struct jview *v, const struct jfile *f)
+{
+	return lf_name(v->set, (uint32_t)(f - v->set->idx.files));
+}
+
+/* lf_ambiguous - lost+found holds files of the job that mqfsck cannot
+ * place: it says what a human must decide, and leaves them */
+static void
+lf_ambiguous(struct fsck_ctx *ctx, const struct jview *v, const char *name,
+    const char *why)
+{
+	struct pctx pc;
+	char n1[64];
+
+	job_pctx(&pc, v, NULL, n1, sizeof(n1));
+	pc.str = name;
+	pc.str2 = why;
+	(void)pr_fix(ctx, PR_4_LF_AMBIGUOUS, &pc);
+}
+
+/* recover_ctrl - a lost control file goes back beside the job's df in
+ * the queue: paired by the inode its I line records, or without one by
+ * the id, as sendmail pairs them */
+static void
+recover_ctrl(struct fsck_ctx *ctx, const struct qset *set,
+    const struct jview *v)
+{
+	bool by_i = (v->jb->jflags & JB_HAS_I) != 0;
+	enum problem_id id = by_i ? PR_4_LF_QF : PR_4_LF_QF_BY_ID;
+	char n1[64], dest[1024];
+	struct plan_op op;
+	struct pctx pc;
+
+	if (by_i && (v->jb->i_ino != v->d->ino ||
+			makedev(v->jb->i_major, v->jb->i_minor) !=
+			    file_dev(set, v->d))) {
+		lf_ambiguous(ctx, v, lost_name(v, v->lq),
+		    "its I line records another inode than the job's data file in the queue: which body is its needs a human");
+		return;
+	}
+	job_pctx(&pc, v, v->d, n1, sizeof(n1));
+	pc.str = lost_name(v, v->lq);
+	dest_name(set, v->jb, (char)v->lq->letter, v->d->qdir, dest, sizeof(dest));
+	pc.str2 = dest;
+	if (pr_fix(ctx, id, &pc)) {
+		recover_op(ctx, set, v, v->lq, (char)v->lq->letter, v->d->qdir, &op);
+		repair_plan(ctx, id, &pc, v->j, &op, 1);
+	}
+}
+
+/* recover_job - a job all in lost+found, paired by the inode its control
+ * file's I line records: its df, then its control file */
+static void
+recover_job(struct fsck_ctx *ctx, const struct qset *set,
+    const struct jview *v)
+{
+	char n1[64], dest[1024], dest2[1024], both[2100];
+	struct plan_op ops[2];
+	struct pctx pc;
+	uint16_t qi;
+
+	if (v->lq == NULL || v->ld == NULL)
+		return;
+	if (!lf_target(set, v, v->lq->qdir, &qi)) {
+		lf_ambiguous(ctx, v, lost_name(v, v->lq),
+		    "no queue directory of this configuration is on lost+found's file system");
+		return;
+	}
+	job_pctx(&pc, v, NULL, n1, sizeof(n1));
+	pc.str = lost_name(v, v->lq);
+	pc.str2 = lost_name(v, v->ld);
+	dest_name(set, v->jb, (char)v->lq->letter, qi, dest, sizeof(dest));
+	dest_name(set, v->jb, 'd', qi, dest2, sizeof(dest2));
+	(void)snprintf(both, sizeof(both), "%s and %s", dest, dest2);
+	pc.file = both;
+	if (pr_fix(ctx, PR_4_LF_JOB, &pc)) {
+		recover_op(ctx, set, v, v->ld, 'd', qi, &ops[0]);
+		recover_op(ctx, set, v, v->lq, (char)v->lq->letter, qi, &ops[1]);
+		repair_plan(ctx, PR_4_LF_JOB, &pc, v->j, ops, 2);
+	}
+}
+
+/*
+ * check_lost - the job's files in lost+found, judged with the rest of
+ * it: its df goes back beside its control file; its control file beside
+ * its df; both together when both are there; a control file whose df is
+ * nowhere stays, and what cannot be told apart is left for a human.  A
+ * df goes back before its control file, as sendmail writes them and
+ * qtool moves them.
+ */
+static void
+check_lost(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v)
+{
+	const struct jfile *ctrl = v->q != NULL ? v->q : v->h != NULL ? v->h
+						    : v->lost;
+	char n1[64], n2[64], dest[1024], why[200];
+	struct plan_op op;
+	struct pctx pc;
+	uint16_t qi;
+	uint8_t sub;
+
+	if (v->nlq == 0 && v->nld == 0)
+		return;
+	if (v->nld > 0 && v->d != NULL) {
+		file_name(set, v->jb, v->d, n2, sizeof(n2));
+		(void)snprintf(why, sizeof(why),
+		    "it has the inode the I line records, but %s is in the queue under the job's name: which is its body needs a human",
+		    n2);
+		lf_ambiguous(ctx, v, lost_name(v, v->ld), why);
+		return;
+	}
+	if (ctrl != NULL) {
+		/* A control file in lost+found beside one in the queue is an
+		 * old copy: the queue's is sendmail's, and it is left. */
+		if (v->nld == 0 || !expected_df(set, v->jb, ctrl, &qi, &sub))
+			return;
+		job_pctx(&pc, v, ctrl, n1, sizeof(n1));
+		pc.str = lost_name(v, v->ld);
+		dest_name(set, v->jb, 'd', qi, dest, sizeof(dest));
+		pc.str2 = dest;
+		if (pr_fix(ctx, PR_4_LF_DF, &pc)) {
+			recover_op(ctx, set, v, v->ld, 'd', qi, &op);
+			repair_plan(ctx, PR_4_LF_DF, &pc, v->j, &op, 1);
+		}
+		return;
+	}
+	if (v->nlq > 1 || v->nld > 1) {
+		lf_ambiguous(ctx, v, lost_name(v, v->lq),
+		    "lost+found holds more than one control file or data file of this job");
+		return;
+	}
+	if (v->d != NULL) {
+		recover_ctrl(ctx, set, v);
+		return;
+	}
+	if (v->nld == 0) {
+		job_pctx(&pc, v, NULL, n1, sizeof(n1));
+		pc.str = lost_name(v, v->lq);
+		pc.str2 = (v->jb->jflags & JB_HAS_I)
+		    ? "no file has the inode its I line records"
+		    : "it has no I line to find it by (sendmail writes one only after a queue run)";
+		(void)pr_fix(ctx, PR_4_LF_QF_NO_DF, &pc);
+		return;
+	}
+	recover_job(ctx, set, v);
+}
+
 /* check_df_of_control - a control file and its data file */
 static void
 check_df_of_control(struct fsck_ctx *ctx, const struct qset *set,
-    const struct jview *v, const struct shared *sh, struct lf_wants *wants)
+    const struct jview *v, const struct shared *sh, const struct pairing *pr)
 {
 	const struct index *idx = &set->idx;
 	const struct jfile *ctrl = v->q != NULL ? v->q : v->h, *df = NULL;
@@ -411,27 +1109,21 @@ check_df_of_control(struct fsck_ctx *ctx, const struct qset *set,
 	struct pctx pc;
 	uint16_t qi;
 	uint8_t sub;
-	uint32_t f;
 
 	if (ctrl == NULL || (ctrl->flags & JF_EMPTY) ||
-	    !expected_df(set, v, ctrl, &qi, &sub))
+	    !expected_df(set, v->jb, ctrl, &qi, &sub))
 		return;
 	/* Where the df would be could not be read, or is not checked. */
 	if ((set->dirs[qi].unread & (1u << sub)) || !set->dirs[qi].reachable)
 		return;
-	for (f = v->jb->first; f != 0; f = idx->files[f].next) {
-		const struct jfile *jf = &idx->files[f];
-
-		if (jf->letter == 'd' && jf->qdir == qi && jf->sub == sub)
-			df = jf;
-	}
+	df = df_at(set, v->jb, qi, sub);
 	if (df == NULL) {
 		job_pctx(&pc, v, ctrl, n1, sizeof(n1));
 		if (v->d != NULL && (v->d->flags & JF_MISPLACED))
 			return; /* pass 1 said where it is and where it goes */
 		if (v->d != NULL) {
 			pc.str = set->dirs[qi].path;
-			file_name(v->jb, v->d, n2, sizeof(n2));
+			file_name(v->set, v->jb, v->d, n2, sizeof(n2));
 			pc.str2 = set->dirs[v->d->qdir].path;
 			if (pr_fix(ctx, PR_3_DF_ELSEWHERE, &pc)) {
 				struct plan_op op;
@@ -444,8 +1136,8 @@ check_df_of_control(struct fsck_ctx *ctx, const struct qset *set,
 			}
 			return;
 		}
-		/* Never let sendmail run it: inert, unless pass 4 finds the
-		 * df in lost+found and puts it back first. */
+		/* Never let sendmail run it: inert, unless its df comes back
+		 * first (from lost+found, or from under another name). */
 		pc.covered = ctx->plan != NULL && plan_job_disposed(ctx->plan, v->j);
 		if (pr_fix(ctx, PR_3_NO_DF, &pc)) {
 			struct plan_op op;
@@ -456,12 +1148,11 @@ check_df_of_control(struct fsck_ctx *ctx, const struct qset *set,
 			plan_file_op(ctx, set, v, PR_3_NO_DF, &pc, OP_INERT, ctrl,
 			    &op);
 		}
-		if (v->jb->jflags & JB_HAS_I)
-			want_add(&wants->missing_df, &wants->nmissing,
-			    &wants->capmissing, v->j);
+		check_pairing(ctx, set, v, pr, ctrl, NULL, qi, sub);
 		return;
 	}
-	check_inode(ctx, set, v, ctrl, df);
+	check_pairing(ctx, set, v, pr, ctrl, df, qi, sub);
+	check_inode(ctx, set, v, ctrl, df, pr);
 	if (df->nlink > 1 &&
 	    shared_sibling(sh, (uint64_t)file_dev(set, df), df->ino, v->j, idx,
 		false) == 0) {
@@ -487,16 +1178,20 @@ df_size(const struct qset *set, const struct job *jb, const struct jfile *df)
 /* check_orphan_df - a data file no control file owns */
 static void
 check_orphan_df(struct fsck_ctx *ctx, const struct qset *set,
-    const struct jview *v, const struct shared *sh, struct lf_wants *wants)
+    const struct jview *v, const struct shared *sh, const struct pairing *pr)
 {
 	const struct index *idx = &set->idx;
-	char n1[64], extra[160] = "";
+	char n1[64], extra[320] = "";
 	struct pctx pc;
 	uint32_t sib;
 	size_t i;
 
+	/* Not while anything names its job: a control file anywhere
+	 * (lost+found too), or an I line its inode (check_pairing()). */
 	if (v->d == NULL || v->q != NULL || v->h != NULL || v->lost != NULL ||
-	    (v->t != NULL && (v->t->flags & JF_COMPLETE)))
+	    v->nlq > 0 || v->nlq_untrusted > 0 ||
+	    (v->t != NULL && (v->t->flags & JF_COMPLETE)) ||
+	    held_for(set, pr, v->d) != NULL)
 		return;
 	/* A control file could hide where it could not be read. */
 	for (i = 0; i < set->ndirs; i++)
@@ -514,8 +1209,17 @@ check_orphan_df(struct fsck_ctx *ctx, const struct qset *set,
 		(void)snprintf(extra, sizeof(extra),
 		    "; its data is also the data file of job %.*s, so this name holds nothing else",
 		    (int)idx->jobs[sib].idlen, idx->jobs[sib].id);
+	/* lost+found holds a control file of no known job: it may be this
+	 * body's, and a human says (lostfound.c). */
+	if (set->lf_unknown) {
+		static const char why[] = "; lost+found holds a control file that names no job, which may be its: it stays until a human decides";
+		size_t used = strlen(extra);
+
+		if (used + sizeof(why) <= sizeof(extra))
+			memcpy(extra + used, why, sizeof(why));
+	}
 	pc.str = extra;
-	if (pr_fix(ctx, PR_3_ORPHAN_DF, &pc)) {
+	if (pr_fix(ctx, PR_3_ORPHAN_DF, &pc) && !set->lf_unknown) {
 		struct plan_op op;
 		const struct qdir *qd = &set->dirs[v->d->qdir];
 
@@ -527,7 +1231,6 @@ check_orphan_df(struct fsck_ctx *ctx, const struct qset *set,
 		plan_file_op(ctx, set, v, PR_3_ORPHAN_DF, &pc, OP_REMOVE, v->d,
 		    &op);
 	}
-	want_add(&wants->orphan_df, &wants->norphan, &wants->caporphan, v->j);
 }
 
 /* check_tf_alone - a tf without any control file */
@@ -593,7 +1296,7 @@ check_temp_files(struct fsck_ctx *ctx, const struct qset *set,
 		}
 		if (ctrl == NULL)
 			ctrl = v->lost;
-		file_name(v->jb, ctrl, n2, sizeof(n2));
+		file_name(v->set, v->jb, ctrl, n2, sizeof(n2));
 		pc.str2 = n2;
 		if (jf->flags & JF_EMPTY)
 			id = PR_3_TF_EMPTY;
@@ -666,7 +1369,7 @@ list_job(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
 				continue;
 			if (idx->files[f].flags & JF_REPORTED)
 				findings++; /* by passes 1 and 2 */
-			file_name(v->jb, &idx->files[f], name, sizeof(name));
+			file_name(v->set, v->jb, &idx->files[f], name, sizeof(name));
 			n = snprintf(files + o, sizeof(files) - o, "%s%s",
 			    o ? " " : "", name);
 			if (n < 0 || (size_t)n >= sizeof(files) - o)
@@ -683,14 +1386,14 @@ list_job(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
 static void
 judge_job(struct fsck_ctx *ctx, const struct scan_env *env,
     const struct qset *set, uint32_t j, const struct shared *sh,
-    struct lf_wants *wants)
+    const struct pairing *pr)
 {
 	struct jview v;
 	struct pctx pc;
 	char n1[64];
 	unsigned long before;
 
-	view_of(&set->idx, j, &v);
+	view_of(set, j, &v);
 	ctx->jobs++;
 	if (v.locked || in_flight(ctx, env, &v)) {
 		const struct jfile *f = v.q != NULL ? v.q : v.h != NULL ? v.h
@@ -709,8 +1412,9 @@ judge_job(struct fsck_ctx *ctx, const struct scan_env *env,
 	}
 	before = ctx->problems + ctx->notices;
 	check_control_files(ctx, set, &v);
-	check_df_of_control(ctx, set, &v, sh, wants);
-	check_orphan_df(ctx, set, &v, sh, wants);
+	check_df_of_control(ctx, set, &v, sh, pr);
+	check_lost(ctx, set, &v);
+	check_orphan_df(ctx, set, &v, sh, pr);
 	check_temp_files(ctx, set, &v);
 	check_times(ctx, set, &v);
 	if (ctx->opts.verbose && ctx->opts.format == OUT_HUMAN &&
@@ -730,21 +1434,48 @@ first_queue(const struct qset *set)
 	return "-";
 }
 
+/* job_queue - the queue directory naming a job in messages: that of its
+ * first file in the queues, or, for a job all in lost+found, the first
+ * on that file system */
+static const struct qdir *
+job_queue(const struct qset *set, const struct job *jb)
+{
+	uint32_t f;
+	size_t i;
+
+	for (f = jb->first; f != 0; f = set->idx.files[f].next)
+		if (!(set->idx.files[f].flags & JF_LOSTFOUND))
+			return &set->dirs[set->idx.files[f].qdir];
+	f = jb->first;
+	for (i = 0; f != 0 && i < set->ndirs; i++)
+		if (set->dirs[i].reachable &&
+		    set->dirs[i].st.st_dev ==
+			set->lfs[set->idx.files[f].qdir].st.st_dev)
+			return &set->dirs[i];
+	for (i = 0; i < set->ndirs; i++)
+		if (set->dirs[i].reachable)
+			return &set->dirs[i];
+	return NULL;
+}
+
 /* jobs_pass - pass 3 over the set */
 void
-jobs_pass(struct fsck_ctx *ctx, const struct scan_env *env, struct qset *set,
-    struct lf_wants *wants)
+jobs_pass(struct fsck_ctx *ctx, const struct scan_env *env, struct qset *set)
 {
+	struct pairing pr;
 	struct shared sh;
 	uint32_t *order, i, n;
 
 	if (set->idx.njobs < 2)
 		return;
 	memset(&sh, 0, sizeof(sh));
+	memset(&pr, 0, sizeof(pr));
 	order = index_sorted(&set->idx);
-	if (order == NULL || shared_build(set, &sh) < 0) {
+	if (order == NULL || shared_build(set, &sh) < 0 ||
+	    pairing_build(set, &pr) < 0) {
 		ctx_error(ctx, set->source, "out of memory judging the jobs");
 		shared_free(&sh);
+		pairing_free(&pr);
 		free(order);
 		return;
 	}
@@ -753,12 +1484,9 @@ jobs_pass(struct fsck_ctx *ctx, const struct scan_env *env, struct qset *set,
 	if (!ctx->rechecking)
 		progress_pass(&ctx->progress, PROGRESS_JOBS, first_queue(set), n);
 	for (i = 0; i < n && !mq_interrupted; i++) {
-		const struct job *jb = &set->idx.jobs[order[i]];
-		const struct jfile *f = &set->idx.files[jb->first];
-
 		/* Messages name the queue directory of the job's first file. */
-		ctx->qd = &set->dirs[f->qdir];
-		judge_job(ctx, env, set, order[i], &sh, wants);
+		ctx->qd = job_queue(set, &set->idx.jobs[order[i]]);
+		judge_job(ctx, env, set, order[i], &sh, &pr);
 		if (!ctx->rechecking)
 			progress_step(&ctx->progress, (unsigned long)i + 1);
 	}
@@ -766,5 +1494,6 @@ jobs_pass(struct fsck_ctx *ctx, const struct scan_env *env, struct qset *set,
 		progress_end(&ctx->progress);
 	ctx->qd = NULL;
 	shared_free(&sh);
+	pairing_free(&pr);
 	free(order);
 }

@@ -33,6 +33,7 @@
 #include "esc.h"
 #include "jobs.h"
 #include "logsys.h"
+#include "lostfound.h"
 #include "metrics.h"
 #include "plan.h"
 #include "qdir.h"
@@ -477,7 +478,6 @@ run_passes(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
     const struct sys_paths *sp)
 {
 	static bool said_running;
-	struct lf_wants wants;
 	struct qerr err;
 	unsigned long before = ctx->problems;
 	size_t i;
@@ -527,10 +527,10 @@ run_passes(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 	/* Locks taken while the walk went on count too. */
 	if (env->locks.loaded)
 		(void)lockset_load(&env->locks, sp->locks, &err);
-	memset(&wants, 0, sizeof(wants));
-	jobs_pass(ctx, env, set, &wants);
-	lostfound_pass(ctx, env, set, &wants);
-	lf_wants_free(&wants);
+	/* Pass 4 first: lost+found's files join their jobs, so that pass 3
+	 * judges each job whole. */
+	lostfound_scan(ctx, env, set);
+	jobs_pass(ctx, env, set);
 	if (!ctx->rechecking)
 		set->problems = ctx->problems - before;
 	ctx->set = NULL;
@@ -546,6 +546,7 @@ close_set(struct qset *set)
 
 	for (i = 0; i < set->ndirs; i++)
 		qdir_close(&set->dirs[i]);
+	lostfound_free(set);
 }
 
 /*
@@ -568,10 +569,14 @@ recheck(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 	}
 	ctx->rechecking = true;
 	ctx->left = 0;
+	/* The recheck's claims on lost+found are its own. */
+	ctx->lf_claimed = NULL;
+	ctx->nlf_claimed = ctx->caplf_claimed = 0;
 	run_passes(ctx, env, set, sp);
 	set->left = ctx->left;
 	set->rechecked = true;
 	saved.sendmail_may_run = ctx->sendmail_may_run;
+	free(ctx->lf_claimed);
 	*ctx = saved;
 }
 
@@ -1028,6 +1033,7 @@ main(int argc, char **argv)
 		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 	    &rs, left, repaired);
 	sets_free(sets, nsets);
+	free(ctx.lf_claimed);
 	progress_clear(&ctx.progress);
 	logsys_close();
 	sio_writer_free(ctx.writer);

@@ -36,6 +36,7 @@
 #include "qid.h"
 #include "repair.h"
 #include "scan.h"
+#include "trust.h"
 
 #define LABEL_MAX 1024
 
@@ -208,24 +209,6 @@ control_bogus(const struct walk *w, const struct stat *st, bool *by_owner)
 	return bogus || (st->st_mode & qsafe) != 0;
 }
 
-/*
- * owner_trusted - whoever owns the file is trusted with the queue: root,
- * the queue runner, TrustedUser, --owner's and --adopt-owner's user; and,
- * for the MSP (UseMSP, group-writable QueueFileMode), the user who
- * submitted it, in the queue runner's group (readqf()'s MSP exception)
- */
-static bool
-owner_trusted(const struct policy *p, const struct stat *st)
-{
-	uid_t u = st->st_uid;
-
-	if (u == 0 || u == p->runner_uid || u == p->expected_owner ||
-	    (p->has_trusted && u == p->trusted_uid) ||
-	    (p->has_adopt && u == p->adopt_uid))
-		return true;
-	return p->use_msp && (p->qfm & S_IWGRP) && st->st_gid == p->runner_gid;
-}
-
 /* owner_ok - the file's owner is what the queue's policy expects */
 static bool
 owner_ok(const struct walk *w, const struct stat *st)
@@ -283,21 +266,18 @@ check_trust(const struct walk *w, const char *name, const char *rel,
 {
 	const struct policy *p = &w->set->pol;
 	mode_t m = st->st_mode & 07777, qsafe = S_IWOTH | S_IWGRP;
-	bool adopted = p->has_adopt && st->st_uid == p->adopt_uid;
 	struct plan_op op;
 	struct pctx pc;
 
-	if (!qname_letter_is_control(qn->letter))
+	if (!qname_letter_is_control(qn->letter) || trust_control(p, st))
 		return false;
 	if (p->qfm & S_IWGRP)
 		qsafe &= ~(mode_t)S_IWGRP;
-	if (owner_trusted(p, st) && (adopted || !(m & qsafe)))
-		return false;
 	if (qn->letter != 'q' && qn->letter != 'h')
 		return true;
 	owner_mode_pctx(&pc, rel, qn, st, p->expected_owner);
 	pc.gid = st->st_gid;
-	pc.str = !owner_trusted(p, st) ? "its owner" : writable_by(m & qsafe);
+	pc.str = !trust_owner(p, st) ? "its owner" : writable_by(m & qsafe);
 	if (pr_fix(w->ctx, PR_1_UNTRUSTED, &pc)) {
 		op_here(w, &op, OP_INERT, name, st);
 		repair_plan(w->ctx, PR_1_UNTRUSTED, &pc, job, &op, 1);

@@ -31,6 +31,7 @@ enum op_kind {
 	OP_DIR_OWNER_MODE,	/* fchown/fchmod the queue directory */
 	OP_RECOVER,		/* rename from lost+found into the queue */
 	OP_MOVE,		/* rename into another directory, same name */
+	OP_EXCHANGE,		/* exchange the names of two dfs (src, dst) */
 	OP_PROMOTE,		/* rename a tf over (or to) the control file */
 	OP_REMOVE,		/* archive, unlink one file */
 	OP_REMOVE_JOB,		/* archive, unlink every file of the job,
@@ -43,12 +44,12 @@ enum op_kind {
 	OP_NKINDS
 };
 
-#define PLACE_LOST_FOUND 0xffff /* qdir of a file in lost+found */
-
 /* A file as the check saw it. */
 struct plan_file {
-	uint16_t qdir;		/* queue directory index, or PLACE_LOST_FOUND */
-	uint8_t sub;		/* SUB_QF/DF/XF, or SUB_COUNT: the top */
+	uint16_t qdir;		/* queue directory index; with SUB_LOSTFOUND,
+				   the set's lost+found index */
+	uint8_t sub;		/* SUB_QF/DF/XF, SUB_COUNT: the top, or
+				   SUB_LOSTFOUND */
 	uint32_t name;		/* arena offset of the entry name */
 	dev_t dev;
 	ino_t ino;		/* 0: not known (no identity check) */
@@ -70,7 +71,8 @@ struct plan_op {
 	uid_t uid;		/* OWNER_MODE, RECOVER: owner, (uid_t)-1 keeps */
 	gid_t gid;		/* OWNER_MODE, RECOVER: group, (gid_t)-1 keeps */
 	mode_t mode;		/* OWNER_MODE, RECOVER: mode, (mode_t)-1 keeps */
-	uint32_t lf_dir;	/* RECOVER: arena, the lost+found path */
+	uint32_t other_job;	/* EXCHANGE: the job dst belongs to (its
+				   files are locked too) */
 };
 
 enum fix_result {

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "archive.h"
+#include "inomap.h"
 #include "esc.h"
 #include "qf.h"
 #include "qid.h"
@@ -80,6 +81,8 @@ struct run {
 	size_t **set_first;	/* first_arch and narch_fix of every set */
 	size_t **set_n;
 	size_t job_first;	/* arch[job_first ..]: the current job's */
+	struct inomap *links;	/* per set: dfs with several names */
+	bool *links_built;
 	unsigned long done;	/* fixes reported, for the progress */
 };
 
@@ -113,19 +116,40 @@ place_fd(const struct qset *set, uint16_t qdir, uint8_t sub)
 {
 	const struct qdir *qd;
 
+	if (sub == SUB_LOSTFOUND)
+		return qdir < set->nlfs ? set->lfs[qdir].fd : -1;
 	if (qdir >= set->ndirs)
 		return -1;
 	qd = &set->dirs[qdir];
 	return sub < SUB_COUNT ? qd->subfd[sub] : qd->fd;
 }
 
+/* sub_pfx - "qf/", "df/", "xf/" or "" (the top, lost+found) */
+static const char *
+sub_pfx(uint8_t sub)
+{
+	return sub_prefix[sub <= SUB_COUNT ? sub : SUB_COUNT];
+}
+
+/* place_dev - the device of a place's directory */
+static dev_t
+place_dev(const struct qset *set, uint16_t qdir, uint8_t sub)
+{
+	const struct qdir *qd;
+
+	if (sub == SUB_LOSTFOUND)
+		return qdir < set->nlfs ? set->lfs[qdir].st.st_dev : 0;
+	if (qdir >= set->ndirs)
+		return 0;
+	qd = &set->dirs[qdir];
+	return sub < SUB_COUNT ? qd->subst[sub].st_dev : qd->st.st_dev;
+}
+
 /* rel_path - "qf/qf<id>" or "qf<id>" */
 static void
 rel_path(uint8_t sub, const char *name, char *out, size_t outsz)
 {
-	(void)snprintf(out, outsz, "%s%s", sub_prefix[sub <= SUB_COUNT ? sub
-							   : SUB_COUNT],
-	    name);
+	(void)snprintf(out, outsz, "%s%s", sub_pfx(sub), name);
 }
 
 /* job_file_name - the entry name of a job's file */
@@ -188,6 +212,7 @@ static const char *const op_names[OP_NKINDS] = {
 	[OP_DIR_OWNER_MODE] = "owner-mode",
 	[OP_RECOVER] = "recover-from-lost+found",
 	[OP_MOVE] = "move",
+	[OP_EXCHANGE] = "exchange-df",
 	[OP_PROMOTE] = "promote-tf",
 	[OP_REMOVE] = "remove",
 	[OP_REMOVE_JOB] = "remove-job",
@@ -388,17 +413,13 @@ archive_record(struct run *r, uint32_t fi, const struct plan_op *op,
 	if (op->kind == OP_DIR_OWNER_MODE) {
 		rc = fstat(r->set->dirs[qdir].fd, &st);
 		(void)snprintf(rel, sizeof(rel), ".");
-	} else if (pf->qdir == PLACE_LOST_FOUND) {
+	} else if (pf->sub == SUB_LOSTFOUND) {
 		/* Recorded as the queue file it becomes. */
 		qdir = op->dst.qdir;
 		rel_path(op->dst.sub, plan_str(r->set->plan, op->dst.name), rel,
 		    sizeof(rel));
-		lfd = sio_open_path(plan_str(r->set->plan, op->lf_dir), NULL, NULL,
-		    err);
-		if (lfd < 0)
-			return -1;
-		rc = fstatat(lfd, name, &st, AT_SYMLINK_NOFOLLOW);
-		(void)close(lfd);
+		lfd = place_fd(r->set, pf->qdir, pf->sub);
+		rc = lfd < 0 ? -1 : fstatat(lfd, name, &st, AT_SYMLINK_NOFOLLOW);
 	} else {
 		int dirfd = place_fd(r->set, pf->qdir, pf->sub);
 
@@ -501,6 +522,16 @@ archive_fix(struct run *r, uint32_t fi, struct qerr *err)
 		case OP_MOVE:
 		case OP_RECOVER:
 			rc = archive_record(r, fi, op, err);
+			break;
+		case OP_EXCHANGE:
+			/* Both names: the exchange is recorded, nothing lost. */
+			rc = archive_record(r, fi, op, err);
+			if (rc == 0) {
+				struct plan_op other = *op;
+
+				other.src = op->dst;
+				rc = archive_record(r, fi, &other, err);
+			}
 			break;
 		case OP_NKINDS:
 			BUG("archive_fix: bad kind");
@@ -1193,6 +1224,35 @@ set_owner_mode(struct run *r, int fd, const struct stat *st, uid_t uid,
 	return 0;
 }
 
+/*
+ * sibling_names - how many dfs of the set's queues are names of st's
+ * inode (the links an envelope split made); the table of linked dfs is
+ * built once, on the first question
+ */
+static size_t
+sibling_names(struct run *r, const struct stat *st)
+{
+	const struct index *idx = &r->set->idx;
+	struct inomap *m = &r->links[r->si];
+	uint32_t j, f, n;
+
+	if (!r->links_built[r->si]) {
+		r->links_built[r->si] = true;
+		for (j = 1; j < idx->njobs; j++)
+			for (f = idx->jobs[j].first; f != 0; f = idx->files[f].next) {
+				const struct jfile *jf = &idx->files[f];
+
+				if (jf->letter != 'd' || jf->nlink < 2 ||
+				    (jf->flags & JF_LOSTFOUND) ||
+				    inomap_put(m, (uint64_t)place_dev(r->set, jf->qdir,
+					jf->sub), jf->ino, j) < 0)
+					continue;
+			}
+	}
+	(void)inomap_get(m, (uint64_t)st->st_dev, (uint64_t)st->st_ino, &n);
+	return n;
+}
+
 /* op_owner_mode - a queue file's owner and mode */
 static int
 op_owner_mode(struct run *r, const struct plan_op *op, struct outcome *o)
@@ -1211,10 +1271,13 @@ op_owner_mode(struct run *r, const struct plan_op *op, struct outcome *o)
 	if (fd < 0)
 		return not_fixed(o, "%s", err.msg);
 	/* A second name may be outside the queue: changing the inode
-	 * would change that file too (never written through). */
-	if (st.st_nlink > 1) {
+	 * would change that file too (never written through).  An envelope
+	 * split links one df under its sibling jobs' names (split_by_recipient(),
+	 * dup_df()): when every name is one of those, it is one body. */
+	if (st.st_nlink > 1 &&
+	    (name[0] != 'd' || sibling_names(r, &st) != (size_t)st.st_nlink)) {
 		(void)close(fd);
-		return not_fixed(o, "%s has other names (hard links): change its owner or mode by hand",
+		return not_fixed(o, "%s has other names (hard links) that are not its sibling jobs' data files in the queue: change its owner or mode by hand",
 		    vis(name, b, sizeof(b)));
 	}
 	rc = set_owner_mode(r, fd, &st, op->uid, op->gid, op->mode, o);
@@ -1260,9 +1323,9 @@ op_move(struct run *r, const struct plan_op *op, struct outcome *o)
 	if (fsync_place(r, dfd, o) < 0 || fsync_place(r, sfd, o) < 0)
 		return -1;
 	(void)snprintf(a, sizeof(a), "%s/%s%s", r->set->dirs[op->src.qdir].path,
-	    sub_prefix[op->src.sub], name);
+	    sub_pfx(op->src.sub), name);
 	(void)snprintf(b, sizeof(b), "%s/%s%s", r->set->dirs[op->dst.qdir].path,
-	    sub_prefix[op->dst.sub], to);
+	    sub_pfx(op->dst.sub), to);
 	say(o, "moved %s to %s", vis(a, va, sizeof(va)), vis(b, vb, sizeof(vb)));
 	return 0;
 }
@@ -1271,42 +1334,35 @@ op_move(struct run *r, const struct plan_op *op, struct outcome *o)
 static int
 op_recover(struct run *r, const struct plan_op *op, struct outcome *o)
 {
-	const char *lfpath = plan_str(r->set->plan, op->lf_dir);
+	const struct lfdir *lf = &r->set->lfs[op->src.qdir];
 	const char *name = plan_str(r->set->plan, op->src.name);
 	const char *to = plan_str(r->set->plan, op->dst.name);
-	int dfd = place_fd(r->set, op->dst.qdir, op->dst.sub), lfd, fd, rc;
-	char va[256], vb[256], dest[PATH_MAX];
+	int dfd = place_fd(r->set, op->dst.qdir, op->dst.sub), fd, rc;
+	char va[256], vb[256], vc[256], dest[PATH_MAX];
 	struct stat st, nst;
 	struct qerr err;
 
-	if (dfd < 0)
+	if (dfd < 0 || op->src.qdir >= r->set->nlfs || lf->fd < 0)
 		return not_fixed(o, "%s", "the directory it belongs in is not open");
-	lfd = sio_open_path(lfpath, NULL, NULL, &err);
-	if (lfd < 0)
-		return not_fixed(o, "%s", err.msg);
-	if (fstatat(lfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	if (fstatat(lf->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    st.st_ino != op->src.ino || st.st_dev != op->src.dev ||
-	    !S_ISREG(st.st_mode)) {
-		(void)close(lfd);
+	    !S_ISREG(st.st_mode))
 		return not_fixed(o, "%s in lost+found is not the file that was checked",
 		    vis(name, va, sizeof(va)));
-	}
-	rc = sio_rename(r->ctx->writer, lfd, name, dfd, to, true, &st, &err);
-	if (rc == 0)
-		(void)sio_fsync_dir(lfd, &err);
-	(void)close(lfd);
+	rc = sio_rename(r->ctx->writer, lf->fd, name, dfd, to, true, &st, &err);
 	if (rc < 0)
 		return not_fixed(o, "%s", err.sys_errno == EXDEV
 			? "lost+found is on another file system than the queue: move it by hand"
 			: err.msg);
+	(void)sio_fsync_dir(lf->fd, &err);
 	if (fsync_place(r, dfd, o) < 0)
 		return -1;
 	(void)snprintf(dest, sizeof(dest), "%s/%s%s",
-	    r->set->dirs[op->dst.qdir].path, sub_prefix[op->dst.sub], to);
-	say(o, "moved %s/%s back to %s", vis(lfpath, va, sizeof(va)),
-	    name, vis(dest, vb, sizeof(vb)));
+	    r->set->dirs[op->dst.qdir].path, sub_pfx(op->dst.sub), to);
+	say(o, "moved %s/%s back to %s", vis(lf->path, va, sizeof(va)),
+	    vis(name, vc, sizeof(vc)), vis(dest, vb, sizeof(vb)));
 	/* lost+found keeps an inode's owner and mode; the queue wants its
-	 * own. */
+	 * own (only trusted owners' files were taken). */
 	fd = sio_open_regular(dfd, to, &nst, &err);
 	if (fd < 0)
 		return not_fixed(o, "%s", err.msg);
@@ -1314,6 +1370,37 @@ op_recover(struct run *r, const struct plan_op *op, struct outcome *o)
 	    ? set_owner_mode(r, fd, &nst, op->uid, op->gid, op->mode, o) : -1;
 	(void)close(fd);
 	return rc;
+}
+
+/*
+ * op_exchange - two jobs' dfs exchange names (renameat2 RENAME_EXCHANGE):
+ * atomic, so at no moment is either job without a df; each name is
+ * checked to hold the inode planned first.  A file system without the
+ * operation changes nothing.
+ */
+static int
+op_exchange(struct run *r, const struct plan_op *op, struct outcome *o)
+{
+	const char *a = plan_str(r->set->plan, op->src.name);
+	const char *b = plan_str(r->set->plan, op->dst.name);
+	int afd = place_fd(r->set, op->src.qdir, op->src.sub);
+	int bfd = place_fd(r->set, op->dst.qdir, op->dst.sub);
+	char va[128], vb[128];
+	struct stat sa, sb;
+	struct qerr err;
+
+	if (!still(r, &op->src, &sa, o) || !still(r, &op->dst, &sb, o))
+		return -1;
+	if (sio_exchange(r->ctx->writer, afd, a, bfd, b, &sa, &sb, &err) < 0)
+		return not_fixed(o, "%s", err.sys_errno == EINVAL
+			? "the file system cannot exchange two names at once: exchange them by hand (mv through a third name, with sendmail stopped)"
+			: err.msg);
+	touched(r, &sa);
+	touched(r, &sb);
+	if (fsync_place(r, afd, o) < 0 || (bfd != afd && fsync_place(r, bfd, o) < 0))
+		return -1;
+	say(o, "exchanged %s and %s", vis(a, va, sizeof(va)), vis(b, vb, sizeof(vb)));
+	return 0;
 }
 
 /* op_move_out - a foreign or non-regular entry leaves the queue */
@@ -1376,6 +1463,9 @@ apply_fix(struct run *r, uint32_t fi, struct outcome *o)
 		case OP_MOVE:
 			rc = op_move(r, op, o);
 			break;
+		case OP_EXCHANGE:
+			rc = op_exchange(r, op, o);
+			break;
 		case OP_PROMOTE:
 			rc = op_promote(r, op, o);
 			break;
@@ -1421,8 +1511,9 @@ unlock_job(struct job_lock *jl)
 }
 
 /*
- * lock_job - open and lock every file of job j as sendmail would before
- * working on it; false (with why) when another process holds one
+ * lock_job - open and lock every file of job j in the queues as sendmail
+ * would before working on it, adding to what jl holds; false (with why,
+ * and nothing held) when another process holds one
  */
 static bool
 lock_job(struct run *r, uint32_t j, struct job_lock *jl, struct outcome *o)
@@ -1435,12 +1526,13 @@ lock_job(struct run *r, uint32_t j, struct job_lock *jl, struct outcome *o)
 	uint32_t f;
 	int fd, state;
 
-	jl->n = 0;
 	for (f = jb->first; f != 0 && jl->n < MAX_JOB_FILES;
 	     f = idx->files[f].next) {
 		const struct jfile *jf = &idx->files[f];
 		int dirfd = place_fd(r->set, jf->qdir, jf->sub);
 
+		if (jf->flags & JF_LOSTFOUND)
+			continue; /* no sendmail works on lost+found */
 		job_file_name(jb, jf, name, sizeof(name));
 		if (dirfd < 0)
 			continue;
@@ -1464,6 +1556,34 @@ lock_job(struct run *r, uint32_t j, struct job_lock *jl, struct outcome *o)
 			return false;
 		}
 		jl->fd[jl->n++] = fd;
+	}
+	return true;
+}
+
+/*
+ * lock_partners - an exchange of dfs changes another job too: its files
+ * are locked with the job's (fixes order[i..k) of one job)
+ */
+static bool
+lock_partners(struct run *r, const uint32_t *order, uint32_t i, uint32_t k,
+    struct job_lock *jl, struct outcome *o)
+{
+	const struct plan *p = r->set->plan;
+	uint32_t u, op;
+
+	for (u = i; u < k; u++) {
+		const struct plan_fix *fx = &p->fixes[order[u]];
+
+		for (op = 0; op < fx->nops; op++) {
+			const struct plan_op *po = &p->ops[fx->first_op + op];
+
+			if (po->kind == OP_EXCHANGE && po->other_job != 0 &&
+			    po->other_job != fx->job &&
+			    !lock_job(r, po->other_job, jl, o)) {
+				unlock_job(jl);
+				return false;
+			}
+		}
 	}
 	return true;
 }
@@ -1565,8 +1685,11 @@ apply_set(struct run *r, const uint32_t *order, struct repair_summary *rs)
 			lockfail.what[0] = '\0';
 			(void)not_fixed(&lockfail, "interrupted before this job was repaired: a rerun makes the fix");
 			locked = false;
-		} else
-			locked = job == 0 || lock_job(r, job, &jl, &lockfail);
+		} else {
+			jl.n = 0;
+			locked = job == 0 || (lock_job(r, job, &jl, &lockfail) &&
+			    lock_partners(r, order, i, k, &jl, &lockfail));
+		}
 		/* Under the lock, before anything of the job changes: every
 		 * file archived must still be what was archived. */
 		for (u = i; locked && u < k; u++)
@@ -1828,9 +1951,12 @@ repair_sets(struct fsck_ctx *ctx, struct qset *sets, size_t nsets,
 	r.arcq = calloc(nsets, sizeof(*r.arcq));
 	r.set_first = calloc(nsets, sizeof(*r.set_first));
 	r.set_n = calloc(nsets, sizeof(*r.set_n));
+	r.links = calloc(nsets, sizeof(*r.links));
+	r.links_built = calloc(nsets, sizeof(*r.links_built));
 	orders = calloc(nsets, sizeof(*orders));
 	if (r.arc == NULL || r.arcq == NULL || orders == NULL ||
-	    r.set_first == NULL || r.set_n == NULL) {
+	    r.set_first == NULL || r.set_n == NULL || r.links == NULL ||
+	    r.links_built == NULL) {
 		ctx_error(ctx, adir, r.arc == NULL ? err.msg : "out of memory");
 		fail_all(ctx, sets, nsets,
 		    "no archive could be written, so nothing was changed", rs);
@@ -1871,6 +1997,10 @@ out:
 	}
 	free(r.set_first);
 	free(r.set_n);
+	for (i = 0; r.links != NULL && i < nsets; i++)
+		inomap_free(&r.links[i]);
+	free(r.links);
+	free(r.links_built);
 	free(orders);
 	free(r.arcq);
 	free(r.arch);

@@ -107,8 +107,10 @@ repair() {
 	[ -n "${MQ_MQFSCK:-}" ] || return 0
 	script_suite repair/repair_modes.sh env MQ_MQFSCK="$MQ_MQFSCK" \
 	    ASAN_OPTIONS=detect_leaks=1 sh tests/e2e/repair_modes.sh
-	script_suite fault/n_many_problems env MQ_MQFSCK="$MQ_MQFSCK" \
-	    ASAN_OPTIONS=detect_leaks=1 sh tests/e2e/fault.sh fixtures/n_many_problems
+	for fx in n_many_problems n_damage_beyond_crashes; do
+		script_suite fault/$fx env MQ_MQFSCK="$MQ_MQFSCK" \
+		    ASAN_OPTIONS=detect_leaks=1 sh tests/e2e/fault.sh fixtures/$fx
+	done
 }
 
 ops() {

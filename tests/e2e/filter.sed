@@ -6,7 +6,7 @@ s/[0-9][0-9]* blocks free, fewer than/N blocks free, fewer than/
 s/sendmail is running (pid [0-9]*/sendmail is running (pid N/
 # The device and inode a copy's file has.
 s|, but it is [0-9]*/[0-9]*/[0-9]*:|, but it is DEV/INO:|
-s/#[0-9][0-9]* in lost+found/#INODE in lost+found/
+s/#[0-9][0-9]*/#INODE/g
 # The I line a repair writes: the copy's device and inode.
 s|I[0-9]*/[0-9]*/[0-9]*, the data file's|IDEV/INO, the data file's|
 s|lost+found/#[0-9][0-9]* back to|lost+found/#INODE back to|

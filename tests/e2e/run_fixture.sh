@@ -166,8 +166,9 @@ fi
 
 # tree - the queue (and lost+found) as the repair left it
 tree() {
+	# (lost+found's names are inode numbers: they change with the copy)
 	(cd "$tmp" && find . -path './.*' -prune -o -printf '%p %y %m %s %l\n' |
-	    LC_ALL=C sort)
+	    sed 's/#[0-9][0-9]*/#INODE/g' | LC_ALL=C sort)
 }
 
 repair_check() {

@@ -1,0 +1,31 @@
+/*
+ * trust.h - who could have written a queue file, decided before any
+ * repair (wave 2's "trust before repair"): a fix never makes a file
+ * that someone untrusted could have written a file sendmail trusts.
+ */
+#ifndef MQ_TRUST_H
+#define MQ_TRUST_H
+
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "fsck.h"
+
+/*
+ * trust_owner - whoever owns the file is trusted with the queue: root,
+ * the queue runner, TrustedUser, --owner's and --adopt-owner's user; and
+ * for the MSP (UseMSP with a group-writable QueueFileMode) the user who
+ * submitted it, in the queue runner's group (readqf()'s MSP exception,
+ * sendmail-queue.md 6.1)
+ */
+bool trust_owner(const struct policy *p, const struct stat *st);
+
+/*
+ * trust_control - a control file (qf hf Qf tf Tf) is the queue's own:
+ * its owner is trusted and no one else may write it (readqf()'s qsafe
+ * bits: group write only when QueueFileMode has it, never world write),
+ * unless --adopt-owner names its owner
+ */
+bool trust_control(const struct policy *p, const struct stat *st);
+
+#endif /* MQ_TRUST_H */
