@@ -604,6 +604,34 @@ out:
 	return ret;
 }
 
+/* sio_birth_time - a file's creation time, where the file system has it */
+int
+sio_birth_time(int dirfd, const char *name, struct timespec *bt,
+    struct qerr *err)
+{
+	struct statx sx;
+
+	REQUIRE(name != NULL && bt != NULL);
+	if (!entry_name_ok(name, err))
+		return -1;
+	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC,
+		STATX_BTIME, &sx) < 0) {
+		int e = errno;
+		char vis[MSG_NAME_MAX];
+
+		if (e == ENOSYS || e == EOPNOTSUPP)
+			return 1;
+		qerr_set(err, e, "statx %s: %s", msg_name(name, vis, sizeof(vis)),
+		    strerror(e));
+		return -1;
+	}
+	if (!(sx.stx_mask & STATX_BTIME))
+		return 1;
+	bt->tv_sec = (time_t)sx.stx_btime.tv_sec;
+	bt->tv_nsec = (long)sx.stx_btime.tv_nsec;
+	return 0;
+}
+
 /*
  * open_regular - open name read-only, never through a symlink, and make
  * sure with fstat() that a regular file was opened.  Returns the fd with

@@ -106,6 +106,14 @@ int sio_open_path_links(int atfd, const char *path, sio_path_visit_fn visit,
     sio_link_ok_fn link_ok, void *arg, struct qerr *err);
 
 /*
+ * sio_birth_time - when entry `name` of dirfd (not followed) was created
+ * (statx() STATX_BTIME), into *bt.  Returns 1 when the file system does
+ * not say, 0 when it does, -1 on an error.
+ */
+int sio_birth_time(int dirfd, const char *name, struct timespec *bt,
+    struct qerr *err);
+
+/*
  * sio_open_entry - open entry `name` of `dirfd` for reading.
  * `seen` is the entry's fstatat(AT_SYMLINK_NOFOLLOW) from the directory
  * scan: if it is not a regular file nothing is opened (EINVAL).  The

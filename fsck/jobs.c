@@ -40,6 +40,7 @@
 #include "jobs.h"
 #include "lostfound.h"
 #include "repair.h"
+#include "trust.h"
 
 /* What one job has, by kind, with the file sendmail would use first;
  * what lost+found holds of it apart (lq: a control file, ld: its df). */
@@ -583,11 +584,31 @@ pairing_build(const struct qset *set, struct pairing *pr)
 				u->holder_job = j;
 			}
 			u->nholders++;
-			if (inomap_put(&pr->held, (uint64_t)file_dev(set, jf), jf->ino,
-				e) < 0)
-				goto out;
 			(void)n;
 		}
+	/* A holder counts only if it was born as the body the I line
+	 * recorded (trust.h body_born_for()): not a reused inode number. */
+	for (i = 0; i < pr->n; i++) {
+		struct unpaired *u = &pr->u[i];
+		const struct jfile *h = &idx->files[u->holder], *ctrl;
+		char name[64];
+
+		if (u->holder == 0)
+			continue;
+		ctrl = control_of(set, &idx->jobs[u->job]);
+		(void)snprintf(name, sizeof(name), "df%.*s",
+		    (int)idx->jobs[u->holder_job].idlen, idx->jobs[u->holder_job].id);
+		if (ctrl == NULL ||
+		    !body_born_for(file_dirfd(set, h), name,
+			(long long)idx->jobs[u->job].ctime_T,
+			(long long)ctrl->mtime)) {
+			u->holder = u->holder_job = u->nholders = 0;
+			continue;
+		}
+		if (inomap_put(&pr->held, (uint64_t)file_dev(set, h), h->ino,
+			(uint32_t)i + 1) < 0)
+			goto out;
+	}
 	/* Whose df each holder is. */
 	for (i = 0; i < pr->n; i++) {
 		struct unpaired *u = &pr->u[i];

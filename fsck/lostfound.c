@@ -442,6 +442,24 @@ wanted_dfs(const struct qset *set, dev_t lfdev, struct inomap *m)
 	return 0;
 }
 
+/*
+ * born_for - the file was born as the df job jb's control file recorded
+ * (trust.h body_born_for()), not a later file on a reused inode number
+ */
+static bool
+born_for(const struct lf_scan *ls, const char *name, const struct job *jb)
+{
+	const struct index *idx = &ls->set->idx;
+	uint32_t f, mtime = 0;
+
+	for (f = jb->first; f != 0; f = idx->files[f].next)
+		if (idx->files[f].letter == jb->ctrl)
+			mtime = idx->files[f].mtime > mtime ? idx->files[f].mtime
+							    : mtime;
+	return mtime != 0 && body_born_for(ls->set->lfs[ls->lfi].fd, name,
+	    (long long)jb->ctime_T, (long long)mtime);
+}
+
 /* take_data - entry `name`, if it is the df a job's I line records */
 static void
 take_data(struct lf_scan *ls, const struct inomap *m, const char *name,
@@ -451,7 +469,8 @@ take_data(struct lf_scan *ls, const struct inomap *m, const char *name,
 	uint32_t j, n;
 
 	j = inomap_get(m, (uint64_t)st->st_dev, (uint64_t)st->st_ino, &n);
-	if (j == 0 || claimed(ls->ctx, st))
+	if (j == 0 || claimed(ls->ctx, st) ||
+	    !born_for(ls, name, &ls->set->idx.jobs[j]))
 		return;
 	if (!trust_owner(&ls->set->pol, st)) {
 		const struct job *jb = &ls->set->idx.jobs[j];

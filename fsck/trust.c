@@ -22,6 +22,22 @@ trust_owner(const struct policy *p, const struct stat *st)
 	return p->use_msp && (p->qfm & S_IWGRP) && st->st_gid == p->runner_gid;
 }
 
+/* body_born_for - the file can be the df an I line recorded */
+bool
+body_born_for(int dirfd, const char *name, long long ctime_T,
+    long long ctrl_mtime)
+{
+	struct timespec bt;
+	struct qerr err;
+
+	if (sio_birth_time(dirfd, name, &bt, &err) != 0)
+		return false;
+	if ((long long)bt.tv_sec > ctrl_mtime + 1)
+		return false;
+	return ctime_T <= 0 || ((long long)bt.tv_sec >= ctime_T - 300 &&
+	    (long long)bt.tv_sec <= ctime_T + 3600);
+}
+
 /* trust_control - a control file only trusted users could have written */
 bool
 trust_control(const struct policy *p, const struct stat *st)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "fsck.h"
+#include "sio.h"
 
 /*
  * trust_owner - whoever owns the file is trusted with the queue: root,
@@ -27,5 +28,21 @@ bool trust_owner(const struct policy *p, const struct stat *st);
  * unless --adopt-owner names its owner
  */
 bool trust_control(const struct policy *p, const struct stat *st);
+
+/*
+ * body_born_for - whether entry `name` of dirfd can be the data file an
+ * I line recorded: an inode number is reused once its file is gone (a
+ * restore on the same file system recreates every file, often on the
+ * numbers the old ones had), so the number alone proves nothing.  The
+ * file must have been created before the control file recording it was
+ * last written (ctrl_mtime; sendmail commits the df before it writes the
+ * qf, and a rewrite records the df it found), and around when the job
+ * came in (T; 0 if not known): collect() makes the df while the message
+ * comes in, so from 5 minutes before to an hour after.
+ * A file system that keeps no creation time gives no such evidence:
+ * false.
+ */
+bool body_born_for(int dirfd, const char *name, long long ctime_T,
+    long long ctrl_mtime);
 
 #endif /* MQ_TRUST_H */

@@ -19,6 +19,7 @@ name=$(basename "$fx")
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 ARGS="$FIXTURE_OPTS --assume-stopped $(cat "$fx/args" 2>/dev/null)"
+[ ! -f "$fx/realtime" ] || unset MQFSCK_TIME
 MAX_STOPS=${MQ_FAULT_MAX:-2000}
 
 top=$(mktemp -d /tmp/mqfsck-fault.XXXXXX)
@@ -35,13 +36,15 @@ prepare() {
 
 # state DIR - the queue and lost+found: what two ends must agree on.
 # Two scratch copies have different inode numbers, so the I lines of
-# their control files differ: those are compared without their numbers.
+# their control files differ: those are compared without their numbers;
+# so are T lines, which a realtime fixture's prep sets from creation
+# times (as-written.sh).
 state() {
 	(cd "$1" && find . -path './.*' -prune -o -printf '%p %y %m %l\n' |
 	    LC_ALL=C sort &&
 	    find . -path './.*' -prune -o -type f -print | LC_ALL=C sort |
 	    while read -r f; do
-		printf '%s %s\n' "$(sed 's|^I[0-9]*/[0-9]*/[0-9]*$|I-|' "$f" |
+		printf '%s %s\n' "$(sed 's|^I[0-9]*/[0-9]*/[0-9]*$|I-|; s|^T[0-9]*$|T-|' "$f" |
 		    sha256sum | cut -d ' ' -f 1)" "$f"
 	    done)
 }

@@ -26,6 +26,8 @@
 #             when not run as root
 #   runas-nobody    mqfsck runs as uid/gid 65534 (setpriv; needs root,
 #             else skipped), to meet directories it may not read
+#   realtime  mqfsck runs on the real clock, not the fixed one (for preps
+#             that give the copy a real queue's times: as-written.sh)
 # Before prep, the copy is given the modes of Debian's queue (directories
 # 0750, files 0640) and its files are dated 2026-11-23 06:00 UTC, two hours
 # before the tests' clock (git keeps neither); prep can change them.
@@ -58,9 +60,12 @@ DEFAULT_ARGS="-n -c none --assume-stopped --owner queue-dir -o QueueFileMode=064
 E2E_TOOLS=$here
 export E2E_TOOLS
 # A fixed clock: 2026-11-23 08:00:00 UTC, after every corpus file was made.
-# Preps set file times relative to it (e.g. touch -d @1795413600).
+# Preps set file times relative to it (e.g. touch -d @1795413600).  A
+# fixture with a file "realtime" runs on the real clock instead: its
+# prep gives the copy the times a real queue has (as-written.sh).
 MQFSCK_TIME=${MQFSCK_TIME:-1795420800}
 export MQFSCK_TIME
+[ ! -f "$fx/realtime" ] || unset MQFSCK_TIME
 
 # /tmp, not $TMPDIR: the path from / is checked, and /tmp is the one
 # directory every machine has root-owned and sticky.
