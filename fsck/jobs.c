@@ -591,6 +591,7 @@ pairing_build(const struct qset *set, struct pairing *pr)
 	for (i = 0; i < pr->n; i++) {
 		struct unpaired *u = &pr->u[i];
 		const struct jfile *h = &idx->files[u->holder], *ctrl;
+		struct timespec mt = { 0, 0 };
 		char name[64];
 
 		if (u->holder == 0)
@@ -598,10 +599,13 @@ pairing_build(const struct qset *set, struct pairing *pr)
 		ctrl = control_of(set, &idx->jobs[u->job]);
 		(void)snprintf(name, sizeof(name), "df%.*s",
 		    (int)idx->jobs[u->holder_job].idlen, idx->jobs[u->holder_job].id);
+		if (ctrl != NULL) {
+			mt.tv_sec = (time_t)ctrl->mtime;
+			mt.tv_nsec = (long)ctrl->mtime_ns;
+		}
 		if (ctrl == NULL ||
 		    !body_born_for(file_dirfd(set, h), name,
-			(long long)idx->jobs[u->job].ctime_T,
-			(long long)ctrl->mtime)) {
+			(long long)idx->jobs[u->job].ctime_T, &mt)) {
 			u->holder = u->holder_job = u->nholders = 0;
 			continue;
 		}

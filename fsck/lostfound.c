@@ -450,14 +450,23 @@ static bool
 born_for(const struct lf_scan *ls, const char *name, const struct job *jb)
 {
 	const struct index *idx = &ls->set->idx;
-	uint32_t f, mtime = 0;
+	struct timespec mt = { 0, 0 };
+	uint32_t f;
 
-	for (f = jb->first; f != 0; f = idx->files[f].next)
-		if (idx->files[f].letter == jb->ctrl)
-			mtime = idx->files[f].mtime > mtime ? idx->files[f].mtime
-							    : mtime;
-	return mtime != 0 && body_born_for(ls->set->lfs[ls->lfi].fd, name,
-	    (long long)jb->ctime_T, (long long)mtime);
+	/* The control file whose facts the job has: the one written last. */
+	for (f = jb->first; f != 0; f = idx->files[f].next) {
+		const struct jfile *jf = &idx->files[f];
+
+		if (jf->letter == jb->ctrl &&
+		    ((time_t)jf->mtime > mt.tv_sec ||
+			((time_t)jf->mtime == mt.tv_sec &&
+			    (long)jf->mtime_ns > mt.tv_nsec))) {
+			mt.tv_sec = (time_t)jf->mtime;
+			mt.tv_nsec = (long)jf->mtime_ns;
+		}
+	}
+	return mt.tv_sec != 0 && body_born_for(ls->set->lfs[ls->lfi].fd, name,
+	    (long long)jb->ctime_T, &mt);
 }
 
 /* take_data - entry `name`, if it is the df a job's I line records */

@@ -25,14 +25,15 @@ trust_owner(const struct policy *p, const struct stat *st)
 /* body_born_for - the file can be the df an I line recorded */
 bool
 body_born_for(int dirfd, const char *name, long long ctime_T,
-    long long ctrl_mtime)
+    const struct timespec *ctrl_mtime)
 {
 	struct timespec bt;
 	struct qerr err;
 
 	if (sio_birth_time(dirfd, name, &bt, &err) != 0)
 		return false;
-	if ((long long)bt.tv_sec > ctrl_mtime + 1)
+	if (bt.tv_sec > ctrl_mtime->tv_sec ||
+	    (bt.tv_sec == ctrl_mtime->tv_sec && bt.tv_nsec > ctrl_mtime->tv_nsec))
 		return false;
 	return ctime_T <= 0 || ((long long)bt.tv_sec >= ctime_T - 300 &&
 	    (long long)bt.tv_sec <= ctime_T + 3600);

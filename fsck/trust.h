@@ -35,14 +35,15 @@ bool trust_control(const struct policy *p, const struct stat *st);
  * restore on the same file system recreates every file, often on the
  * numbers the old ones had), so the number alone proves nothing.  The
  * file must have been created before the control file recording it was
- * last written (ctrl_mtime; sendmail commits the df before it writes the
- * qf, and a rewrite records the df it found), and around when the job
+ * last written (ctrl_mtime, to the nanosecond: sendmail commits the df
+ * before it writes the qf, and a rewrite records the df it found; a
+ * restore recreates the df after that), and around when the job
  * came in (T; 0 if not known): collect() makes the df while the message
  * comes in, so from 5 minutes before to an hour after.
  * A file system that keeps no creation time gives no such evidence:
  * false.
  */
 bool body_born_for(int dirfd, const char *name, long long ctime_T,
-    long long ctrl_mtime);
+    const struct timespec *ctrl_mtime);
 
 #endif /* MQ_TRUST_H */

@@ -5,7 +5,8 @@
 #   build    compiler, make, pkg-config, libarchive, OpenSSL's libcrypto
 #   test     build + cmocka, clang and its sanitizer/libFuzzer runtime,
 #            valgrind, cppcheck, clang-tidy, mandoc, and for the interop
-#            tests the real sendmail (its daemon kept from starting) and ip
+#            tests the real sendmail (its daemon kept from starting), ip,
+#            and e2fsprogs and util-linux for an ext4 image on a loop device
 #   all      everything
 #
 # Only missing packages are installed, and the script says which.  Where
@@ -17,8 +18,10 @@ want=${1:-build}
 
 build_pkgs="gcc make pkg-config libarchive-dev libssl-dev"
 # sendmail-bin: the real sendmail 8.17 the interop tests run (only ever in
-# a loopback-only network namespace); iproute2: their "ip".
-test_pkgs="libcmocka-dev clang valgrind cppcheck clang-tidy mandoc sendmail-bin iproute2"
+# a loopback-only network namespace); iproute2: their "ip"; e2fsprogs
+# (mkfs.ext4, debugfs, e2fsck) and util-linux (losetup, mount): the
+# file-system crash that fills lost+found.
+test_pkgs="libcmocka-dev clang valgrind cppcheck clang-tidy mandoc sendmail-bin iproute2 e2fsprogs util-linux"
 
 case $want in
 build) pkgs=$build_pkgs ;;

@@ -13,6 +13,8 @@
 #                      top of the repository); a copy taken at the start
 #                      is what runs
 #   MQ_INTEROP_TRIALS  number of crash trials (default 200)
+#   MQ_INTEROP_ROUNDS  rounds (seeds) of each beyond-crash damage test
+#                      (default 3)
 #   MQ_INTEROP_SEED    seed; trial N draws from "SEED-N" (default 1)
 #   MQ_INTEROP_JOBS    crash trials run at once (default 2)
 #   MQ_INTEROP_ONLY    run only the tests whose name (without
@@ -39,8 +41,11 @@
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/interop/beyond.sh
+. "$HERE/beyond.sh"
 ROOT=$(cd "$HERE/../.." && pwd)
 TRIALS=${MQ_INTEROP_TRIALS:-200}
+ROUNDS=${MQ_INTEROP_ROUNDS:-3}
 SEED=${MQ_INTEROP_SEED:-1}
 NJOBS=${MQ_INTEROP_JOBS:-2}
 ONLY=${MQ_INTEROP_ONLY:-}
@@ -263,7 +268,29 @@ newtest() {
 	: >"$T/msgs"
 	: >"$T/acks.raw"
 	CF=$T/sendmail.cf
+	QEXTRA=
 	case $VARIANT in
+	fs)
+		# A queue on a file system of its own (an ext4 image on a loop
+		# device), whose lost+found e2fsck fills: mkfs_loop says why
+		# not when it cannot.
+		mkfs_loop "$T" || return 1
+		QROOT=$T/fs/q QD=$T/fs/q
+		mkqdir "$T/fs/q"
+		QDIRS=$T/fs/q WATCH=$T/fs/q
+		;;
+	layout)
+		# Debian's q* layout: the base is smmta's, like each queue;
+		# one queue is root's symbolic link to a directory elsewhere.
+		QROOT=$T/mq QD="$T/mq/q*"
+		mkqdir "$T/mq"
+		mkqdir "$T/mq/q1"
+		mkqdir "$T/mq/q2"
+		mkqdir "$T/q3real"
+		ln -s "$T/q3real" "$T/mq/q3"
+		QEXTRA=$T/q3real
+		QDIRS="$T/mq/q1 $T/mq/q2 $T/q3real" WATCH=$QDIRS
+		;;
 	plain | split)
 		QROOT=$T/q QD=$T/q
 		mkqdir "$T/q"
@@ -390,7 +417,8 @@ collect_acks() {
 
 # qfiles [PATTERN]: the queue files (all, or those whose name matches)
 qfiles() {
-	find "$QROOT" -type f -name "${1:-*}"
+	# shellcheck disable=SC2086 # a list of directories, maybe empty
+	find "$QROOT" $QEXTRA -type f -name "${1:-*}"
 }
 
 # ---------------------------------------------------------------------
@@ -496,6 +524,32 @@ body_index_df() {
 	done
 }
 
+# df_sums: "crc size" of every file in the queues and in any lost+found
+# of the test, one a line
+df_sums() {
+	{
+		qfiles
+		find "$T" -path "$T/arx" -prune -o -path '*/lost+found/*' -type f -print
+	} 2>/dev/null | while read -r _f; do
+		cksum <"$_f"
+	done | sort -u
+}
+
+# nothing_lost BEFORE: every file df_sums listed before the repair is
+# still, byte for byte, in the queues or lost+found (under any name), or
+# in an archive of mqfsck's
+nothing_lost() {
+	extract_archives
+	{
+		df_sums
+		find "$T/arx" -type f ! -name MANIFEST -exec cksum {} \; |
+		    awk '{ print $1, $2 }'
+	} | sort -u >"$T/df.after"
+	comm -23 "$1" "$T/df.after" | head -n 3 | while read -r _c _s; do
+		why "a file of $_s bytes (crc $_c) left the queue and is in no archive"
+	done
+}
+
 # extract_archives: unpack every mqfsck archive of the test into $T/arx
 extract_archives() {
 	rm -rf "$T/arx"
@@ -555,6 +609,16 @@ settle() {
 	    head -n 3 | while read -r _f; do
 		echo "delivered as \"<<< No Message Collected >>>\": $(basename "$_f")" >>"$_out"
 	done
+	# A body delivered with another message's envelope (its recipients,
+	# its headers): the X-Trial-Id header names one message, the body
+	# another.
+	for _f in "$T"/saved/msg.* "$T"/saved/partial.*; do
+		[ -f "$_f" ] || continue
+		_h=$(sed -n '/^$/q; s/^X-Trial-Id: *//p' "$_f" | head -n 1)
+		_b=$(sed -n '/^$/{n;s/^BODY-//p;q;}' "$_f")
+		[ -z "$_h" ] || [ -z "$_b" ] || [ "$_h" = "$_b" ] ||
+		    echo "delivered the body of $_b with the envelope of $_h ($(basename "$_f"))" >>"$_out"
+	done
 	qfiles | while read -r _f; do
 		_b=${_f##*/}
 		_id=${_b#??}
@@ -574,6 +638,8 @@ settle() {
 	# shellcheck disable=SC2046 # file names without blanks
 	body_index_df $(find "$T/arx" -type f -name 'df*') >"$T/archived"
 	while read -r _n; do
+		# Left aside on purpose (the test checks where): not here.
+		[ ! -f "$T/aside" ] || ! grep -qx "$_n" "$T/aside" || continue
 		_line=$(awk -v n="$_n" '$1 == n { print $2, $3, $4 }' "$T/msgs")
 		_mk=${_line%% *}
 		if grep -qxF "$_line" "$T/delivered"; then
@@ -801,7 +867,9 @@ repair() {
 		skipped "mqfsck -p not available"
 		return 1
 	fi
+	df_sums >"$T/df.before"
 	mq_repair "$T/log/repair.json" "$@"
+	nothing_lost "$T/df.before"
 	case $MQST in
 	0 | 1) ;;
 	*) why "mqfsck -p exit status $MQST: $(head -n 2 "$T/log/repair.json.err")" ;;
@@ -908,14 +976,16 @@ t_owners() {
 	collect_acks
 	# shellcheck disable=SC2046 # ids and numbers, no blanks
 	set -- $(qfiles 'qf*' | sed 's,.*/qf,,' | sort)
-	chown nobody "$QROOT/qf$1"
-	chmod 0660 "$QROOT/qf$2"
+	# Owners only trusted users could have given (TrustedUser smmta, as
+	# Debian's update_sys chowns them; root): fixed, never quarantined.
+	chown smmta "$QROOT/qf$1"
+	chgrp root "$QROOT/df$2"
 	chmod 0666 "$QROOT/df$3"
 	chown smmsp:root "$QROOT/df$4"
 	chmod 0644 "$QROOT/qf$5"
 	chmod 0770 "$QROOT"
 	mq_check "$T/log/check.json"
-	for x in "file-owner $1" "file-writable $2" "file-writable $3" \
+	for x in "file-owner $1" "file-owner $2" "file-writable $3" \
 	    "file-owner $4" "file-mode $5"; do
 		# shellcheck disable=SC2086 # two words
 		reported "$T/log/check.json" $x || why "mqfsck -n did not report $x"
@@ -1401,6 +1471,12 @@ cleanup() {
 	for p in ${WORKERS:-}; do
 		kill "$p" 2>/dev/null || :
 	done
+	if [ -n "${W:-}" ] && [ -f "$W/mounts" ]; then
+		while read -r dev dir; do
+			umount "$dir" 2>/dev/null || :
+			losetup -d "$dev" 2>/dev/null || :
+		done <"$W/mounts"
+	fi
 	if [ -n "${W:-}" ] && [ -f "$W/holders" ]; then
 		while read -r p; do
 			kill -KILL "$p" 2>/dev/null || :
@@ -1417,10 +1493,19 @@ cleanup() {
 
 FAILS=0
 WORKERS=
+BEYOND="lost-found-fs swapped-df hand-edits split-owners restore"
 TESTS="healthy/queue-only healthy/smtp healthy/deferred healthy/quarantine
-healthy/split healthy/subdirs healthy/multiqueue damage/lost-found
-damage/truncated-qf damage/owners-modes damage/locked-tf"
+healthy/split healthy/subdirs healthy/multiqueue healthy/layout
+damage/lost-found damage/truncated-qf damage/owners-modes damage/locked-tf"
+for b in $BEYOND; do
+	r=1
+	while [ "$r" -le "$ROUNDS" ]; do
+		TESTS="$TESTS damage/$b/$r"
+		r=$((r + 1))
+	done
+done
 case $TRIALS in '' | *[!0-9]*) echo "run.sh: MQ_INTEROP_TRIALS: not a number" >&2; exit 1 ;; esac
+case $ROUNDS in '' | *[!0-9]*) echo "run.sh: MQ_INTEROP_ROUNDS: not a number" >&2; exit 1 ;; esac
 case $NJOBS in '' | 0 | *[!0-9]*) echo "run.sh: MQ_INTEROP_JOBS: not a number" >&2; exit 1 ;; esac
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/mqinterop.XXXXXX")
@@ -1496,6 +1581,16 @@ run_test damage/lost-found t_lost_found
 run_test damage/truncated-qf t_truncated
 run_test damage/owners-modes t_owners
 run_test damage/locked-tf t_locked_tf
+run_test healthy/layout t_layout
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	run_test "damage/lost-found-fs/$r" t_lost_found_fs "$r"
+	run_test "damage/swapped-df/$r" t_swapped "$r"
+	run_test "damage/hand-edits/$r" t_hand_edits "$r"
+	run_test "damage/split-owners/$r" t_split_owners "$r"
+	run_test "damage/restore/$r" t_restore "$r"
+	r=$((r + 1))
+done
 if want crash && [ "$TRIALS" -gt 0 ]; then
 	run_crash
 fi
