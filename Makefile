@@ -62,7 +62,7 @@ REPAIR_SRC = repair/archive.c repair/plan.c repair/repair.c
 PROG_SRC = $(FSCK_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
 
 # Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
-UNIT_TESTS = qid qf corpus esc sio sysinfo cf problem dirlist archive
+UNIT_TESTS = qid qf corpus esc sio sysinfo cf problem dirlist archive inomap
 UNIT_SRC_qid = format/qid.c format/err.c
 UNIT_SRC_qf = format/qf.c format/err.c tests/unit/qf_expect.c
 UNIT_SRC_corpus = format/qf.c format/err.c tests/unit/qf_expect.c
@@ -73,6 +73,7 @@ UNIT_SRC_cf = format/cf.c format/err.c
 UNIT_SRC_problem = fsck/problem.c fsck/progress.c fsck/logsys.c format/qf.c format/esc.c format/err.c
 UNIT_SRC_dirlist = fsck/dirlist.c format/err.c
 UNIT_SRC_archive = repair/archive.c format/sio.c format/err.c tests/unit/scratch.c
+UNIT_SRC_inomap = fsck/inomap.c
 
 FUZZ_TARGETS = qname qf
 FUZZ_SRC_qname = format/qid.c format/err.c

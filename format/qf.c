@@ -1574,7 +1574,8 @@ qf_set_inode(struct qf_file *qf, long long major, long long minor,
 /*
  * qf_use_lf - every CR LF line break becomes LF, as sendmail writes
  * them; fgetfolded() reads a CR LF as LF, so sendmail reads the file the
- * same.  A lone CR, which it keeps, stays.
+ * same.  A lone CR, which it keeps, stays, and so does the break after
+ * one (an LF there would make it a CR LF).
  */
 int
 qf_use_lf(struct qf_file *qf, struct qerr *err)
@@ -1598,7 +1599,11 @@ qf_use_lf(struct qf_file *qf, struct qerr *err)
 		}
 		b = line_bytes(qf, ln);
 		for (k = 0, o = 0; k < ln->len; k++) {
-			if (b[k] == '\r' && k + 1 < ln->len && b[k + 1] == '\n')
+			/* A CR LF becomes LF, unless a lone CR (which sendmail
+			 * keeps) is right before it: "\r\r\n" reads as a CR
+			 * and a line end, and "\r\n" would not. */
+			if (b[k] == '\r' && k + 1 < ln->len && b[k + 1] == '\n' &&
+			    !(k > 0 && b[k - 1] == '\r'))
 				continue;
 			if (b[k] == '\r')
 				lone = true;

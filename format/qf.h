@@ -312,7 +312,8 @@ int qf_set_field(struct qf_file *qf, char code, const char *value,
 /*
  * qf_use_lf - write every CR LF line break as LF, the way sendmail
  * writes a control file (fgetfolded() reads CR LF as LF; a lone CR, which
- * it keeps, stays).
+ * it keeps, stays, and the break after it too: sendmail reads the file
+ * the same).
  */
 int qf_use_lf(struct qf_file *qf, struct qerr *err);
 

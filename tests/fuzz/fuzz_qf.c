@@ -4,8 +4,9 @@
  * Beyond "no crash, no out-of-bounds read" (ASan/UBSan), every input must
  * keep the reader's promises: the unedited file writes back byte for byte;
  * a complete file takes a new I line, and what is written then reads back
- * with that inode and the same outcome; every value accessor stays inside
- * its buffer.  A broken promise aborts, which libFuzzer reports.
+ * with that inode and the same outcome; rewritten as sendmail reads it
+ * (unreadable lines dropped, LF line ends, a new T), it reads back with
+ * none of those defects; every value accessor stays inside its buffer.  A broken promise aborts, which libFuzzer reports.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -110,6 +111,42 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(re.outcome == before ||
 			    (before == QF_CSQ_COSMETIC &&
 				re.outcome == QF_CSQ_NONE));
+		/* sendmail's reading written back (repair.c sendmail_edits()):
+		 * without the lines it cannot read, with LF line ends and a
+		 * new T, the file reads back with none of those defects. */
+		for (i = 0; i < qf.terminator; i++)
+			if (!(qf.lines[i].flags & QFL_DELETED) &&
+			    !qf_code_known(qf.lines[i].code))
+				check(qf_delete_line(&qf, i, &err) == 0);
+		check(qf_set_field(&qf, 'T', "1795411634", "V", &err) == 0 ||
+		    qf.lines[0].code == ' ' || qf.lines[0].code == '\t');
+		check(qf_use_lf(&qf, &err) == 0);
+		n = qf_output_size(&qf);
+		free(out);
+		out = malloc(n + 1);
+		check(out != NULL);
+		check(qf_write_buf(&qf, out, n + 1) == n);
+		check(qf_parse(&re, out, n, &o, &err) == 0);
+		check(!qf_has(&re, QF_D_BAD_CODE));
+		for (i = 0; i + 1 < n; i++)
+			check(!(out[i] == '\r' && out[i + 1] == '\n') ||
+			    (i > 0 && out[i - 1] == '\r'));
+		/* ...and sendmail reads every line it kept the same. */
+		{
+			size_t k = 0;
+			char v2[64];
+
+			for (i = 0; i < qf.nlines; i++) {
+				if (qf.lines[i].flags & QFL_DELETED)
+					continue;
+				check(k < re.nlines);
+				(void)qf_line_value(&qf, i, value, sizeof(value));
+				(void)qf_line_value(&re, k, v2, sizeof(v2));
+				check(strcmp(value, v2) == 0);
+				k++;
+			}
+			check(k == re.nlines);
+		}
 	}
 	free(out);
 	return 0;
