@@ -72,7 +72,7 @@ UNIT_SRC_sysinfo = fsck/sysinfo.c format/sio.c format/err.c tests/unit/scratch.c
 UNIT_SRC_cf = format/cf.c format/err.c
 UNIT_SRC_problem = fsck/problem.c fsck/progress.c fsck/logsys.c format/qf.c format/esc.c format/err.c
 UNIT_SRC_dirlist = fsck/dirlist.c format/err.c
-UNIT_SRC_archive = repair/archive.c format/sio.c format/err.c tests/unit/scratch.c
+UNIT_SRC_archive = repair/archive.c format/qid.c format/sio.c format/err.c tests/unit/scratch.c
 UNIT_SRC_inomap = fsck/inomap.c
 
 FUZZ_TARGETS = qname qf

@@ -329,7 +329,7 @@ int
 sio_open_path(const char *path, sio_path_visit_fn visit, void *arg,
     struct qerr *err)
 {
-	char prefix[PATH_MAX];
+	char prefix[PATH_MAX] = { 0 }; /* once a walk: clears the analyzer */
 	size_t plen = 0, n;
 	const char *p;
 	int cur = AT_FDCWD, ret = -1;
@@ -1387,4 +1387,47 @@ sio_write_all(int fd, const void *data, size_t n, struct qerr *err)
 		n -= (size_t)r;
 	}
 	return 0;
+}
+
+/* sio_open_path_make - sio_open_path(), making missing directories */
+int
+sio_open_path_make(struct sio_writer *w, const char *path, mode_t mode,
+    struct qerr *err)
+{
+	char comp[NAME_MAX + 1] = "";
+	const char *p = path;
+	int fd, next;
+
+	fd = sio_open_path(path, NULL, NULL, err);
+	if (fd >= 0 || err->sys_errno != ENOENT)
+		return fd;
+	/* "/" and "." are never links: opened as they are. */
+	fd = open(path[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		qerr_set(err, errno, "%s", strerror(errno));
+		return -1;
+	}
+	while (fd >= 0 && *p != '\0') {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			p += n + (p[n] == '/');
+			continue;
+		}
+		if (n > NAME_MAX) {
+			(void)close(fd);
+			qerr_set(err, ENAMETOOLONG, "a component is too long");
+			return -1;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		p += n + (p[n] == '/');
+		next = sio_opendirat(fd, comp, NULL, err);
+		if (next < 0 && err->sys_errno == ENOENT &&
+		    sio_mkdirat(w, fd, comp, mode, err) == 0)
+			next = sio_opendirat(fd, comp, NULL, err);
+		(void)close(fd);
+		fd = next;
+	}
+	return fd;
 }

@@ -332,4 +332,12 @@ int sio_fsync_dir(int dirfd, struct qerr *err);
 /* sio_write_all - write n bytes to fd, retrying short writes and EINTR */
 int sio_write_all(int fd, const void *data, size_t n, struct qerr *err);
 
+/*
+ * sio_open_path_make - sio_open_path(), making what is missing with mode
+ * (each component with sio_mkdirat(), never through a link), from the
+ * root or, for a relative path, the current directory
+ */
+int sio_open_path_make(struct sio_writer *w, const char *path, mode_t mode,
+    struct qerr *err);
+
 #endif /* MQ_SIO_H */

@@ -87,6 +87,12 @@ struct qdir {
 	int lockfd;		/* mqfsck's own lock (flock) on the directory
 				   while it repairs; -1 when none */
 	char *mount_path;	/* root of its file system (lost+found is there) */
+	bool wild;		/* found by a wildcard, not named */
+	uint32_t nforeign;	/* entries sendmail never writes (pass 1) */
+	uint32_t nqueue;	/* queue files found in it (pass 1) */
+	const char *refuse;	/* why it must not be repaired as a queue
+				   (not a queue, or others can replace
+				   it); NULL: it may be */
 };
 
 /* A lost+found directory searched for the jobs of a set. */
@@ -116,6 +122,9 @@ struct qset {
 	struct lfname *lfnames;	/* the queue files found there */
 	size_t nlfnames, caplfnames;
 	bool lf_unknown;	/* one there names no job: no orphan df goes */
+	bool refused;		/* a queue of it is not one to repair
+				   (main.c refuse_check()): nothing of it
+				   is changed */
 	struct plan *plan;	/* repairs decided; NULL in a check */
 	bool repair_ok;		/* no sendmail runs (or -f), and the queues
 				   are ours to repair (mqfsck's own lock) */
@@ -153,6 +162,9 @@ struct fsck_opts {
 	const char *archive_dir; /* -a */
 	long long grace;	/* seconds a file may be in flight */
 	bool assume_stopped;	/* --assume-stopped: no sendmail runs */
+	bool remove_foreign;	/* --remove-foreign: foreign files may go */
+	const char *key_path;	/* --key: the host key, NULL: the default */
+	bool restore_unverified; /* --restore-unverified */
 	const char *lost_found;	/* --lost-found: look there, not in the
 				   file system's own lost+found */
 	int syslog;		/* --syslog 1, --no-syslog 0, else -1: on

@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "esc.h"
 #include "inomap.h"
 #include "jobs.h"
 #include "lostfound.h"
@@ -672,6 +673,31 @@ newer(const struct jfile *a, const struct jfile *b)
 	    (a->mtime == b->mtime && a->mtime_ns > b->mtime_ns);
 }
 
+/*
+ * drop_control - remove control file `drop`, keeping `keep`.  An
+ * untrusted qf or hf is already quarantined by pass 1 (made inert as Qf,
+ * its job archived); beside a trusted control file the job is that
+ * file's, so the quarantine removes the untrusted one instead of
+ * renaming it (archived either way).
+ */
+static void
+drop_control(struct fsck_ctx *ctx, const struct qset *set,
+    const struct jview *v, const struct pctx *pc, const struct jfile *drop,
+    const struct jfile *keep)
+{
+	char name[64];
+
+	if ((drop->letter == 'q' || drop->letter == 'h') &&
+	    (drop->flags & JF_UNTRUSTED)) {
+		(void)snprintf(name, sizeof(name), "%cf%.*s", (char)drop->letter,
+		    (int)v->jb->idlen, v->jb->id);
+		if (!(keep->flags & JF_UNTRUSTED))
+			(void)plan_inert_to_remove(ctx->plan, v->j, name);
+		return;
+	}
+	plan_file_op(ctx, set, v, PR_3_TWO_CONTROL, pc, OP_REMOVE, drop, NULL);
+}
+
 /* check_control_files - two control files, two queues, a lost job */
 static void
 check_control_files(struct fsck_ctx *ctx, const struct qset *set,
@@ -679,7 +705,7 @@ check_control_files(struct fsck_ctx *ctx, const struct qset *set,
 {
 	const struct index *idx = &set->idx;
 	char n1[64], n2[64];
-	const struct jfile *a = v->q != NULL ? v->q : v->h, *b = NULL;
+	const struct jfile *a = v->q != NULL ? v->q : v->h, *b = NULL, *drop;
 	const char *why = NULL;
 	struct pctx pc;
 	uint32_t f;
@@ -696,10 +722,19 @@ check_control_files(struct fsck_ctx *ctx, const struct qset *set,
 		file_name(v->set, v->jb, b, n2, sizeof(n2));
 		pc.str2 = n2;
 		pc.str = why;
-		/* Keep the newer (R5: the rename's target was written last). */
+		/* Keep the newer (R5: the rename's target was written last),
+		 * unless someone untrusted could have written one of them:
+		 * then that one goes, whatever its time says (a planted newer
+		 * Qf or hf never displaces the queue's own qf).  One the
+		 * quarantine of pass 1 already takes out is left to it. */
+		drop = newer(a, b) ? b : a;
+		if ((a->flags ^ b->flags) & JF_UNTRUSTED) {
+			drop = (a->flags & JF_UNTRUSTED) ? a : b;
+			pc.str = "one of them could have been written by someone sendmail does not trust, and only that one goes, whatever the times say";
+		}
 		if (pr_fix(ctx, PR_3_TWO_CONTROL, &pc))
-			plan_file_op(ctx, set, v, PR_3_TWO_CONTROL, &pc, OP_REMOVE,
-			    newer(a, b) ? b : a, NULL);
+			drop_control(ctx, set, v, &pc, drop,
+			    drop == a ? b : a);
 	}
 	/* Control files of one id in two queue directories. */
 	for (f = v->jb->first; f != 0; f = idx->files[f].next) {
@@ -1283,6 +1318,52 @@ check_tf_alone(struct fsck_ctx *ctx, const struct qset *set,
 	    v->d != NULL ? OP_PROMOTE : OP_INERT, jf, &op);
 }
 
+/*
+ * check_untrusted_tf - a tf someone untrusted could have written.
+ * sendmail writes its tf as it writes the qf (the queue's owner,
+ * QueueFileMode), so such a tf is not sendmail's work, or not any more:
+ * promoting it would hand the job to whoever wrote it.  Beside a control
+ * file it is removed (archived; the job is the control file's); alone it
+ * becomes a lost job (Qf, the whole job archived), like an untrusted qf,
+ * for an administrator to adopt or not.
+ */
+static void
+check_untrusted_tf(struct fsck_ctx *ctx, const struct qset *set,
+    const struct jview *v, const struct jfile *jf, struct pctx *pc)
+{
+	const struct jfile *ctrl = v->q != NULL ? v->q : v->h != NULL ? v->h
+	    : v->lost;
+	char name[64];
+	struct plan_op op;
+	struct stat st;
+	mode_t m;
+
+	(void)snprintf(name, sizeof(name), "tf%.*s", (int)v->jb->idlen,
+	    v->jb->id);
+	if (fstatat(file_dirfd(set, jf), name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return; /* gone since pass 1: nothing to judge */
+	m = st.st_mode & 07777;
+	pc->uid = st.st_uid;
+	pc->gid = st.st_gid;
+	pc->num = m;
+	pc->str = !trust_owner(&set->pol, &st) ? "its owner"
+	    : (m & S_IWOTH) ? "anyone" : "its group";
+	pc->str2 = ctrl != NULL
+	    ? "it is archived and removed; the job stays its control file's"
+	    : "the job is quarantined (archived whole, made inert as Qf); --adopt-owner with -y takes it as the queue's own";
+	if (!pr_fix(ctx, PR_3_UNTRUSTED_TEMP, pc))
+		return;
+	if (ctrl != NULL) {
+		plan_file_op(ctx, set, v, PR_3_UNTRUSTED_TEMP, pc, OP_REMOVE, jf,
+		    NULL);
+		return;
+	}
+	plan_op_init(&op, OP_NKINDS);
+	named_place(ctx, v, 'Q', jf->qdir, jf->sub, &op.dst);
+	plan_file_op(ctx, set, v, PR_3_UNTRUSTED_TEMP, pc, OP_INERT, jf, &op);
+}
+
 /* check_temp_files - a tf beside a control file, or alone; Tf; xf */
 static void
 check_temp_files(struct fsck_ctx *ctx, const struct qset *set,
@@ -1315,6 +1396,10 @@ check_temp_files(struct fsck_ctx *ctx, const struct qset *set,
 		}
 		if (jf->letter != 't')
 			continue;
+		if (jf->flags & JF_UNTRUSTED) {
+			check_untrusted_tf(ctx, set, v, jf, &pc);
+			continue;
+		}
 		if (ctrl == NULL && v->lost == NULL) {
 			check_tf_alone(ctx, set, v, jf, &pc);
 			continue;
@@ -1379,7 +1464,7 @@ list_job(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
     unsigned long findings)
 {
 	const struct index *idx = &set->idx;
-	char files[512] = "", name[64];
+	char files[512] = "", name[64], safe[256];
 	size_t o = 0;
 	uint32_t f;
 
@@ -1394,9 +1479,10 @@ list_job(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
 				continue;
 			if (idx->files[f].flags & JF_REPORTED)
 				findings++; /* by passes 1 and 2 */
+			/* A lost+found name is anyone's bytes. */
 			file_name(v->set, v->jb, &idx->files[f], name, sizeof(name));
 			n = snprintf(files + o, sizeof(files) - o, "%s%s",
-			    o ? " " : "", name);
+			    o ? " " : "", esc_str(safe, sizeof(safe), name));
 			if (n < 0 || (size_t)n >= sizeof(files) - o)
 				break;
 			o += (size_t)n;

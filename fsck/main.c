@@ -48,11 +48,11 @@
 static const char usage_text[] =
     "usage: mqfsck [-n | -p | -y] [-fqvV] [-a dir] [-c file]... [-o name=value]...\n"
     "              [-g seconds] [--owner user|queue-dir] [--adopt-owner user]\n"
-    "              [--assume-stopped]\n"
+    "              [--assume-stopped] [--remove-foreign]\n"
     "              [--tf-newer promote|keep] [-C fd] [--syslog | --no-syslog]\n"
     "              [--json | --format human|json|prometheus] [queue_dir ...]\n"
     "       mqfsck --list archive\n"
-    "       mqfsck --restore archive [queue_dir]\n"
+    "       mqfsck --restore archive [--restore-unverified] [queue_dir]\n"
     "  -n            check only, change nothing (the default off a terminal)\n"
     "  -p            preen: make the fixes that are safe without a human\n"
     "  -y            make every fix there is\n"
@@ -80,14 +80,69 @@ static const char usage_text[] =
     "  -C fd         progress lines (\"pass current total queue\") on fd;\n"
     "                -C 0: a progress bar on the terminal from the start\n"
     "  --assume-stopped  no sendmail runs (at boot): no file is in flight\n"
+    "  --remove-foreign  -y and questions archive and remove files that are\n"
+    "                not sendmail's (without it they are only reported)\n"
     "  --lost-found dir  look for lost queue files there, not in the\n"
     "                lost+found of each queue's file system\n"
     "  --list archive     what an archive holds, each file checked\n"
     "  --restore archive  put the archived files back\n"
+    "  --restore-unverified  restore an archive this host's key did not sign\n"
+    "  --key file    the host key that signs archives (default\n"
+    "                " ARC_DEFAULT_KEY ", made on first use)\n"
     "  -q            problems only, no summary\n"
     "  -v            also list every job\n"
     "exit status: 0 clean, 1 fixed (nothing left), 4 problems left,\n"
     "8 operational error, 16 usage, 32 interrupted\n";
+
+/*
+ * refuse_check - a queue directory that is not a queue, or whose path
+ * others could replace (qdir.c sets qd->refuse), is checked but never
+ * repaired: no fix is decided for its set, and the run ends in an
+ * operational error (8), since the configuration or the system needs an
+ * administrator first
+ */
+static void
+refuse_check(struct fsck_ctx *ctx, struct qset *set, struct qdir *qd)
+{
+	char why[400];
+
+	if (qd->refuse == NULL || ctx->rechecking || ctx->plan == NULL ||
+	    set->refused)
+		return;
+	set->refused = true;
+	set->repair_ok = ctx->repair_ok = false;
+	(void)snprintf(why, sizeof(why),
+	    "not repaired: %s; nothing of this configuration's queues is changed",
+	    qd->refuse);
+	ctx_error(ctx, qd->path, why);
+}
+
+/*
+ * not_mostly_foreign - after pass 1: a directory holding mostly what
+ * sendmail never writes is not a queue (QueueDirectory=/etc by a typo),
+ * and one only a wildcard names that holds no queue file at all is not
+ * known to be one (QueueDirectory=/var/spool/\* takes cron's and lpd's):
+ * what was decided for its set is not made (repair.c skips a refused
+ * set)
+ */
+static void
+not_mostly_foreign(struct fsck_ctx *ctx, struct qset *set, struct qdir *qd)
+{
+	struct pctx pc;
+
+	if (qd->refuse != NULL)
+		return;
+	if (qd->nforeign > 8 && qd->nforeign > qd->nqueue) {
+		qd->refuse = "most of what it holds is not sendmail's";
+		pctx_init(&pc);
+		pc.str = qd->refuse;
+		(void)pr_fix(ctx, PR_0_NOT_A_QUEUE, &pc);
+		refuse_check(ctx, set, qd);
+	} else if (qd->wild && qd->nqueue == 0) {
+		/* Said only where a fix would have changed it. */
+		qd->refuse = "only a wildcard names it, and it holds no queue file";
+	}
+}
 
 /* usage - print the synopsis; exit with status */
 static void
@@ -275,6 +330,12 @@ repair_option(int ch, const char *arg, struct options *o)
 	case 'r':
 		o->restore = arg;
 		break;
+	case 'k':
+		o->fo.key_path = arg;
+		break;
+	case 'u':
+		o->fo.restore_unverified = true;
+		break;
 	default:
 		BUG("repair_option: %c", ch);
 	}
@@ -322,6 +383,9 @@ system_option(int ch, const char *arg, struct options *o)
 	case 'S':
 		o->fo.assume_stopped = true;
 		break;
+	case 'R':
+		o->fo.remove_foreign = true;
+		break;
 	case 'K':
 		o->fo.lost_found = arg;
 		break;
@@ -349,6 +413,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "mountinfo", required_argument, NULL, 'M' },
 		{ "proc-locks", required_argument, NULL, 'L' },
 		{ "assume-stopped", no_argument, NULL, 'S' },
+		{ "remove-foreign", no_argument, NULL, 'R' },
 		{ "lost-found", required_argument, NULL, 'K' },
 		{ "archive-dir", required_argument, NULL, 'a' },
 		{ "force", no_argument, NULL, 'f' },
@@ -358,6 +423,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "tf-newer", required_argument, NULL, 'T' },
 		{ "list", required_argument, NULL, 'l' },
 		{ "restore", required_argument, NULL, 'r' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "restore-unverified", no_argument, NULL, 'u' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -409,6 +476,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'M':
 		case 'L':
 		case 'S':
+		case 'R':
 		case 'K':
 			system_option(ch, optarg, o);
 			break;
@@ -420,6 +488,8 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'T':
 		case 'l':
 		case 'r':
+		case 'k':
+		case 'u':
 			repair_option(ch, optarg, o);
 			break;
 		case 'q':
@@ -514,6 +584,7 @@ run_passes(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 		if (!set->dirs[i].selected)
 			continue;
 		qdir_pass0(ctx, set, &set->dirs[i], sp);
+		refuse_check(ctx, set, &set->dirs[i]);
 		if (set->repair_ok && set->dirs[i].reachable && !ctx->rechecking &&
 		    !own_lock(ctx, &set->dirs[i]))
 			set->repair_ok = ctx->repair_ok = false;
@@ -523,6 +594,7 @@ run_passes(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 			continue;
 		ctx->qd = &set->dirs[i];
 		scan_qdir(ctx, env, set, (uint16_t)i);
+		not_mostly_foreign(ctx, set, &set->dirs[i]);
 	}
 	/* Locks taken while the walk went on count too. */
 	if (env->locks.loaded)
@@ -768,6 +840,51 @@ known_queue(const struct stat *st, void *arg)
 	return false;
 }
 
+/*
+ * named_dir_ok - a directory named to --restore into is checked like a
+ * queue directory: not one of the system's, not world-writable, owned by
+ * root, the runner or a system account (Debian's smmta and smmsp)
+ */
+static bool
+named_dir_ok(const struct stat *st, void *arg)
+{
+	(void)arg;
+	return qdir_system_dir(st) == NULL && !(st->st_mode & S_IWOTH) &&
+	    (st->st_uid == 0 || st->st_uid == geteuid() ||
+	     st->st_uid < MQ_FIRST_HUMAN_UID);
+}
+
+/*
+ * restorable - why an archived file must not be restored, or NULL.  An
+ * archive is data anyone may have handed over, and a restore runs as
+ * root: only names sendmail gives queue files go back; no set-id or
+ * sticky bit; no control file others could write (readqf()'s qsafe:
+ * sendmail would refuse it, or run what anyone wrote into it once a
+ * careless fix made it trusted), nor one of an owner other than root,
+ * the runner or the queue directory's owner (the next check would
+ * quarantine it).
+ */
+static const char *
+restorable(const struct arc_file_info *fi, void *arg)
+{
+	struct qname qn;
+	bool control;
+
+	(void)arg;
+	qname_classify(fi->base, strlen(fi->base), &qn);
+	if (qn.cls != QN_JOB && qn.cls != QN_OBSOLETE)
+		return "not the name of a sendmail queue file: not restored";
+	if (fi->mode & (S_ISUID | S_ISGID | S_ISVTX))
+		return "set-user-ID, set-group-ID or sticky bit, which no queue file has: not restored";
+	control = qn.cls == QN_JOB && qname_letter_is_control(qn.letter);
+	if (control && (fi->mode & (S_IWGRP | S_IWOTH)))
+		return "a control file others could write, which sendmail does not trust: not restored";
+	if (control && fi->uid != 0 && fi->uid != geteuid() &&
+	    fi->uid != fi->dir_st->st_uid)
+		return "a control file of an owner sendmail does not trust: not restored";
+	return NULL;
+}
+
 /* known_queues_load - every queue directory the configurations name */
 static void
 known_queues_load(const struct options *o, struct known_queues *kq)
@@ -819,8 +936,10 @@ archive_mode(const struct options *o)
 {
 	struct arc_restore_stats stats;
 	struct sio_writer *w;
-	struct qerr err;
+	struct qerr err, kerr;
 	const char *path = o->list != NULL ? o->list : o->restore;
+	unsigned char key[ARC_KEY_LEN];
+	bool keyed;
 	int fd, rc;
 
 	if (o->list != NULL && o->restore != NULL) {
@@ -842,12 +961,16 @@ archive_mode(const struct options *o)
 		rc = FSCK_ERROR;
 		goto out;
 	}
+	keyed = arc_key_load(NULL, o->fo.key_path != NULL ? o->fo.key_path
+					: ARC_DEFAULT_KEY, key, &kerr) == 0;
 	if (o->list != NULL)
-		rc = arc_list(fd, stdout, o->fo.format == OUT_JSON, &err);
+		rc = arc_list(fd, stdout, o->fo.format == OUT_JSON,
+		    keyed ? key : NULL, &err);
 	else if ((w = sio_writer_new(&err)) == NULL)
 		rc = -1;
 	else {
 		struct known_queues kq;
+		struct arc_restore_opts ro;
 
 		/* Without a directory named, only the configuration's queue
 		 * directories are restored into: an archive is data. */
@@ -855,9 +978,14 @@ archive_mode(const struct options *o)
 		if (o->qo.ndirs == 0)
 			known_queues_load(o, &kq);
 		memset(&stats, 0, sizeof(stats));
-		rc = arc_restore(w, fd, o->qo.ndirs > 0 ? o->qo.dirs[0] : NULL,
-		    o->qo.ndirs > 0 ? NULL : known_queue, &kq, stdout, &stats,
-		    &err);
+		memset(&ro, 0, sizeof(ro));
+		ro.queue_dir = o->qo.ndirs > 0 ? o->qo.dirs[0] : NULL;
+		ro.queue_ok = o->qo.ndirs > 0 ? named_dir_ok : known_queue;
+		ro.queue_ok_arg = &kq;
+		ro.file_ok = restorable;
+		ro.key = keyed ? key : NULL;
+		ro.unverified_ok = o->fo.restore_unverified;
+		rc = arc_restore(w, fd, &ro, stdout, &stats, &err);
 		free(kq.dev);
 		free(kq.ino);
 		sio_writer_free(w);

@@ -385,6 +385,11 @@ decide(struct fsck_ctx *ctx, const struct problem *p, const struct pctx *pc,
 	bool fixable = p->fix != FIX_NONE && !(p->flags & PRF_NO_FIX) &&
 	    ctx->plan != NULL && ctx->repair_ok && !pc->covered;
 
+	/* What is not sendmail's is someone's: reported, and removed
+	 * (archived) only when the administrator says so. */
+	if (p->id == PR_1_FOREIGN && !ctx->opts.remove_foreign)
+		fixable = false;
+
 	*unexpected = false;
 	switch (ctx->opts.fixmode) {
 	case FIXMODE_PREEN:

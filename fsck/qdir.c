@@ -156,10 +156,37 @@ link_ok(void *arg, const char *prefix, const struct stat *link_st,
 	return true;
 }
 
-/* check_component - owner and write bits of one directory above */
+/*
+ * qdir_system_dir - the queue directory is one of the system's own (/etc,
+ * /usr, /var/spool...): a typo or a bad template named it, and what it
+ * holds is not mail.  Compared by device and inode, so any name for it
+ * counts.  Returns why, or NULL.
+ */
+const char *
+qdir_system_dir(const struct stat *st)
+{
+	static const char *const sys[] = {
+		"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32",
+		"/lib64", "/media", "/mnt", "/opt", "/proc", "/root", "/run",
+		"/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/lib",
+		"/usr/local", "/usr/sbin", "/usr/share", "/var", "/var/cache",
+		"/var/lib", "/var/log", "/var/mail", "/var/spool", "/var/tmp",
+	};
+	struct stat s;
+	size_t i;
+
+	for (i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
+		if (stat(sys[i], &s) == 0 && s.st_dev == st->st_dev &&
+		    s.st_ino == st->st_ino)
+			return "it is a directory of the system, not a mail queue";
+	return NULL;
+}
+
+/* check_component - owner and write bits of one directory above; a
+ * path others can change is no place to repair a queue (qd->refuse) */
 static void
 check_component(struct fsck_ctx *ctx, const struct policy *pol,
-    const struct component *c)
+    struct qdir *qd, const struct component *c)
 {
 	mode_t m = c->st.st_mode;
 	bool sticky_ok = (m & S_ISVTX) && pol->trust_sticky &&
@@ -172,13 +199,16 @@ check_component(struct fsck_ctx *ctx, const struct policy *pol,
 	if (!owner_trusted(pol, c->st.st_uid)) {
 		pc.uid = c->st.st_uid;
 		(void)pr_fix(ctx, PR_0_PATH_OWNER, &pc);
+		qd->refuse = "someone sendmail does not trust owns a directory on its path and could replace it";
 	}
 	if ((m & S_IWOTH) && !sticky_ok) {
 		pc.str2 = "world";
 		(void)pr_fix(ctx, PR_0_PATH_WRITABLE, &pc);
+		qd->refuse = "anyone can write a directory on its path and replace it";
 	} else if ((m & S_IWGRP) && !pol->group_writable_ok && !sticky_ok) {
 		pc.str2 = "group";
 		(void)pr_fix(ctx, PR_0_PATH_WRITABLE, &pc);
+		qd->refuse = "a group can write a directory on its path and replace it";
 	}
 }
 
@@ -301,8 +331,9 @@ dir_mode_why(const struct policy *pol, mode_t m, mode_t want)
  */
 static void
 check_queue_dir(struct fsck_ctx *ctx, const struct policy *pol,
-    const struct stat *st)
+    struct qdir *qd)
 {
+	const struct stat *st = &qd->st;
 	mode_t m = st->st_mode & 07777, want = dir_mode_wanted(pol, m);
 	gid_t want_gid = pol->check_group ? pol->queue_gid : (gid_t)-1;
 	bool can_create = runner_can_create(pol, st);
@@ -319,6 +350,14 @@ check_queue_dir(struct fsck_ctx *ctx, const struct policy *pol,
 		if (want_gid != (gid_t)-1) {
 			pc.gid = st->st_gid;
 			pc.gid2 = want_gid;
+		}
+		/* A directory someone untrusted owns is theirs: reported,
+		 * never adopted as a queue by a chown. */
+		if (!owner_trusted(pol, st->st_uid) && st->st_uid != pol->dir_owner) {
+			pc.str = "it is someone else's directory, not one sendmail's configuration gives the queue: it is not taken over";
+			(void)pr_fix(ctx, PR_0_QDIR_FOREIGN_OWNER, &pc);
+			qd->refuse = "it belongs to someone sendmail does not trust";
+			return;
 		}
 		pc.str = !can_create
 		    ? "the queue runner cannot create files in it: \"collect: Cannot write ./df...\" leaves control files without data files"
@@ -404,7 +443,7 @@ qdir_pass0(struct fsck_ctx *ctx, const struct qset *set, struct qdir *qd,
 			    pw.c[k].st.st_ino == pw.c[i].st.st_ino)
 				break;
 		if (k == i)
-			check_component(ctx, &set->pol, &pw.c[i]);
+			check_component(ctx, &set->pol, qd, &pw.c[i]);
 	}
 	if (pw.link[0] != '\0' && qd->fd >= 0) {
 		struct pctx pc;
@@ -428,7 +467,14 @@ qdir_pass0(struct fsck_ctx *ctx, const struct qset *set, struct qdir *qd,
 	}
 	mount_of(qd, &pw);
 	free(pw.c);
-	check_queue_dir(ctx, &set->pol, &qd->st);
+	if ((qd->refuse = qdir_system_dir(&qd->st)) != NULL) {
+		struct pctx pc;
+
+		pctx_init(&pc);
+		pc.str = qd->refuse;
+		(void)pr_fix(ctx, PR_0_NOT_A_QUEUE, &pc);
+	}
+	check_queue_dir(ctx, &set->pol, qd);
 	check_filesystem(ctx, &set->pol, qd, sp);
 	qd->reachable = true;
 }

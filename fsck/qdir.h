@@ -43,4 +43,14 @@ int qdir_open_sublink(const struct policy *pol, const struct qdir *qd,
 /* qdir_close - close the fds of a queue directory */
 void qdir_close(struct qdir *qd);
 
+/*
+ * qdir_system_dir - the directory (st) is one of the system's own (/etc,
+ * /usr, /var/spool...), by device and inode: why it is no queue, or NULL
+ */
+const char *qdir_system_dir(const struct stat *st);
+
+/* Accounts below this uid are the system's (Debian policy: 100-999 for
+ * packages' users such as smmta and smmsp). */
+#define MQ_FIRST_HUMAN_UID 1000
+
 #endif /* MQ_QDIR_H */

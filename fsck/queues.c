@@ -409,7 +409,7 @@ add_wildcard(struct qset *set, const char *parent, const char *prefix,
 	struct qerr err;
 	struct stat st;
 	char path[PATH_MAX];
-	size_t i, plen = strlen(prefix);
+	size_t i, n, plen = strlen(prefix);
 	int fd, rc = 0;
 
 	fd = sio_open_path(parent, NULL, NULL, &err);
@@ -429,7 +429,10 @@ add_wildcard(struct qset *set, const char *parent, const char *prefix,
 				continue;
 			if (!join_path(path, sizeof(path), parent, name))
 				continue; /* longer than any path sendmail takes */
+			n = set->ndirs;
 			rc = add_dir(set, path, qp_name_of(path, base));
+			if (rc == 0 && set->ndirs > n)
+				set->dirs[set->ndirs - 1].wild = true;
 		}
 	}
 	dirlist_free(&dl);

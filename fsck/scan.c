@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "dirlist.h"
 #include "qdir.h"
 #include "qid.h"
@@ -694,6 +695,7 @@ index_entry(const struct walk *w, int fd, const char *name, const char *rel,
 	if (jf.flags & JF_READ)
 		keep_facts(w, &idx->jobs[j], qn->letter);
 	w->ctx->files++;
+	w->qd->nqueue++;
 }
 
 /*
@@ -811,6 +813,10 @@ ours_or_known(const struct walk *w, const char *name, const struct stat *st)
 	if (strcmp(name, "lost+found") == 0 && S_ISDIR(st->st_mode) &&
 	    w->qd->mount_root)
 		return true;
+	/* mqfsck's own: files too big to archive, set aside by a repair
+	 * (sendmail reads no directory of that name). */
+	if (strcmp(name, ARC_ASIDE_DIR) == 0 && S_ISDIR(st->st_mode))
+		return true;
 	/* Another queue directory of the set (a group under the base). */
 	for (i = 0; S_ISDIR(st->st_mode) && i < w->set->ndirs; i++)
 		if (w->set->dirs[i].fd >= 0 &&
@@ -910,6 +916,7 @@ check_entry(const struct walk *w, const char *name, unsigned char dtype)
 			plan_here(w, PR_1_OBSOLETE, &pc, 0, OP_MOVE_OUT, name, &st);
 		return;
 	}
+	w->qd->nforeign++;
 	if (pr_fix(w->ctx, PR_1_FOREIGN, &pc))
 		plan_here(w, PR_1_FOREIGN, &pc, 0, OP_MOVE_OUT, name, &st);
 }

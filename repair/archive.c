@@ -55,7 +55,10 @@
  * that this name is not shadowed by repair/archive.h. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include "archive.h"
 
@@ -90,6 +93,9 @@
 #define CUT_LEN 4			/* "..." and the NUL */
 
 #define MANIFEST_NAME "MANIFEST"
+#define SIG_NAME "MANIFEST.hmac"	/* after MANIFEST, when signed */
+#define SIG_PREFIX "hmac-sha256 "	/* then 64 hex digits, "\n" */
+#define SIG_MAX 128			/* bytes of the SIG_NAME entry */
 #define MANIFEST_MAGIC "mqfsck-archive 1"
 #define JSON_SCHEMA "mqfsck/1"
 #define NO_DIGEST "-"
@@ -144,6 +150,8 @@ struct arc {
 	char namehost[ARC_HOST_NAME_MAX + 1]; /* host as the name has it */
 	char stamp[ARC_STAMP_BUF];	/* YYYYmmddTHHMMSSZ */
 	unsigned char *buf;		/* ARC_CHUNK bytes */
+	bool keyed;			/* sign the manifest with key */
+	unsigned char key[ARC_KEY_LEN];
 };
 
 /* Progress of a manifest record through arc_list() or arc_restore(). */
@@ -178,6 +186,8 @@ struct manifest {
 	size_t len;
 	const char *host;
 	const char *created;
+	char sig[SIG_MAX + 1];		/* the SIG_NAME entry, "" if none */
+	enum arc_sig sigstate;
 	const char **queues;
 	unsigned nqueues;
 	struct mf_rec *recs;
@@ -1036,12 +1046,105 @@ out:
 	return rc;
 }
 
+/* aside_name - "<stamp>.<prefix><name>", '/' of the prefix as '+' */
+static bool
+aside_name(const char *stamp, const char *prefix, const char *name,
+    char *out, size_t outsz)
+{
+	int n = snprintf(out, outsz, "%s.%s%s", stamp, prefix, name);
+	char *p;
+
+	if (n < 0 || (size_t)n >= outsz || (size_t)n > NAME_MAX)
+		return false;
+	for (p = out; *p != '\0'; p++)
+		if (*p == '/')
+			*p = '+';
+	return true;
+}
+
+/* arc_aside_name - the aside name of a file of this archive's run */
+bool
+arc_aside_name(const struct arc *a, const char *prefix, const char *name,
+    char *out, size_t outsz)
+{
+	REQUIRE(a != NULL);
+	return aside_name(a->stamp, prefix, name, out, outsz);
+}
+
 /* arc_count - file records so far */
 size_t
 arc_count(const struct arc *a)
 {
 	REQUIRE(a != NULL);
 	return a->nfiles;
+}
+
+/*
+ * manifest_hmac - HMAC-SHA256 of the manifest text under key, in hex
+ * (the parts in order: what the MANIFEST entry holds)
+ */
+static int
+manifest_hmac(const unsigned char *key, const struct sbuf *parts,
+    size_t nparts, char hex[ARC_SHA256_HEX + 1], struct qerr *err)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	static char digest_name[] = "SHA256";
+	EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *c = m != NULL ? EVP_MAC_CTX_new(m) : NULL;
+	OSSL_PARAM params[2];
+	size_t i, outl = 0;
+	int ok;
+
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", digest_name, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	ok = c != NULL && EVP_MAC_init(c, key, ARC_KEY_LEN, params) == 1;
+	for (i = 0; ok && i < nparts; i++)
+		ok = EVP_MAC_update(c, (const unsigned char *)parts[i].data,
+		    parts[i].len) == 1;
+	ok = ok && EVP_MAC_final(c, mac, &outl, sizeof(mac)) == 1 &&
+	    outl == ARC_SHA256_HEX / 2;
+	EVP_MAC_CTX_free(c);
+	EVP_MAC_free(m);
+	if (!ok) {
+		qerr_set(err, EIO, "HMAC-SHA256 failed (OpenSSL)");
+		return -1;
+	}
+	for (i = 0; i < outl; i++) {
+		hex[2 * i] = digits[mac[i] >> 4];
+		hex[2 * i + 1] = digits[mac[i] & 0xf];
+	}
+	hex[2 * outl] = '\0';
+	return 0;
+}
+
+/* write_sig - the SIG_NAME entry: the manifest's HMAC under the key */
+static int
+write_sig(struct arc *a, const char *end, size_t endlen, struct qerr *err)
+{
+	struct sbuf parts[4];
+	char hex[ARC_SHA256_HEX + 1], line[SIG_MAX];
+	struct archive_entry *e;
+	int n;
+
+	parts[0] = a->head;
+	parts[1] = a->queues;
+	parts[2] = a->files;
+	parts[3].data = (char *)(uintptr_t)end;
+	parts[3].len = endlen;
+	if (manifest_hmac(a->key, parts, 4, hex, err) < 0)
+		return -1;
+	n = snprintf(line, sizeof(line), "%s%s\n", SIG_PREFIX, hex);
+	if ((e = archive_entry_new()) == NULL)
+		return nomem(err);
+	archive_entry_copy_pathname(e, SIG_NAME);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, ARC_FILE_MODE);
+	archive_entry_set_mtime(e, a->now, 0);
+	archive_entry_set_size(e, (la_int64_t)n);
+	if (write_header(a, e, err) < 0 || write_data(a, line, (size_t)n, err) < 0)
+		return -1;
+	return finish_entry(a, err);
 }
 
 /* write_manifest - the MANIFEST entry, from the pieces kept */
@@ -1071,9 +1174,35 @@ write_manifest(struct arc *a, struct qerr *err)
 	    write_data(a, a->queues.data, a->queues.len, err) < 0) ||
 	    (a->files.len > 0 &&
 	    write_data(a, a->files.data, a->files.len, err) < 0) ||
-	    write_data(a, end, endlen, err) < 0)
+	    write_data(a, end, endlen, err) < 0 || finish_entry(a, err) < 0)
 		return -1;
-	return finish_entry(a, err);
+	return a->keyed ? write_sig(a, end, endlen, err) : 0;
+}
+
+/* sig_words - what a signature state means, for a message */
+static const char *
+sig_words(enum arc_sig s)
+{
+	switch (s) {
+	case ARC_SIG_OK:
+		return "its manifest is signed with this host's key";
+	case ARC_SIG_NONE:
+		return "its manifest is not signed: it may not be an archive of this host's repairs";
+	case ARC_SIG_NOKEY:
+		return "its manifest is signed, but this host's key could not be read to check it";
+	case ARC_SIG_BAD:
+		return "its manifest is not signed with this host's key, or was changed after it was written";
+	}
+	return "?";
+}
+
+/* arc_set_key - sign the manifest with key */
+void
+arc_set_key(struct arc *a, const unsigned char key[ARC_KEY_LEN])
+{
+	REQUIRE(a != NULL);
+	memcpy(a->key, key, ARC_KEY_LEN);
+	a->keyed = true;
 }
 
 /* arc_name - the archive's name, the attempt-th choice (1: no suffix) */
@@ -1766,9 +1895,69 @@ mf_parse(struct manifest *mf, struct qerr *err)
 	return 0;
 }
 
+/* sig_read - the SIG_NAME entry's text into mf->sig */
+static int
+sig_read(struct archive *ar, struct archive_entry *e, struct manifest *mf,
+    struct qerr *err)
+{
+	la_int64_t size = archive_entry_size(e);
+	la_ssize_t n;
+	size_t got = 0;
+
+	if (!entry_regular(e) || !archive_entry_size_is_set(e) || size <= 0 ||
+	    size > SIG_MAX)
+		return bad(err, 0, "a bad " SIG_NAME " entry");
+	while (got < (size_t)size) {
+		n = archive_read_data(ar, mf->sig + got, (size_t)size - got);
+		if (n < 0)
+			return rd_fail(ar, err);
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	mf->sig[got] = '\0';
+	if (got != (size_t)size || got == 0)
+		return bad(err, 0, SIG_NAME " is truncated");
+	return 0;
+}
+
+/*
+ * sig_check - whether the manifest is the one this host's key signed:
+ * ARC_SIG_OK, or ARC_SIG_NONE (not signed), ARC_SIG_NOKEY (no key to
+ * check with), ARC_SIG_BAD (signed, but not so: another host's key, or
+ * changed since)
+ */
+static int
+sig_check(struct manifest *mf, const unsigned char *key, struct qerr *err)
+{
+	struct sbuf part;
+	char hex[ARC_SHA256_HEX + 1];
+	size_t plen = strlen(SIG_PREFIX);
+
+	if (mf->sig[0] == '\0') {
+		mf->sigstate = ARC_SIG_NONE;
+		return 0;
+	}
+	if (key == NULL) {
+		mf->sigstate = ARC_SIG_NOKEY;
+		return 0;
+	}
+	part.data = mf->text;
+	part.len = mf->len;
+	if (manifest_hmac(key, &part, 1, hex, err) < 0)
+		return -1;
+	mf->sigstate = strlen(mf->sig) == plen + ARC_SHA256_HEX + 1 &&
+	    strncmp(mf->sig, SIG_PREFIX, plen) == 0 &&
+	    mf->sig[plen + ARC_SHA256_HEX] == '\n' &&
+	    CRYPTO_memcmp(mf->sig + plen, hex, ARC_SHA256_HEX) == 0
+	    ? ARC_SIG_OK : ARC_SIG_BAD;
+	return 0;
+}
+
 /* mf_load - find the MANIFEST (the one, last entry) and parse it */
 static int
-mf_load(int fd, struct manifest *mf, struct qerr *err)
+mf_load(int fd, struct manifest *mf, const unsigned char *key,
+    struct qerr *err)
 {
 	struct archive_entry *e;
 	struct archive *ar;
@@ -1781,6 +1970,14 @@ mf_load(int fd, struct manifest *mf, struct qerr *err)
 	while ((r = rd_next(ar, &e, err)) == 1) {
 		const char *name = archive_entry_pathname(e);
 
+		if (mf->text != NULL && mf->sig[0] == '\0' && name != NULL &&
+		    strcmp(name, SIG_NAME) == 0) {
+			if (sig_read(ar, e, mf, err) < 0) {
+				r = -1;
+				break;
+			}
+			continue;
+		}
 		if (mf->text != NULL) {
 			r = bad(err, 0, "MANIFEST is not the last entry");
 			break;
@@ -1794,6 +1991,9 @@ mf_load(int fd, struct manifest *mf, struct qerr *err)
 	(void)archive_read_free(ar);
 	if (r == 0 && mf->text == NULL)
 		r = bad(err, 0, "no MANIFEST (incomplete, or not mqfsck's)");
+	/* Before mf_parse(), which cuts the text into fields. */
+	if (r == 0 && sig_check(mf, key, err) < 0)
+		r = -1;
 	if (r == 0 && mf_parse(mf, err) == 0)
 		return 0;
 	mf_free(mf);
@@ -2029,6 +2229,10 @@ json_str(FILE *out, const char *s)
 		} else if (n == 0 || *p < 0x20 || *p == 0x7f) {
 			(void)fprintf(out, "\\u%04x", *p);
 			n = 1;
+		} else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			/* U+0080-U+009F: C1 controls (CSI, OSC) act on a
+			 * terminal that shows the JSON */
+			(void)fprintf(out, "\\u%04x", p[1]);
 		} else {
 			(void)fwrite(p, 1, n, out);
 		}
@@ -2150,7 +2354,8 @@ list_entry(struct lister *l, struct archive *ar, struct archive_entry *e,
 	size_t first = 0, n;
 	int64_t limit, total;
 
-	if (name != NULL && strcmp(name, MANIFEST_NAME) == 0)
+	if (name != NULL && (strcmp(name, MANIFEST_NAME) == 0 ||
+	    strcmp(name, SIG_NAME) == 0))
 		return 0;
 	n = entry_records(&l->mf, e, &first);
 	if (n == 0 || !has_kind(&l->mf, first, n,
@@ -2194,7 +2399,8 @@ list_verify(struct lister *l, int fd, struct qerr *err)
 
 /* arc_list - print the records of the archive on fd, verified */
 int
-arc_list(int fd, FILE *out, bool json, struct qerr *err)
+arc_list(int fd, FILE *out, bool json, const unsigned char *key,
+    struct qerr *err)
 {
 	struct lister l;
 	size_t i, bad_files = 0;
@@ -2204,7 +2410,7 @@ arc_list(int fd, FILE *out, bool json, struct qerr *err)
 	memset(&l, 0, sizeof(l));
 	l.out = out;
 	l.json = json;
-	if (mf_load(fd, &l.mf, err) < 0)
+	if (mf_load(fd, &l.mf, key, err) < 0)
 		return -1;
 	l.buf = malloc(ARC_CHUNK);
 	if (l.buf == NULL) {
@@ -2223,6 +2429,14 @@ arc_list(int fd, FILE *out, bool json, struct qerr *err)
 		if (r->kind == K_DATA && r->state != ST_DONE)
 			bad_files++;
 	}
+	/* Said when it is not the host's own, unchanged. */
+	if (json)
+		(void)fprintf(out, "{\"schema\":\"%s\",\"type\":\"signature\",\"state\":\"%s\"}\n",
+		    JSON_SCHEMA, l.mf.sigstate == ARC_SIG_OK ? "ok"
+		    : l.mf.sigstate == ARC_SIG_NONE ? "none"
+		    : l.mf.sigstate == ARC_SIG_NOKEY ? "no-key" : "bad");
+	else if (l.mf.sigstate != ARC_SIG_OK)
+		(void)fprintf(out, "note: %s\n", sig_words(l.mf.sigstate));
 	if (fflush(out) != 0 || ferror(out)) {
 		qerr_set(err, EIO, "the listing could not be written");
 		goto out;
@@ -2253,12 +2467,14 @@ struct target {
 	const char *path;		/* the queue directory */
 	struct stat st;			/* its fstat() */
 	struct slot slot[NSLOTS];
-	arc_queue_ok_fn queue_ok;	/* a recorded path must pass it */
+	arc_queue_ok_fn queue_ok;	/* the directory must pass it */
 	void *queue_ok_arg;
+	bool named;			/* named on the command line */
 };
 
 struct restorer {
 	struct sio_writer *w;
+	const struct arc_restore_opts *opts;
 	struct manifest mf;
 	struct target *tg;		/* one per queue */
 	FILE *out;
@@ -2406,6 +2622,72 @@ name_why(const char *name)
 	return "not in the manifest";
 }
 
+static int rs_dir(struct restorer *r, unsigned q, const char *path,
+    const char **why);
+
+/*
+ * rs_aside - a file a repair moved aside (too big to copy; record
+ * action "moved-aside"): renamed back from the aside directory of its
+ * queue, if it is still the file recorded (size, mtime), never over
+ * anything
+ */
+static void
+rs_aside(struct restorer *r, struct mf_rec *rec)
+{
+	char stamp[ARC_STAMP_BUF], prefix[KIND_LEN + 2] = "", an[NAME_MAX + 1];
+	const char *why = "", *base = strrchr(rec->path, '/');
+	struct stat st;
+	struct qerr e;
+	size_t i, o = 0;
+	int dirfd, afd;
+
+	for (i = 0; r->mf.created[i] != '\0' && o + 1 < sizeof(stamp); i++)
+		if (r->mf.created[i] != '-' && r->mf.created[i] != ':')
+			stamp[o++] = r->mf.created[i];
+	stamp[o] = '\0';
+	if (base != NULL && base - rec->path == KIND_LEN) {
+		memcpy(prefix, rec->path, KIND_LEN); /* "df/" (form_ok()) */
+		prefix[KIND_LEN] = '/';
+		prefix[KIND_LEN + 1] = '\0';
+	}
+	base = base != NULL ? base + 1 : rec->path;
+	if (!form_ok(rec->path) || !aside_name(stamp, prefix, base, an,
+	    sizeof(an))) {
+		rec_refuse(r, rec, "not of the form <file> or {qf,df,xf}/<file>");
+		return;
+	}
+	if ((dirfd = rs_dir(r, rec->queue, rec->path, &why)) < 0) {
+		rec_fail(r, rec, why);
+		return;
+	}
+	afd = sio_opendirat(r->tg[rec->queue].slot[SLOT_TOP].fd, ARC_ASIDE_DIR,
+	    NULL, &e);
+	if (afd < 0 || fstatat(afd, an, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_size == rec->size &&
+		    st.st_mtim.tv_sec == rec->mtime_sec)
+			rec_done(r, rec, true); /* back already */
+		else
+			rec_fail(r, rec, "moved aside, but not in " ARC_ASIDE_DIR
+			    " any more");
+		if (afd >= 0)
+			(void)close(afd);
+		return;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size != rec->size ||
+	    st.st_mtim.tv_sec != rec->mtime_sec ||
+	    st.st_mtim.tv_nsec != rec->mtime_nsec) {
+		rec_refuse(r, rec, "the file in " ARC_ASIDE_DIR " is not the one "
+		    "set aside (size or mtime): left there");
+	} else if (sio_rename(r->w, afd, an, dirfd, base, true, &st, &e) < 0 ||
+	    sio_fsync_dir(dirfd, &e) < 0 || sio_fsync_dir(afd, &e) < 0) {
+		rec_fail(r, rec, e.sys_errno == EEXIST
+		    ? "a file of that name is there: not replaced" : e.msg);
+	} else
+		rec_done(r, rec, false);
+	(void)close(afd);
+}
+
 /* rs_records - what the records alone decide, in manifest order */
 static void
 rs_records(struct restorer *r)
@@ -2416,7 +2698,10 @@ rs_records(struct restorer *r)
 	for (i = 0; i < r->mf.nrecs; i++) {
 		struct mf_rec *rec = &r->mf.recs[i];
 
-		if (rec->kind == K_RECORD) {
+		if (rec->kind == K_RECORD &&
+		    strcmp(rec->action, "moved-aside") == 0) {
+			rs_aside(r, rec);
+		} else if (rec->kind == K_RECORD) {
 			say(r, "skipped: ", rec, "nothing archived (a record "
 			    "of a change)");
 		} else if (rec->kind != K_DATA) {
@@ -2443,7 +2728,7 @@ rs_check(struct restorer *r, struct archive_entry *e)
 		entry_refuse(r, "", "an entry without a name");
 		return;
 	}
-	if (strcmp(name, MANIFEST_NAME) == 0)
+	if (strcmp(name, MANIFEST_NAME) == 0 || strcmp(name, SIG_NAME) == 0)
 		return;
 	n = entry_records(&r->mf, e, &first);
 	if (n == 0) {
@@ -2492,7 +2777,9 @@ open_top(struct target *t)
 	/* A path the archive itself names is trusted only if the caller
 	 * knows it as a queue directory. */
 	if (t->queue_ok != NULL && !t->queue_ok(&t->st, t->queue_ok_arg)) {
-		qerr_set(&e, EPERM, "not a queue directory of the configuration (name the directory to restore into)");
+		qerr_set(&e, EPERM, "%s", t->named
+		    ? "not a directory a queue can be in (a system directory, or one others can write or own)"
+		    : "not a queue directory of the configuration (name the directory to restore into)");
 		(void)close(s->fd);
 		s->fd = -1;
 		return slot_fail(s, &e);
@@ -2704,7 +2991,24 @@ rs_finish(struct restorer *r, struct sio_tmp *t, int dirfd,
 {
 	struct timespec ts[2];
 	struct qerr e;
+	const char *why;
 
+	/* The caller's rules for what may go back (a restore runs as
+	 * root, and the archive is anyone's data). */
+	if (r->opts->file_ok != NULL) {
+		struct arc_file_info fi;
+
+		fi.path = rec->path;
+		fi.base = base;
+		fi.mode = rec->mode;
+		fi.uid = (uid_t)rec->uid;
+		fi.gid = (gid_t)rec->gid;
+		fi.dir_st = &r->tg[rec->queue].st;
+		if ((why = r->opts->file_ok(&fi, r->opts->file_ok_arg)) != NULL) {
+			rec_refuse(r, rec, why);
+			return;
+		}
+	}
 	if (sio_fchown(r->w, t->fd, (uid_t)rec->uid, (gid_t)rec->gid,
 	    &e) < 0) {
 		if (e.sys_errno != EPERM || geteuid() == 0) {
@@ -2906,10 +3210,9 @@ rs_setup(struct restorer *r, const char *queue_dir, arc_queue_ok_fn queue_ok,
 	for (q = 0; q < r->mf.nqueues; q++) {
 		r->tg[q].path = queue_dir != NULL ? queue_dir : r->mf.queues[q];
 		REQUIRE(r->tg[q].path != NULL);
-		if (queue_dir == NULL) {
-			r->tg[q].queue_ok = queue_ok;
-			r->tg[q].queue_ok_arg = queue_ok_arg;
-		}
+		r->tg[q].queue_ok = queue_ok;
+		r->tg[q].queue_ok_arg = queue_ok_arg;
+		r->tg[q].named = queue_dir != NULL;
 		for (s = 0; s < NSLOTS; s++)
 			r->tg[q].slot[s].fd = -1;
 	}
@@ -2934,10 +3237,10 @@ rs_cleanup(struct restorer *r)
 
 /* arc_restore - put the archived regular files back */
 int
-arc_restore(struct sio_writer *w, int fd, const char *queue_dir,
-    arc_queue_ok_fn queue_ok, void *queue_ok_arg, FILE *out,
-    struct arc_restore_stats *stats, struct qerr *err)
+arc_restore(struct sio_writer *w, int fd, const struct arc_restore_opts *opts,
+    FILE *out, struct arc_restore_stats *stats, struct qerr *err)
 {
+	static const struct arc_restore_opts none;
 	struct arc_restore_stats local;
 	struct restorer r;
 	int rc = -1;
@@ -2949,16 +3252,24 @@ arc_restore(struct sio_writer *w, int fd, const char *queue_dir,
 	memset(stats, 0, sizeof(*stats));
 	memset(&r, 0, sizeof(r));
 	r.w = w;
+	r.opts = opts != NULL ? opts : &none;
 	r.out = out;
 	r.stats = stats;
-	if (mf_load(fd, &r.mf, err) < 0)
+	if (mf_load(fd, &r.mf, r.opts->key, err) < 0)
 		return -1;
-	if (queue_dir != NULL && r.mf.nqueues > 1) {
+	if (r.mf.sigstate != ARC_SIG_OK && !r.opts->unverified_ok) {
+		qerr_set(err, EPERM, "%s: nothing restored; if you know where it comes from, --restore-unverified restores it (its files checked against its own digests only)",
+		    sig_words(r.mf.sigstate));
+		mf_free(&r.mf);
+		return -1;
+	}
+	if (r.opts->queue_dir != NULL && r.mf.nqueues > 1) {
 		qerr_set(err, EINVAL, "the archive holds %u queues: it cannot "
 		    "be restored into one directory", r.mf.nqueues);
 		goto out;
 	}
-	if (rs_setup(&r, queue_dir, queue_ok, queue_ok_arg, err) < 0)
+	if (rs_setup(&r, r.opts->queue_dir, r.opts->queue_ok,
+	    r.opts->queue_ok_arg, err) < 0)
 		goto out;
 	rs_records(&r);
 	if (rs_pass(&r, fd, PASS_CHECK, err) < 0 ||
@@ -2972,5 +3283,98 @@ arc_restore(struct sio_writer *w, int fd, const char *queue_dir,
 	rc = stats->refused > 0 || stats->failed > 0 ? 1 : 0;
 out:
 	rs_cleanup(&r);
+	return rc;
+}
+
+/* key_read - the key file fd: the runner's or root's, closed to others */
+static int
+key_read(int fd, unsigned char key[ARC_KEY_LEN], struct qerr *err)
+{
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0) {
+		qerr_set(err, errno, "fstat: %s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_uid != geteuid() && st.st_uid != 0) ||
+	    (st.st_mode & 077) != 0 || st.st_size != ARC_KEY_LEN) {
+		qerr_set(err, EPERM, "the key must be a file of %d bytes that only its owner (the runner or root) may read",
+		    ARC_KEY_LEN);
+		return -1;
+	}
+	n = pread_retry(fd, key, ARC_KEY_LEN, 0);
+	if (n != ARC_KEY_LEN) {
+		qerr_set(err, n < 0 ? errno : EIO, "the key cannot be read");
+		return -1;
+	}
+	return 0;
+}
+
+/* key_make - a new random key in dirfd, named base, never replacing one */
+static int
+key_make(struct sio_writer *w, int dirfd, const char *base,
+    unsigned char key[ARC_KEY_LEN], struct qerr *err)
+{
+	struct sio_tmp t;
+	int rc = -1;
+
+	if (RAND_bytes(key, ARC_KEY_LEN) != 1) {
+		qerr_set(err, EIO, "no random bytes for a key (OpenSSL)");
+		return -1;
+	}
+	if (sio_tmp_create(w, dirfd, 0600, &t, err) < 0)
+		return -1;
+	if (sio_write_all(t.fd, key, ARC_KEY_LEN, err) == 0 &&
+	    fsync_retry(t.fd) == 0 && sio_tmp_publish(w, &t, base, err) == 0 &&
+	    sio_fsync_dir(dirfd, err) == 0)
+		rc = 0;
+	sio_tmp_close(&t);
+	return rc;
+}
+
+/* arc_key_load - the host key at path, made when missing and w given */
+int
+arc_key_load(struct sio_writer *w, const char *path,
+    unsigned char key[ARC_KEY_LEN], struct qerr *err)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	struct stat st;
+	int dfd, fd, rc = -1;
+
+	if (slash == NULL)
+		(void)snprintf(dir, sizeof(dir), ".");
+	else if ((size_t)(slash - path) >= sizeof(dir)) {
+		qerr_set(err, ENAMETOOLONG, "the key's path is too long");
+		return -1;
+	} else
+		(void)snprintf(dir, sizeof(dir), "%.*s",
+		    slash == path ? 1 : (int)(slash - path), path);
+	if (slash != NULL && slash[1] == '\0') {
+		qerr_set(err, EINVAL, "the key's path names a directory");
+		return -1;
+	}
+	dfd = w != NULL ? sio_open_path_make(w, dir, 0700, err)
+			: sio_open_path(dir, NULL, NULL, err);
+	if (dfd < 0)
+		return -1;
+	if (fstat(dfd, &st) < 0 || (st.st_uid != geteuid() && st.st_uid != 0) ||
+	    (st.st_mode & 022) != 0) {
+		qerr_set(err, EPERM, "%s must be the runner's or root's, and no one else's to write",
+		    dir);
+		(void)close(dfd);
+		return -1;
+	}
+	fd = openat(dfd, slash != NULL ? slash + 1 : path,
+	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0) {
+		rc = key_read(fd, key, err);
+		(void)close(fd);
+	} else if (errno == ENOENT && w != NULL) {
+		rc = key_make(w, dfd, slash != NULL ? slash + 1 : path, key, err);
+	} else
+		qerr_set(err, errno, "%s", strerror(errno));
+	(void)close(dfd);
 	return rc;
 }

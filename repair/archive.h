@@ -50,6 +50,21 @@
 #include "sio.h"
 
 #define ARC_SHA256_HEX 64	/* hex digits of a SHA-256 */
+#define ARC_KEY_LEN 32		/* bytes of the host key (HMAC-SHA256) */
+
+/* Whether an archive's manifest is signed with the host key. */
+enum arc_sig {
+	ARC_SIG_NONE = 0,	/* not signed */
+	ARC_SIG_NOKEY,		/* signed, but no key to check it with */
+	ARC_SIG_BAD,		/* signed, not with this key, or changed */
+	ARC_SIG_OK		/* signed with this key, unchanged */
+};
+
+/* Where a repair sets aside, in the queue directory, a file too big to
+ * copy into the archive (repair.c): a rename on the same file system,
+ * recorded as "moved-aside"; arc_restore() renames it back.  sendmail
+ * reads no directory of that name. */
+#define ARC_ASIDE_DIR "mqfsck-aside"
 
 struct arc;
 
@@ -101,6 +116,22 @@ int arc_add_special(struct arc *a, const struct arc_meta *m,
 int arc_add_record(struct arc *a, const struct arc_meta *m,
     const struct stat *st, struct qerr *err);
 
+/*
+ * arc_aside_name - the name a file set aside by this archive's run gets
+ * in the aside directory: "<YYYYmmddTHHMMSSZ>.<prefix><name>" with every
+ * '/' of the prefix as '+'; false when it does not fit
+ */
+bool arc_aside_name(const struct arc *a, const char *prefix,
+    const char *name, char *out, size_t outsz);
+
+/*
+ * arc_set_key - sign the manifest with key (HMAC-SHA256, an entry
+ * "MANIFEST.hmac" after MANIFEST): the manifest lists every file's
+ * SHA-256, so a restore that checks the signature and the digests knows
+ * the files are those a repair on this host archived
+ */
+void arc_set_key(struct arc *a, const unsigned char key[ARC_KEY_LEN]);
+
 /* arc_count - file records so far */
 size_t arc_count(const struct arc *a);
 
@@ -118,11 +149,14 @@ void arc_free(struct arc *a);
 /*
  * arc_list - print what the archive open on fd holds (one line per
  * manifest record, or one JSON object each with json), checking every
- * archived file against its digest.  Returns 0 when the archive is
+ * archived file against its digest, and whether its manifest is signed
+ * with key (NULL: not known; a note unless it is, a "signature" object
+ * last with json).  Returns 0 when the archive is
  * whole and every digest matches, 1 when something does not (said on
  * out), -1 when it cannot be read at all (err).
  */
-int arc_list(int fd, FILE *out, bool json, struct qerr *err);
+int arc_list(int fd, FILE *out, bool json, const unsigned char *key,
+    struct qerr *err);
 
 /* Counts of a restore. */
 struct arc_restore_stats {
@@ -141,11 +175,37 @@ struct arc_restore_stats {
  */
 typedef bool (*arc_queue_ok_fn)(const struct stat *st, void *arg);
 
+/* A file about to be restored, for the caller's rules. */
+struct arc_file_info {
+	const char *path;	/* as recorded: "df<id>", "qf/qf<id>" */
+	const char *base;	/* its last component */
+	mode_t mode;		/* permission bits recorded */
+	uid_t uid;		/* owner recorded */
+	gid_t gid;
+	const struct stat *dir_st; /* the queue directory it goes into */
+};
+
+/* Why the file must not be restored, or NULL when it may. */
+typedef const char *(*arc_file_ok_fn)(const struct arc_file_info *fi,
+    void *arg);
+
+/* How a restore goes (arc_restore()); all zero: into the recorded
+ * paths, anything the manifest lists, only if signed (no key: never). */
+struct arc_restore_opts {
+	const char *queue_dir;	/* restore into it, not the recorded path */
+	arc_queue_ok_fn queue_ok; /* the directory must pass it; NULL: any */
+	void *queue_ok_arg;
+	arc_file_ok_fn file_ok;	/* each file must pass it; NULL: any */
+	void *file_ok_arg;
+	const unsigned char *key; /* the host key, NULL: none */
+	bool unverified_ok;	/* restore an archive not signed with key */
+};
+
 /*
  * arc_restore - put the archived regular files back: into each queue's
- * recorded path, if queue_ok (when not NULL) accepts it, or, with
- * queue_dir, into that directory (refused when the archive holds more
- * than one queue).  Every entry is checked before
+ * recorded path, or, with queue_dir, into that directory (refused when
+ * the archive holds more than one queue); queue_ok (when not NULL) must
+ * accept the directory either way.  Every entry is checked before
  * anything is written: a name not of the form "<N>/<file>" or
  * "<N>/{qf,df,xf}/<file>", an absolute path, "..", a link, a device, an
  * entry the manifest does not list, are refused.  Each file is written
@@ -158,10 +218,23 @@ typedef bool (*arc_queue_ok_fn)(const struct stat *st, void *arg);
  * restored before: an interrupted restore is finished by running it
  * again.  One line per file on out.  Returns 0 when everything was
  * restored (or already there), 1 when something was refused or failed,
- * -1 when the archive cannot be read (err).
+ * -1 when the archive cannot be read (err).  Nothing is restored from
+ * an archive whose manifest is not signed with key unless unverified_ok.
  */
-int arc_restore(struct sio_writer *w, int fd, const char *queue_dir,
-    arc_queue_ok_fn queue_ok, void *queue_ok_arg, FILE *out,
+int arc_restore(struct sio_writer *w, int fd,
+    const struct arc_restore_opts *opts, FILE *out,
     struct arc_restore_stats *stats, struct qerr *err);
+
+/*
+ * arc_key_load - the host key (ARC_KEY_LEN random bytes) from the file
+ * at path, which must be the runner's or root's and closed to others in
+ * a directory no one else may write.  With w, a missing key (and its
+ * directories, 0700) is made, mode 0600; without, it is only read.
+ */
+int arc_key_load(struct sio_writer *w, const char *path,
+    unsigned char key[ARC_KEY_LEN], struct qerr *err);
+
+/* Where the host key is by default. */
+#define ARC_DEFAULT_KEY "/var/lib/mqfsck/hmac.key"
 
 #endif /* MQ_ARCHIVE_H */

@@ -298,6 +298,30 @@ plan_job_disposed(const struct plan *p, uint32_t j)
 	return false;
 }
 
+/* plan_inert_to_remove - make job j's inert rename of `name` a removal */
+bool
+plan_inert_to_remove(struct plan *p, uint32_t j, const char *name)
+{
+	uint32_t f, k;
+
+	if (j == 0 || j >= p->njob_last)
+		return false;
+	for (f = p->job_last[j]; f != 0; f = p->fixes[f - 1].next_of_job) {
+		const struct plan_fix *fx = &p->fixes[f - 1];
+
+		for (k = 0; k < fx->nops; k++) {
+			struct plan_op *o = &p->ops[fx->first_op + k];
+
+			if (o->kind == OP_INERT &&
+			    strcmp(plan_str(p, o->src.name), name) == 0) {
+				o->kind = OP_REMOVE;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 /* plan_set_result - the outcome of a fix */
 void
 plan_set_result(struct plan *p, uint32_t i, enum fix_result r,

@@ -146,6 +146,14 @@ void plan_file_set(struct plan *p, struct plan_file *f, uint16_t qdir,
  */
 bool plan_job_disposed(const struct plan *p, uint32_t j);
 
+/*
+ * plan_inert_to_remove - the fix that makes job j inert by renaming the
+ * file named `name` to Qf removes that file instead (archived like any
+ * removal): it turned out to be a second control file beside the job's
+ * own, so the job stays.  False if no such fix is planned.
+ */
+bool plan_inert_to_remove(struct plan *p, uint32_t j, const char *name);
+
 /* plan_set_result - record the outcome of fix i ("what" is copied) */
 void plan_set_result(struct plan *p, uint32_t i, enum fix_result r,
     const char *what);

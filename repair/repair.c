@@ -44,6 +44,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "archive.h"
 #include "inomap.h"
 #include "esc.h"
@@ -53,6 +55,12 @@
 
 #define MAX_JOB_FILES 64	/* files of one job locked at once */
 #define WHY_MAX 512
+
+/* Files bigger than this are moved aside, not copied into the archive. */
+#define MQ_COPY_MAX ((off_t)64 << 20)
+/* A file bigger than this with fewer blocks than half its size is
+ * sparse: moved aside too, its holes never read. */
+#define MQ_SPARSE_MIN ((off_t)1 << 20)
 
 static const char *const sub_prefix[SUB_COUNT + 1] = { "qf/", "df/", "xf/",
 	"" };
@@ -64,6 +72,8 @@ struct archived {
 	uint16_t qdir;
 	uint8_t sub;
 	bool data;		/* its bytes, to be removed or replaced */
+	bool aside;		/* too big to copy: recorded, and moved into
+				   ARC_ASIDE_DIR instead of removed */
 	uint32_t name;		/* plan arena */
 	struct stat st;		/* as archived */
 };
@@ -265,6 +275,7 @@ push_archived(struct run *r, uint32_t fi, uint16_t qdir, uint8_t sub,
 	a->qdir = qdir;
 	a->sub = sub;
 	a->data = data;
+	a->aside = false;
 	a->name = plan_intern(r->set->plan, name, strlen(name));
 	a->st = *st;
 	if (a->name == 0)
@@ -300,6 +311,49 @@ archived_before(struct run *r, uint32_t fi, uint16_t qdir, uint8_t sub,
 }
 
 /*
+ * too_big_to_copy - a file whose copy would cost more than the run may
+ * spend: bigger than MQ_COPY_MAX, or sparse (fewer blocks than half its
+ * size: sendmail writes a df from start to end, so holes are someone
+ * else's doing, and reading them costs as much as data).  Such a file is
+ * never read: it is recorded, and moved aside on its own file system
+ * (O(1), nothing lost) where a copy would have been removed.
+ */
+static bool
+too_big_to_copy(const struct stat *st)
+{
+	return st->st_size > MQ_COPY_MAX ||
+	    (st->st_size > MQ_SPARSE_MIN &&
+	     (long long)st->st_blocks * 512 < (long long)st->st_size / 2);
+}
+
+/*
+ * archive_aside - a file too big to copy (too_big_to_copy()): its record
+ * in the manifest ("moved-aside", or the action given, for a file that
+ * stays where it is), and the mark that step 3 moves it aside
+ */
+static int
+archive_aside(struct run *r, uint32_t fi, enum op_kind kind, uint16_t qdir,
+    uint8_t sub, const char *name, const struct stat *st, const char *action,
+    struct qerr *err)
+{
+	char rel[NAME_MAX + 8], code[16];
+	struct arc_meta m;
+
+	rel_path(sub, name, rel, sizeof(rel));
+	if (meta_of(r, fi, kind, qdir, rel, &m, code, sizeof(code), err) < 0)
+		return -1;
+	m.action = action != NULL ? action : "moved-aside";
+	if (arc_add_record(r->arc, &m, st, err) < 0)
+		return -1;
+	if (push_archived(r, fi, qdir, sub, name, st, false) < 0) {
+		qerr_set(err, ENOMEM, "out of memory");
+		return -1;
+	}
+	r->arch[r->narch - 1].aside = action == NULL;
+	return 0;
+}
+
+/*
  * archive_data - the bytes of a regular file (fix fi's), which must be
  * the file the check saw (ino, when known)
  */
@@ -327,6 +381,9 @@ archive_data(struct run *r, uint32_t fi, enum op_kind kind, uint16_t qdir,
 		qerr_set(err, ESTALE, "%s changed since it was checked", name);
 		return -1;
 	}
+	if (too_big_to_copy(&st))
+		return archive_aside(r, fi, kind, qdir, sub, name, &st, action,
+		    err);
 	fd = sio_open_entry(dirfd, name, &st, &fst, err);
 	if (fd < 0)
 		return -1;
@@ -723,12 +780,80 @@ still(struct run *r, const struct plan_file *pf, struct stat *st,
 	return true;
 }
 
+/*
+ * aside_dir - ARC_ASIDE_DIR of queue directory qdir, made (0700) if
+ * missing; it must be the runner's and closed to others, like the
+ * archive directory
+ */
+static int
+aside_dir(struct run *r, uint16_t qdir, struct qerr *err)
+{
+	int top = r->set->dirs[qdir].fd, fd;
+	struct stat st;
+
+	if (sio_mkdirat(r->ctx->writer, top, ARC_ASIDE_DIR, 0700, err) < 0 &&
+	    err->sys_errno != EEXIST)
+		return -1;
+	fd = sio_opendirat(top, ARC_ASIDE_DIR, &st, err);
+	if (fd < 0)
+		return -1;
+	if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+		qerr_set(err, EPERM, "%s is not the runner's alone (mode 0700)",
+		    ARC_ASIDE_DIR);
+		(void)close(fd);
+		return -1;
+	}
+	if (sio_fsync_dir(top, err) < 0) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * remove_archived - take archived file a out of the queue: unlinked, or
+ * for a file too big to copy, renamed into ARC_ASIDE_DIR as
+ * "<archive stamp>.<path, / as +>" (what --restore looks for), never
+ * replacing anything there
+ */
+static int
+remove_archived(struct run *r, const struct archived *a, int dirfd,
+    struct qerr *err)
+{
+	const char *name = plan_str(r->set->plan, a->name);
+	char to[NAME_MAX + 1];
+	int afd, rc;
+
+	if (!a->aside)
+		return sio_unlink(r->ctx->writer, dirfd, name, &a->st, err);
+	if (a->sub > SUB_COUNT ||
+	    !arc_aside_name(r->arc, sub_prefix[a->sub], name, to, sizeof(to))) {
+		qerr_set(err, ENAMETOOLONG, "%s: name too long to set aside",
+		    name);
+		return -1;
+	}
+	if ((afd = aside_dir(r, a->qdir, err)) < 0)
+		return -1;
+	rc = sio_rename(r->ctx->writer, dirfd, name, afd, to, true, &a->st,
+	    err);
+	if (rc == 0)
+		rc = sio_fsync_dir(afd, err);
+	(void)close(afd);
+	if (rc < 0 && err->sys_errno == EXDEV)
+		qerr_set(err, EXDEV, "%s is too big to copy and on another file system than %s: move it out by hand",
+		    name, ARC_ASIDE_DIR);
+	return rc;
+}
+
 /* op_remove - unlink one file */
 static int
-op_remove(struct run *r, const struct plan_op *op, struct outcome *o)
+op_remove(struct run *r, uint32_t fi, const struct plan_op *op,
+    struct outcome *o)
 {
 	const char *name = plan_str(r->set->plan, op->src.name);
 	int dirfd = place_fd(r->set, op->src.qdir, op->src.sub);
+	const struct archived *a = find_archived(r, fi, op->src.qdir,
+	    op->src.sub, name);
 	struct stat st;
 	struct qerr err;
 	char b[128], rel[NAME_MAX + 8];
@@ -755,13 +880,20 @@ op_remove(struct run *r, const struct plan_op *op, struct outcome *o)
 			}
 		}
 	}
-	if (sio_unlink(r->ctx->writer, dirfd, name, &st, &err) < 0)
+	if (a != NULL && a->aside) {
+		if (remove_archived(r, a, dirfd, &err) < 0)
+			return not_fixed(o, "%s", err.msg);
+	} else if (sio_unlink(r->ctx->writer, dirfd, name, &st, &err) < 0)
 		return not_fixed(o, "%s", err.msg);
 	touched(r, &st);
 	if (fsync_place(r, dirfd, o) < 0)
 		return -1;
 	rel_path(op->src.sub, name, rel, sizeof(rel));
-	say(o, "removed %s (archived)", vis(rel, b, sizeof(b)));
+	if (a != NULL && a->aside)
+		say(o, "moved %s into %s/ (too big to copy: recorded in the archive, which --restore brings back)",
+		    vis(rel, b, sizeof(b)), ARC_ASIDE_DIR);
+	else
+		say(o, "removed %s (archived)", vis(rel, b, sizeof(b)));
 	return 0;
 }
 
@@ -785,14 +917,15 @@ op_remove_job(struct run *r, uint32_t fi, struct outcome *o)
 		int dirfd = place_fd(r->set, a->qdir, a->sub);
 		int w;
 
-		if (sio_unlink(r->ctx->writer, dirfd, name, &a->st, &err) < 0)
+		if (remove_archived(r, a, dirfd, &err) < 0)
 			return not_fixed(o, "%s", err.msg);
 		touched(r, &a->st);
 		if (fsync_place(r, dirfd, o) < 0)
 			return -1;
 		rel_path(a->sub, name, rel, sizeof(rel));
-		w = snprintf(list + used, sizeof(list) - used, "%s%s",
-		    used > 0 ? ", " : "", vis(rel, b, sizeof(b)));
+		w = snprintf(list + used, sizeof(list) - used, "%s%s%s",
+		    used > 0 ? ", " : "", vis(rel, b, sizeof(b)),
+		    a->aside ? " (moved aside: too big to copy)" : "");
 		if (w > 0 && (size_t)w < sizeof(list) - used)
 			used += (size_t)w;
 	}
@@ -817,8 +950,6 @@ inert_advice(enum problem_id id)
 	case PR_2_RCPT_NO_COLON:
 	case PR_2_RCPT_EMPTY:
 		return "a human must supply its recipients (R lines), then rename it back to qf";
-	case PR_1_UNTRUSTED:
-		return "if its owner is to be trusted, mqfsck -y --adopt-owner <owner> takes it back; otherwise it stays out of the queue";
 	case PR_3_NO_DF:
 		return "its body is nowhere; the archive holds what is left";
 	default:
@@ -861,8 +992,14 @@ op_inert(struct run *r, enum problem_id id, const struct plan_op *op,
 		return -1;
 	rel_path(op->src.sub, name, ra, sizeof(ra));
 	rel_path(op->src.sub, lost, rb, sizeof(rb));
-	say(o, "renamed %s to %s, every file of the job archived: sendmail will not run it; %s",
-	    vis(ra, b, sizeof(b)), vis(rb, b2, sizeof(b2)), inert_advice(id));
+	if (id == PR_1_UNTRUSTED || id == PR_3_UNTRUSTED_TEMP)
+		say(o, "renamed %s to %s, every file of the job archived: sendmail will not run it; if its owner is to be trusted, mqfsck -y --adopt-owner %lu takes it back; otherwise it stays out of the queue",
+		    vis(ra, b, sizeof(b)), vis(rb, b2, sizeof(b2)),
+		    (unsigned long)st.st_uid);
+	else
+		say(o, "renamed %s to %s, every file of the job archived: sendmail will not run it; %s",
+		    vis(ra, b, sizeof(b)), vis(rb, b2, sizeof(b2)),
+		    inert_advice(id));
 	return 0;
 }
 
@@ -1424,7 +1561,7 @@ op_move_out(struct run *r, uint32_t fi, const struct plan_op *op,
 			return not_fixed(o, "%s is a directory that is not empty: move it out of the queue by hand",
 			    vis(name, b, sizeof(b)));
 	} else
-		rc = sio_unlink(r->ctx->writer, dirfd, name, &a->st, &err);
+		rc = remove_archived(r, a, dirfd, &err);
 	if (rc < 0)
 		return not_fixed(o, "%s", err.msg);
 	touched(r, &a->st);
@@ -1470,7 +1607,7 @@ apply_fix(struct run *r, uint32_t fi, struct outcome *o)
 			rc = op_promote(r, op, o);
 			break;
 		case OP_REMOVE:
-			rc = op_remove(r, op, o);
+			rc = op_remove(r, fi, op, o);
 			break;
 		case OP_REMOVE_JOB:
 			rc = op_remove_job(r, fi, o);
@@ -1721,34 +1858,57 @@ apply_set(struct run *r, const uint32_t *order, struct repair_summary *rs)
 	}
 }
 
+/*
+ * parents_safe - every directory above the archive directory fd is
+ * root's or the runner's, and no one else may write it unless it is
+ * sticky (then no one else can rename or remove what is ours): otherwise
+ * someone else could swap the archive directory for their own between
+ * the archive and the change (sendmail's safedirpath() rule, applied to
+ * where mail is kept aside).  Walked up by "..", so a relative -a is
+ * checked up to the root too.
+ */
+static bool
+parents_safe(int fd, struct qerr *err)
+{
+	struct stat st, up_st;
+	int cur = fcntl(fd, F_DUPFD_CLOEXEC, 0), up, depth;
+	bool ok = cur >= 0;
+
+	for (depth = 0; ok && depth < 256; depth++) {
+		if (fstat(cur, &st) < 0)
+			break;
+		up = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0 || fstat(up, &up_st) < 0 ||
+		    (up_st.st_dev == st.st_dev && up_st.st_ino == st.st_ino)) {
+			if (up >= 0)
+				(void)close(up);
+			break; /* the root */
+		}
+		(void)close(cur);
+		cur = up;
+		if ((up_st.st_uid != 0 && up_st.st_uid != geteuid()) ||
+		    ((up_st.st_mode & (S_IWGRP | S_IWOTH)) &&
+		     !(up_st.st_mode & S_ISVTX))) {
+			qerr_set(err, EPERM,
+			    "a directory above it (up %d) is owned by uid %lu with mode %04o: someone else could replace the archive; choose another with -a",
+			    depth + 1, (unsigned long)up_st.st_uid,
+			    (unsigned)(up_st.st_mode & 07777));
+			ok = false;
+		}
+	}
+	if (cur >= 0)
+		(void)close(cur);
+	return ok;
+}
+
 /* archive_dir_open - the archive directory, made (0700) if missing */
 static int
 archive_dir_open(struct fsck_ctx *ctx, const char *path, struct qerr *err)
 {
-	char *copy, *comp, *save = NULL;
 	struct stat st;
-	int fd, next;
+	int fd;
 
-	fd = sio_open_path(path, NULL, NULL, err);
-	if (fd < 0 && err->sys_errno == ENOENT) {
-		/* Make what is missing, one component at a time, from the
-		 * root or (a relative -a) the working directory. */
-		if ((copy = strdup(path)) == NULL) {
-			qerr_set(err, ENOMEM, "out of memory");
-			return -1;
-		}
-		fd = sio_open_path(path[0] == '/' ? "/" : ".", NULL, NULL, err);
-		for (comp = strtok_r(copy, "/", &save); fd >= 0 && comp != NULL;
-		     comp = strtok_r(NULL, "/", &save)) {
-			next = sio_opendirat(fd, comp, NULL, err);
-			if (next < 0 && err->sys_errno == ENOENT &&
-			    sio_mkdirat(ctx->writer, fd, comp, 0700, err) == 0)
-				next = sio_opendirat(fd, comp, NULL, err);
-			(void)close(fd);
-			fd = next;
-		}
-		free(copy);
-	}
+	fd = sio_open_path_make(ctx->writer, path, 0700, err);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
@@ -1756,6 +1916,10 @@ archive_dir_open(struct fsck_ctx *ctx, const char *path, struct qerr *err)
 		qerr_set(err, EPERM,
 		    "%s must belong to the user running mqfsck and be closed to others (mode 0700): the archive holds mail",
 		    path);
+		(void)close(fd);
+		return -1;
+	}
+	if (!parents_safe(fd, err)) {
 		(void)close(fd);
 		return -1;
 	}
@@ -1904,6 +2068,62 @@ apply_all(struct run *r, struct qset *sets, size_t nsets, uint32_t **orders,
 	r->narch_fix = NULL;
 }
 
+/*
+ * refuse_fixes - a fix of a set that is not to be repaired, or in a
+ * queue directory that is not (qd->refuse: main.c), is not made
+ */
+static void
+refuse_fixes(struct qset *sets, size_t nsets)
+{
+	char why[300];
+	size_t i;
+	uint32_t k;
+
+	for (i = 0; i < nsets; i++) {
+		struct plan *p = sets[i].plan;
+
+		for (k = 0; p != NULL && k < p->nfixes; k++) {
+			const struct qdir *qd = &sets[i].dirs[p->fixes[k].qdir <
+			    sets[i].ndirs ? p->fixes[k].qdir : 0];
+			const char *r = qd->refuse;
+
+			if (r == NULL && sets[i].refused)
+				r = "another queue of its configuration is not one to repair";
+			if (r == NULL || p->fixes[k].result != FIXR_PENDING)
+				continue;
+			(void)snprintf(why, sizeof(why),
+			    "not repaired as a queue: %s", r);
+			plan_set_result(p, k, FIXR_NOT_FIXED, why);
+		}
+	}
+}
+
+/*
+ * sign_with_key - the archive's manifest is signed with the host key
+ * (made on first use), so --restore can tell this host's archives from
+ * anyone else's; without a key the archive is written unsigned, with a
+ * warning: the mail comes first
+ */
+static void
+sign_with_key(struct fsck_ctx *ctx, struct arc *a)
+{
+	const char *path = ctx->opts.key_path != NULL ? ctx->opts.key_path
+						      : ARC_DEFAULT_KEY;
+	unsigned char key[ARC_KEY_LEN];
+	char why[600];
+	struct qerr err;
+
+	if (arc_key_load(ctx->writer, path, key, &err) == 0) {
+		arc_set_key(a, key);
+		OPENSSL_cleanse(key, sizeof(key));
+		return;
+	}
+	(void)snprintf(why, sizeof(why),
+	    "%s; the archive is not signed, and --restore will want --restore-unverified",
+	    err.msg);
+	ctx_warn(ctx, path, why);
+}
+
 /* repair_sets - archive, commit, apply */
 unsigned long
 repair_sets(struct fsck_ctx *ctx, struct qset *sets, size_t nsets,
@@ -1931,6 +2151,14 @@ repair_sets(struct fsck_ctx *ctx, struct qset *sets, size_t nsets,
 			    "out of memory while planning: nothing was changed", rs);
 			return 0;
 		}
+	refuse_fixes(sets, nsets);
+	if (!any_pending(sets, nsets)) {
+		r.ctx = ctx;
+		for (i = 0; i < nsets; i++)
+			if (sets[i].plan != NULL)
+				report_all(&r, sets, i, rs);
+		return 0;
+	}
 	adirfd = archive_dir_open(ctx, adir, &err);
 	if (adirfd >= 0 && inside_a_queue(adirfd, sets, nsets)) {
 		qerr_set(&err, EINVAL, "%s is inside a queue directory", adir);
@@ -1948,6 +2176,8 @@ repair_sets(struct fsck_ctx *ctx, struct qset *sets, size_t nsets,
 	host[sizeof(host) - 1] = '\0';
 	r.ctx = ctx;
 	r.arc = arc_create(ctx->writer, adirfd, host, ctx->now, &err);
+	if (r.arc != NULL)
+		sign_with_key(ctx, r.arc);
 	r.arcq = calloc(nsets, sizeof(*r.arcq));
 	r.set_first = calloc(nsets, sizeof(*r.set_first));
 	r.set_n = calloc(nsets, sizeof(*r.set_n));

@@ -109,7 +109,7 @@ fi
 
 # ------------------------------------------------------------------ ask
 prepare ask n_many_problems
-ask_start "$top/ask" -a "$top/ask/.archive" $BASE --assume-stopped --lost-found lf queue
+ask_start "$top/ask" -a "$top/ask/.archive" $BASE --assume-stopped --remove-foreign --lost-found lf queue
 q=$top/ask/queue
 # README: no; df11's mode: yes (the default); the empty qf: yes; then all.
 wait_for "$top/ask" '\[yes/no/all/quit\]' 1 && printf 'n\n' >&3
@@ -128,7 +128,7 @@ else
 	bad ask "asked $asked times (want 4), status $st" "$(cat "$top/ask/.out")"
 fi
 prepare quit n_many_problems
-ask_start "$top/quit" -a "$top/quit/.archive" $BASE --assume-stopped --lost-found lf queue
+ask_start "$top/quit" -a "$top/quit/.archive" $BASE --assume-stopped --remove-foreign --lost-found lf queue
 wait_for "$top/quit" '\[yes/no/all/quit\]' 1 && printf 'y\n' >&3
 wait_for "$top/quit" '\[yes/no/all/quit\]' 2 && printf 'q\n' >&3
 ask_end

@@ -492,6 +492,33 @@ make_archive(const struct scratch *sc, struct sio_writer *w, bool specials,
 	return rc;
 }
 
+/* make_signed - archive q/ into arc/, signed with key */
+static void
+make_signed(const struct scratch *sc, const unsigned char *key, char *name,
+    size_t namesz)
+{
+	int qfd = open_dir(sc, "q"), afd = open_dir(sc, "arc");
+	struct sio_writer *w;
+	struct qerr err;
+	struct arc *a;
+	unsigned n;
+	size_t i;
+
+	w = sio_writer_new(&err);
+	assert_non_null(w);
+	a = arc_create(w, afd, HOST, NOW, &err);
+	assert_non_null(a);
+	arc_set_key(a, key);
+	assert_int_equal(arc_add_queue(a, sc->q, &n, &err), 0);
+	for (i = 0; i < NSAMPLES; i++)
+		add_sample(a, qfd, &samples[i]);
+	assert_int_equal(arc_commit(a, name, namesz, &err), 0);
+	arc_free(a);
+	sio_writer_free(w);
+	assert_int_equal(close(qfd), 0);
+	assert_int_equal(close(afd), 0);
+}
+
 /* open_archive - the archive arc/name, for reading */
 static int
 open_archive(const struct scratch *sc, const char *name)
@@ -975,7 +1002,7 @@ run_list(int fd, bool json, char **text, struct qerr *err)
 	*text = NULL;
 	f = open_memstream(text, &len);
 	assert_non_null(f);
-	rc = arc_list(fd, f, json, err);
+	rc = arc_list(fd, f, json, NULL, err);
 	assert_int_equal(fclose(f), 0);
 	return rc;
 }
@@ -994,7 +1021,12 @@ run_restore(int fd, const char *dir, struct arc_restore_stats *st,
 	*text = NULL;
 	f = open_memstream(text, &len);
 	assert_non_null(f);
-	rc = arc_restore(w, fd, dir, NULL, NULL, f, st, err);
+	{
+		struct arc_restore_opts ro = { .queue_dir = dir,
+			.unverified_ok = true };
+
+		rc = arc_restore(w, fd, &ro, f, st, err);
+	}
 	assert_int_equal(fclose(f), 0);
 	sio_writer_free(w);
 	return rc;
@@ -1303,7 +1335,9 @@ test_list(void **state)
 	fd = open_archive(sc, name);
 
 	assert_int_equal(run_list(fd, false, &text, &err), 0);
-	assert_int_equal(count_in(text, "\n"), NSAMPLES + 3);
+	/* A record a line, and the note that it is not signed. */
+	assert_int_equal(count_in(text, "\n"), NSAMPLES + 3 + 1);
+	assert_true(contains(text, "note: its manifest is not signed"));
 	assert_int_equal(count_in(text, " ok\n"), NSAMPLES);
 	p = gen(&samples[0]);
 	sha_hex(p, samples[0].size, hex);
@@ -1504,6 +1538,7 @@ static void
 test_restore_unknown_queue(void **state)
 {
 	struct scratch *sc = *state;
+	struct arc_restore_opts ro = { 0 };
 	struct arc_restore_stats rs;
 	struct sio_writer *w;
 	char name[NAME_BUF], *text = NULL;
@@ -1522,8 +1557,10 @@ test_restore_unknown_queue(void **state)
 	fd = open_archive(sc, name);
 	f = open_memstream(&text, &len);
 	assert_non_null(f);
-	assert_int_equal(arc_restore(w, fd, NULL, refuse_all, &asked, f, &rs,
-			     &err), 1);
+	ro.queue_ok = refuse_all;
+	ro.queue_ok_arg = &asked;
+	ro.unverified_ok = true;
+	assert_int_equal(arc_restore(w, fd, &ro, f, &rs, &err), 1);
 	assert_int_equal(fclose(f), 0);
 	sio_writer_free(w);
 	assert_true(asked > 0);
@@ -2320,7 +2357,12 @@ child_restore(int fd, const char *dir, uint64_t n)
 	if (w == NULL || f == NULL)
 		_exit(2);
 	sio_writer_fail_after(w, n);
-	rc = arc_restore(w, fd, dir, NULL, NULL, f, &rs, &err);
+	{
+		struct arc_restore_opts ro = { .queue_dir = dir,
+			.unverified_ok = true };
+
+		rc = arc_restore(w, fd, &ro, f, &rs, &err);
+	}
 	/* Released, so that valgrind sees no leak in a child that ends. */
 	sio_writer_free(w);
 	if (fclose(f) != 0)
@@ -2456,6 +2498,85 @@ test_fault_archive(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* restore_keyed - arc_restore() of fd into out/ with key, verified only */
+static int
+restore_keyed(const struct scratch *sc, int fd, const unsigned char *key,
+    struct qerr *err)
+{
+	struct arc_restore_stats rs;
+	struct sio_writer *w = sio_writer_new(err);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc;
+
+	assert_non_null(w);
+	assert_non_null(f);
+	{
+		struct arc_restore_opts ro = { .queue_dir = sc->out,
+			.key = key };
+
+		rc = arc_restore(w, fd, &ro, f, &rs, err);
+	}
+	assert_int_equal(fclose(f), 0);
+	free(text);
+	sio_writer_free(w);
+	return rc;
+}
+
+/*
+ * test_signed - a manifest signed with the host key restores with that
+ * key; with another key, no key, unsigned, or changed, nothing is
+ * restored unless the caller says so; arc_key_load() makes a key once,
+ * reads it back, and refuses one others may read
+ */
+static void
+test_signed(void **state)
+{
+	struct scratch *sc = *state;
+	unsigned char key[ARC_KEY_LEN], again[ARC_KEY_LEN], other[ARC_KEY_LEN];
+	char name[NAME_BUF], unsigned_name[NAME_BUF], kpath[PATH_MAX + 16];
+	struct sio_writer *w;
+	struct qerr err;
+	char *text;
+	int fd;
+
+	populate(sc);
+	w = sio_writer_new(&err);
+	assert_non_null(w);
+	(void)snprintf(kpath, sizeof(kpath), "%s/keys/hmac.key", sc->path);
+	assert_int_equal(arc_key_load(NULL, kpath, key, &err), -1);
+	assert_int_equal(arc_key_load(w, kpath, key, &err), 0);
+	assert_int_equal(arc_key_load(NULL, kpath, again, &err), 0);
+	assert_memory_equal(key, again, ARC_KEY_LEN);
+	memcpy(other, key, sizeof(other));
+	other[0] ^= 1;
+
+	make_signed(sc, key, name, sizeof(name));
+	fd = open_archive(sc, name);
+	assert_int_equal(restore_keyed(sc, fd, other, &err), -1);
+	assert_true(contains(err.msg, "not signed with this host's key"));
+	assert_int_equal(restore_keyed(sc, fd, NULL, &err), -1);
+	assert_true(contains(err.msg, "could not be read"));
+	assert_int_equal(run_list(fd, false, &text, &err), 0);
+	assert_true(contains(text, "could not be read"));
+	free(text);
+	assert_int_equal(restore_keyed(sc, fd, key, &err), 0);
+	assert_int_equal(close(fd), 0);
+
+	assert_int_equal(make_archive(sc, w, false, unsigned_name,
+	    sizeof(unsigned_name)), 0);
+	fd = open_archive(sc, unsigned_name);
+	assert_int_equal(restore_keyed(sc, fd, key, &err), -1);
+	assert_true(contains(err.msg, "not signed"));
+	assert_int_equal(close(fd), 0);
+
+	/* A key others may read is no key. */
+	assert_int_equal(fchmodat(sc->dfd, "keys/hmac.key", 0644, 0), 0);
+	assert_int_equal(arc_key_load(NULL, kpath, again, &err), -1);
+	sio_writer_free(w);
+}
+
 int
 main(void)
 {
@@ -2474,6 +2595,7 @@ main(void)
 		T(test_restore_unknown_queue),
 		T(test_restore_conflict),
 		T(test_restore_queues),
+		T(test_signed),
 		T(test_hostile_entries),
 		T(test_hostile_specials_listed),
 		T(test_hostile_manifests),
