@@ -85,7 +85,7 @@ rel = build/rel
 san = build/san
 fuzz = build/fuzz
 
-.PHONY: all check check-build unit demo fuzz lint install clean deps interop \
+.PHONY: all check check-build unit demo fuzz hostile lint install clean deps interop \
         deps-test fixtures-update pkgs-present man bench
 .DELETE_ON_ERROR:
 
@@ -178,6 +178,14 @@ unit: $(UNIT_SAN)
 
 lint: $(UNIT_SAN)
 	@$(TEST_ENV) sh tests/run_tests.sh lint
+
+# hostile - more seeds of the randomized hostile-queue test than make
+# check runs (HOSTILE_SEEDS, from HOSTILE_FIRST)
+HOSTILE_SEEDS = 200
+HOSTILE_FIRST = 1
+hostile: $(san)/mqfsck
+	@$(TEST_ENV) MQ_HOSTILE_SEEDS=$(HOSTILE_SEEDS) \
+	    MQ_HOSTILE_FIRST=$(HOSTILE_FIRST) sh tests/run_tests.sh hostile
 
 fuzz: deps-test
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)

@@ -1464,7 +1464,7 @@ list_job(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
     unsigned long findings)
 {
 	const struct index *idx = &set->idx;
-	char files[512] = "", name[64], safe[256];
+	char files[512] = "", name[64], safe[256], qpath[512], idtext[128];
 	size_t o = 0;
 	uint32_t f;
 
@@ -1487,9 +1487,11 @@ list_job(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
 				break;
 			o += (size_t)n;
 		}
-	(void)fprintf(ctx->out, "%s: job %.*s: %s: %s\n",
-	    ctx->qd != NULL ? ctx->qd->path : "mqfsck", (int)v->jb->idlen,
-	    v->jb->id, files,
+	/* The id is a file name's bytes: anyone's. */
+	(void)fprintf(ctx->out, "%s: job %s: %s: %s\n",
+	    ctx->qd != NULL ? esc_str(qpath, sizeof(qpath), ctx->qd->path)
+			    : "mqfsck",
+	    esc_bytes(idtext, sizeof(idtext), v->jb->id, v->jb->idlen), files,
 	    findings == 0 ? "ok" : "findings above");
 }
 

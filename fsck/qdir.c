@@ -352,8 +352,10 @@ check_queue_dir(struct fsck_ctx *ctx, const struct policy *pol,
 			pc.gid2 = want_gid;
 		}
 		/* A directory someone untrusted owns is theirs: reported,
-		 * never adopted as a queue by a chown. */
-		if (!owner_trusted(pol, st->st_uid) && st->st_uid != pol->dir_owner) {
+		 * never adopted as a queue by a chown, unless the
+		 * administrator adopts that owner (a restore as nobody). */
+		if (!owner_trusted(pol, st->st_uid) && st->st_uid != pol->dir_owner &&
+		    !(pol->has_adopt && st->st_uid == pol->adopt_uid)) {
 			pc.str = "it is someone else's directory, not one sendmail's configuration gives the queue: it is not taken over";
 			(void)pr_fix(ctx, PR_0_QDIR_FOREIGN_OWNER, &pc);
 			qd->refuse = "it belongs to someone sendmail does not trust";

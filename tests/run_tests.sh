@@ -2,7 +2,7 @@
 # run_tests.sh - run the test suites and print one line per test, then
 # "N passed, N failed" as the last line.  Exit status 1 if any failed.
 #
-# Usage: tests/run_tests.sh all|unit|e2e|ops|contrib|interop|fuzz|valgrind|lint
+# Usage: tests/run_tests.sh all|unit|e2e|ops|contrib|interop|fuzz|valgrind|lint|hostile
 # The Makefile passes what to run in the environment:
 #   MQ_UNIT_SAN   unit test binaries built with ASan+UBSan
 #   MQ_UNIT_REL   the same built without sanitizers, for valgrind
@@ -111,6 +111,16 @@ repair() {
 		script_suite fault/$fx env MQ_MQFSCK="$MQ_MQFSCK" \
 		    ASAN_OPTIONS=detect_leaks=1 sh tests/e2e/fault.sh fixtures/$fx
 	done
+	hostile
+}
+
+# hostile - randomized hostile queues: MQ_HOSTILE_SEEDS seeds (12 by
+# default; make hostile runs more), each checked for its invariants
+hostile() {
+	[ -n "${MQ_MQFSCK:-}" ] || return 0
+	script_suite hostile/hostile.sh env MQ_MQFSCK="$MQ_MQFSCK" \
+	    ASAN_OPTIONS=detect_leaks=1 sh tests/e2e/hostile.sh \
+	    "${MQ_HOSTILE_FIRST:-1}" "${MQ_HOSTILE_SEEDS:-12}"
 }
 
 ops() {
@@ -225,9 +235,10 @@ contrib) contrib ;;
 interop) interop ;;
 fuzz) fuzz ;;
 valgrind) vg ;;
+hostile) hostile ;;
 lint) lint ;;
 *)
-	echo "usage: $0 all|unit|e2e|ops|contrib|interop|fuzz|valgrind|lint" >&2
+	echo "usage: $0 all|unit|e2e|ops|contrib|interop|fuzz|valgrind|lint|hostile" >&2
 	exit 2
 	;;
 esac
