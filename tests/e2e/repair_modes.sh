@@ -107,6 +107,24 @@ else
 	bad preen-clean "exits $st1 and $st2, want 1 and 0" "$(cat "$top/preen2/.out")"
 fi
 
+# ------------------------------------------------- archive's parents
+# An archive directory under a directory anyone may write (not sticky)
+# could be swapped for someone else's between the archive and the
+# change: the repair refuses, changing nothing, exit 8 (issue 10 case 9).
+prepare wwparent f_xf_stale
+mkdir -m 0777 "$top/wwparent/open"
+chmod 0777 "$top/wwparent/open"
+before=$(cd "$top/wwparent/queue" && ls -l --time-style=+%s)
+run "$top/wwparent" -y -a "$top/wwparent/open/arch" $BASE --assume-stopped queue
+st=$?
+if [ $((st & 8)) -ne 0 ] &&
+    grep -q 'a directory above it (up 1) .* mode 0777: someone else could replace the archive' "$top/wwparent/.out" &&
+    [ "$before" = "$(cd "$top/wwparent/queue" && ls -l --time-style=+%s)" ]; then
+	ok "archive-parent (a world-writable parent of the archive directory: nothing changed, exit $st)"
+else
+	bad archive-parent "exit $st, want 8 and the queue unchanged" "$(cat "$top/wwparent/.out")"
+fi
+
 # ------------------------------------------------------------------ ask
 prepare ask n_many_problems
 ask_start "$top/ask" -a "$top/ask/.archive" $BASE --assume-stopped --remove-foreign --lost-found lf queue
