@@ -1554,21 +1554,12 @@ static const struct qdir *
 job_queue(const struct qset *set, const struct job *jb)
 {
 	uint32_t f;
-	size_t i;
 
 	for (f = jb->first; f != 0; f = set->idx.files[f].next)
 		if (!(set->idx.files[f].flags & JF_LOSTFOUND))
 			return &set->dirs[set->idx.files[f].qdir];
-	f = jb->first;
-	for (i = 0; f != 0 && i < set->ndirs; i++)
-		if (set->dirs[i].reachable &&
-		    set->dirs[i].st.st_dev ==
-			set->lfs[set->idx.files[f].qdir].st.st_dev)
-			return &set->dirs[i];
-	for (i = 0; i < set->ndirs; i++)
-		if (set->dirs[i].reachable)
-			return &set->dirs[i];
-	return NULL;
+	return jb->first != 0
+	    ? lf_queue(set, &set->lfs[set->idx.files[jb->first].qdir]) : NULL;
 }
 
 /* jobs_pass - pass 3 over the set */

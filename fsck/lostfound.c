@@ -38,6 +38,7 @@
 #include "inomap.h"
 #include "lostfound.h"
 #include "qid.h"
+#include "scan.h"
 #include "trust.h"
 
 /* One lost+found being searched. */
@@ -246,31 +247,10 @@ msgid_id(const struct qf_file *qf, char *id, size_t idsz)
 static void
 keep_lost_facts(struct qset *set, struct job *jb, const struct qf_file *qf)
 {
-	char dd[256];
-	size_t i;
-
 	if (jb->ctrl != 0)
 		return;
-	jb->ctrl = (uint8_t)(qf->quarantine.len > 0 ? 'h' : 'q');
+	scan_take_facts(set, jb, qf, qf->quarantine.len > 0 ? 'h' : 'q');
 	jb->jflags |= JB_LOST_FACTS;
-	if (qf->has_inode && qf->inode_major >= 0 && qf->inode_minor >= 0 &&
-	    qf->inode_major <= UINT32_MAX && qf->inode_minor <= UINT32_MAX) {
-		jb->jflags |= JB_HAS_I;
-		jb->i_major = (uint32_t)qf->inode_major;
-		jb->i_minor = (uint32_t)qf->inode_minor;
-		jb->i_ino = qf->inode;
-	}
-	jb->ctime_T = qf->has_ctime && qf->ctime > 0 && qf->ctime <= UINT32_MAX
-	    ? (uint32_t)qf->ctime : 0;
-	jb->datadir = DATADIR_NONE;
-	if (qf->datadir.len > 0) {
-		jb->jflags |= JB_DATADIR;
-		jb->datadir = DATADIR_BAD;
-		(void)qf_span_value(qf, &qf->datadir, dd, sizeof(dd));
-		for (i = 0; i < set->ndirs; i++)
-			if (strcmp(set->dirs[i].qp_name, dd) == 0)
-				jb->datadir = (uint16_t)i;
-	}
 }
 
 /* has_queue_files - the job has files in the set's queues */
@@ -643,7 +623,7 @@ open_lfs(struct fsck_ctx *ctx, struct qset *set)
 
 /* lf_queue - the queue directory messages about a lost+found name: the
  * first on its file system, else the first checked */
-static const struct qdir *
+const struct qdir *
 lf_queue(const struct qset *set, const struct lfdir *lf)
 {
 	size_t i;

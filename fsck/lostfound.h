@@ -24,4 +24,8 @@ const char *lf_name(const struct qset *set, uint32_t f);
 /* lostfound_free - close the set's lost+found and forget its names */
 void lostfound_free(struct qset *set);
 
+/* lf_queue - the queue directory that names a lost+found's files in
+ * messages: the first on its file system, else the first checked */
+const struct qdir *lf_queue(const struct qset *set, const struct lfdir *lf);
+
 #endif /* MQ_LOSTFOUND_H */

@@ -551,11 +551,20 @@ keep_facts(const struct walk *w, struct job *jb, char letter)
 	static const char order[] = "TtQhq"; /* later is preferred */
 	const struct qf_file *qf = &w->env->qf;
 	const char *have = jb->ctrl ? strchr(order, jb->ctrl) : NULL;
-	char dd[256];
-	size_t i;
 
 	if (have != NULL && strchr(order, letter) < have)
 		return;
+	scan_take_facts(w->set, jb, qf, letter);
+}
+
+/* scan_take_facts - the facts pass 3 needs from a control file */
+void
+scan_take_facts(const struct qset *set, struct job *jb,
+    const struct qf_file *qf, char letter)
+{
+	char dd[256];
+	size_t i;
+
 	jb->ctrl = (uint8_t)letter;
 	jb->jflags &= (uint8_t) ~(JB_HAS_I | JB_DATADIR);
 	if (qf->has_inode && qf->inode_major >= 0 && qf->inode_minor >= 0 &&
@@ -572,8 +581,8 @@ keep_facts(const struct walk *w, struct job *jb, char letter)
 		jb->jflags |= JB_DATADIR;
 		jb->datadir = DATADIR_BAD;
 		(void)qf_span_value(qf, &qf->datadir, dd, sizeof(dd));
-		for (i = 0; i < w->set->ndirs; i++)
-			if (strcmp(w->set->dirs[i].qp_name, dd) == 0)
+		for (i = 0; i < set->ndirs; i++)
+			if (strcmp(set->dirs[i].qp_name, dd) == 0)
 				jb->datadir = (uint16_t)i;
 	}
 }

@@ -32,6 +32,13 @@ struct scan_env {
 void scan_qdir(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
     uint16_t qi);
 
+/*
+ * scan_take_facts - job jb takes what pass 3 needs from the control file
+ * qf (of letter): its I line, T line and d line (a queue of set)
+ */
+void scan_take_facts(const struct qset *set, struct job *jb,
+    const struct qf_file *qf, char letter);
+
 /* file_locked - whether another process holds a lock on the file: from
  * the /proc/locks snapshot, or by probing fd when there is none */
 bool file_locked(const struct scan_env *env, int fd, const struct stat *st);
