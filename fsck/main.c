@@ -48,7 +48,7 @@
 static const char usage_text[] =
     "usage: mqfsck [-n | -p | -y] [-fqvV] [-a dir] [-c file]... [-o name=value]...\n"
     "              [-g seconds] [--owner user|queue-dir] [--adopt-owner user]\n"
-    "              [--assume-stopped] [--remove-foreign]\n"
+    "              [--assume-stopped] [--remove-foreign] [--key file]\n"
     "              [--tf-newer promote|keep] [-C fd] [--syslog | --no-syslog]\n"
     "              [--json | --format human|json|prometheus] [queue_dir ...]\n"
     "       mqfsck --list archive\n"
