@@ -57,7 +57,7 @@ FORMAT_SRC = format/err.c format/esc.c format/qid.c format/qf.c format/sio.c \
 FSCK_SRC = fsck/main.c fsck/problem.c fsck/index.c fsck/dirlist.c \
            fsck/locks.c fsck/sysinfo.c fsck/qdir.c fsck/scan.c fsck/jobs.c \
            fsck/lostfound.c fsck/queues.c fsck/progress.c fsck/logsys.c \
-           fsck/metrics.c fsck/trust.c fsck/inomap.c
+           fsck/metrics.c fsck/trust.c fsck/inomap.c fsck/stop.c
 REPAIR_SRC = repair/archive.c repair/plan.c repair/repair.c
 PROG_SRC = $(FSCK_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
 

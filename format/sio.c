@@ -45,7 +45,8 @@
  * next to the untouched original; n >= 3 completes.
  * With MQFSCK_FAULT_SIGNAL=INT as well, the process raises SIGINT there
  * instead, once, and goes on: the tests see what an operator's ^C at
- * that point does (the run stops at its next safe point).
+ * that point does (the run stops at its next safe point).  =ALRM raises
+ * SIGALRM, which mqfsck takes as its time limit passing there.
  *
  * Allocation: sio_read() owns b->data (released by sio_buf_free());
  * sio_writer_new() allocates the writer (released by sio_writer_free()).
@@ -94,7 +95,7 @@ _Static_assert(ULLONG_MAX == UINT64_MAX, "unsigned long long is 64 bits");
 struct sio_writer {
 	uint64_t count;		/* counted calls issued so far */
 	uint64_t fail_after;	/* 0, or kill before call fail_after + 1 */
-	int fail_signal;	/* SIGKILL, or SIGINT to interrupt, once */
+	int fail_signal;	/* SIGKILL, or SIGINT or SIGALRM, once */
 };
 
 /* ------------------------------------------------------------------ */
@@ -959,6 +960,8 @@ sio_writer_new(struct qerr *err)
 	s = getenv(FAULT_SIGNAL_ENV);
 	if (s != NULL && strcmp(s, "INT") == 0)
 		w->fail_signal = SIGINT;
+	else if (s != NULL && strcmp(s, "ALRM") == 0)
+		w->fail_signal = SIGALRM;
 	s = getenv(FAULT_ENV);
 	if (s != NULL && s[0] >= '0' && s[0] <= '9') {
 		errno = 0;
@@ -999,10 +1002,10 @@ static void
 writer_tick(struct sio_writer *w)
 {
 	if (w->fail_after != 0 && w->count >= w->fail_after) {
-		if (w->fail_signal == SIGINT) {
-			/* ^C: caught, and the call goes on. */
+		if (w->fail_signal != SIGKILL) {
+			/* ^C or the time limit: caught, and the call goes on. */
 			w->fail_after = 0;
-			(void)raise(SIGINT);
+			(void)raise(w->fail_signal);
 			w->count++;
 			return;
 		}

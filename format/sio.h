@@ -213,7 +213,8 @@ uint64_t sio_writer_count(const struct sio_writer *w);
  * before it is made (0 = never).  The environment variable
  * MQFSCK_FAULT_AFTER sets this when the writer is created;
  * MQFSCK_FAULT_SIGNAL=INT makes it raise SIGINT there instead, once,
- * and make the call (an interrupt, not a crash).
+ * and make the call (an interrupt, not a crash); =ALRM raises SIGALRM
+ * (the time limit passing).
  */
 void sio_writer_fail_after(struct sio_writer *w, uint64_t n);
 

@@ -1587,7 +1587,7 @@ jobs_pass(struct fsck_ctx *ctx, const struct scan_env *env, struct qset *set)
 	ctx->qd = NULL;
 	if (!ctx->rechecking)
 		progress_pass(&ctx->progress, PROGRESS_JOBS, first_queue(set), n);
-	for (i = 0; i < n && !mq_interrupted; i++) {
+	for (i = 0; i < n && !stop_requested(); i++) {
 		/* Messages name the queue directory of the job's first file. */
 		ctx->qd = job_queue(set, &set->idx.jobs[order[i]]);
 		judge_job(ctx, env, set, order[i], &sh, &pr);

@@ -495,7 +495,7 @@ scan_one(struct lf_scan *ls)
 		dirlist_free(&ls->dl);
 		return;
 	}
-	for (i = 0; i < ls->dl.n && !mq_interrupted; i++) {
+	for (i = 0; i < ls->dl.n && !stop_requested(); i++) {
 		const char *name = ls->dl.n > 0 ? dirlist_name(&ls->dl, i) : "";
 
 		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
@@ -509,7 +509,7 @@ scan_one(struct lf_scan *ls)
 	inomap_init(&m);
 	if (wanted_dfs(ls->set, lf->st.st_dev, &m) < 0)
 		ctx_error(ls->ctx, lf->path, "out of memory");
-	for (i = 0; m.used > 0 && i < ls->dl.n && !mq_interrupted; i++) {
+	for (i = 0; m.used > 0 && i < ls->dl.n && !stop_requested(); i++) {
 		const char *name = dirlist_name(&ls->dl, i);
 
 		if (ls->taken[i] ||
@@ -645,7 +645,7 @@ lostfound_scan(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set)
 	size_t i;
 
 	open_lfs(ctx, set);
-	for (i = 0; i < set->nlfs && !mq_interrupted; i++) {
+	for (i = 0; i < set->nlfs && !stop_requested(); i++) {
 		memset(&ls, 0, sizeof(ls));
 		ls.ctx = ctx;
 		ls.env = env;

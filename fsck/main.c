@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,10 +46,11 @@
 
 static const char usage_text[] =
     "usage: mqfsck [-n | -p | -y] [-fqvV] [-a dir] [-c file]... [-o name=value]...\n"
-    "              [-g seconds] [--owner user|queue-dir] [--adopt-owner user]\n"
-    "              [--assume-stopped] [--remove-foreign] [--key file]\n"
-    "              [--tf-newer promote|keep] [-C fd] [--syslog | --no-syslog]\n"
-    "              [--json | --format human|json|prometheus] [queue_dir ...]\n"
+    "              [-g seconds] [--time-limit seconds] [--owner user|queue-dir]\n"
+    "              [--adopt-owner user] [--assume-stopped] [--remove-foreign]\n"
+    "              [--key file] [--tf-newer promote|keep] [-C fd]\n"
+    "              [--syslog | --no-syslog] [--json | --format human|json|prometheus]\n"
+    "              [queue_dir ...]\n"
     "       mqfsck --list archive\n"
     "       mqfsck --restore archive [--restore-unverified] [queue_dir]\n"
     "  -n            check only, change nothing (the default off a terminal)\n"
@@ -66,6 +66,8 @@ static const char usage_text[] =
     "  -o name=value override a sendmail option (as sendmail -O does)\n"
     "  -g seconds    grace period for files in flight while sendmail runs\n"
     "                (default 600)\n"
+    "  --time-limit seconds  stop at a safe point after that long (exit 8);\n"
+    "                0: no limit (the default, except -p: " MQ_STR(MQ_PREEN_TIME_LIMIT) ")\n"
     "  --owner user  expected owner of the queue files (\"queue-dir\": the\n"
     "                queue directory's owner), for trees not owned by root\n"
     "  --adopt-owner user  take control files of that user (or writable by\n"
@@ -152,39 +154,6 @@ usage(FILE *f, int status)
 	exit(status);
 }
 
-/* Set by SIGINT, SIGTERM and SIGHUP: the run stops at the next safe
- * point (between two entries, two jobs, two repaired jobs). */
-volatile sig_atomic_t mq_interrupted;
-
-/* on_interrupt - note the signal; the passes look at it */
-static void
-on_interrupt(int sig)
-{
-	(void)sig;
-	mq_interrupted = 1;
-}
-
-/*
- * signals_setup - SIGINT, SIGTERM and SIGHUP end the run at a safe point
- * with exit status 32 (fsck(8): canceled); SIGPIPE is ignored, so that a
- * reader of the report going away cannot kill a repair between two
- * system calls of one job (a write error is reported instead)
- */
-static void
-signals_setup(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_interrupt;
-	(void)sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGINT, &sa, NULL);
-	(void)sigaction(SIGTERM, &sa, NULL);
-	(void)sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	(void)sigaction(SIGPIPE, &sa, NULL);
-}
-
 /* std_fds_open - keep fds 0-2 open, so no file becomes stdout by accident */
 static void
 std_fds_open(void)
@@ -250,6 +219,22 @@ parse_grace(const char *s)
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v < 0) {
 		(void)fprintf(stderr, "mqfsck: -g wants a number of seconds\n");
+		exit(FSCK_USAGE);
+	}
+	return v;
+}
+
+/* parse_time_limit - --time-limit SECONDS (a fraction allowed) */
+static double
+parse_time_limit(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v >= 0 && v < 1e12)) {
+		(void)fprintf(stderr, "mqfsck: --time-limit wants a number of seconds (0: no limit)\n");
 		exit(FSCK_USAGE);
 	}
 	return v;
@@ -402,6 +387,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "option", required_argument, NULL, 'o' },
 		{ "grace", required_argument, NULL, 'g' },
+		{ "time-limit", required_argument, NULL, 't' },
 		{ "owner", required_argument, NULL, 'U' },
 		{ "adopt-owner", required_argument, NULL, 'A' },
 		{ "json", no_argument, NULL, 'J' },
@@ -435,6 +421,7 @@ parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->fo.grace = 600;
+	o->fo.time_limit = -1;
 	o->fo.syslog = -1;
 	o->fo.progress_fd = -1;
 	o->sp.fstab = "/etc/fstab";
@@ -458,6 +445,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'g':
 			o->fo.grace = parse_grace(optarg);
+			break;
+		case 't':
+			o->fo.time_limit = parse_time_limit(optarg);
 			break;
 		case 'U':
 			o->qo.owner = optarg;
@@ -646,7 +636,8 @@ recheck(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 	ctx->nlf_claimed = ctx->caplf_claimed = 0;
 	run_passes(ctx, env, set, sp);
 	set->left = ctx->left;
-	set->rechecked = true;
+	/* A recheck cut short counts what the check found, not less. */
+	set->rechecked = mq_interrupted == MQ_STOP_NONE;
 	saved.sendmail_may_run = ctx->sendmail_may_run;
 	free(ctx->lf_claimed);
 	*ctx = saved;
@@ -1020,6 +1011,10 @@ ctx_setup(struct fsck_ctx *ctx, struct options *o)
 		    o->fo.format == OUT_HUMAN ? FIXMODE_ASK : FIXMODE_NO;
 	if (o->fo.fixmode == FIXMODE_ASK && o->fo.format != OUT_HUMAN)
 		o->fo.fixmode = FIXMODE_NO;
+	if (o->fo.time_limit < 0)
+		o->fo.time_limit = o->fo.fixmode == FIXMODE_PREEN
+		    ? MQ_PREEN_TIME_LIMIT : 0;
+	stop_deadline_set(o->fo.time_limit);
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->opts = o->fo;
 	ctx->out = stdout;
@@ -1053,6 +1048,37 @@ ctx_setup(struct fsck_ctx *ctx, struct options *o)
 		if (errno == 0 && *end == '\0' && t > 0)
 			ctx->now = (time_t)t;
 	}
+}
+
+/*
+ * say_stopped - the run stopped before its end: a signal is a cancel
+ * (fsck(8): 32); the time limit is an operational error (8), since the
+ * queues are not known to be safe for sendmail; both say what is left
+ */
+static void
+say_stopped(struct fsck_ctx *ctx, bool checked)
+{
+	const char *what = !checked
+	    ? "the queues were not all checked, so nothing was repaired"
+	    : "the repairs stopped between two jobs; a rerun finishes them";
+	char why[300];
+
+	progress_clear(&ctx->progress);
+	if (mq_interrupted == MQ_STOP_TIME) {
+		if (ctx->opts.time_limit > 0)
+			(void)snprintf(why, sizeof(why),
+			    "stopped at its time limit (%.6g s): %s; run mqfsck again, by hand without a limit (--time-limit 0)",
+			    ctx->opts.time_limit, what);
+		else
+			(void)snprintf(why, sizeof(why),
+			    "stopped by SIGALRM, as at a time limit: %s; run mqfsck again",
+			    what);
+		ctx_error(ctx, "time limit", why);
+		return;
+	}
+	ctx->status |= FSCK_CANCELED;
+	if (ctx->opts.format == OUT_HUMAN)
+		(void)fprintf(ctx->out, "mqfsck: interrupted: %s\n", what);
 }
 
 /* sets_free - the sets, their plans and mqfsck's own locks */
@@ -1089,7 +1115,7 @@ main(int argc, char **argv)
 	bool checked;
 
 	std_fds_open();
-	signals_setup();
+	stop_signals_setup();
 	(void)umask(077);
 	if (getuid() != geteuid() || getgid() != getegid()) {
 		(void)fprintf(stderr, "mqfsck: refusing to run set-uid or set-gid\n");
@@ -1121,16 +1147,16 @@ main(int argc, char **argv)
 			if (ctx.writer != NULL &&
 			    (sets[i].plan = calloc(1, sizeof(*sets[i].plan))) != NULL)
 				plan_init(sets[i].plan);
-			if (!mq_interrupted)
+			if (!stop_requested())
 				run_passes(&ctx, &env, &sets[i], &o.sp);
 		}
 		/* Every set checked; now the repairs, then what is left.  An
 		 * interrupted check repairs nothing: its plan is partial. */
-		checked = !mq_interrupted;
+		checked = !stop_requested();
 		if (ctx.writer != NULL && checked) {
 			(void)repair_sets(&ctx, sets, nsets, &rs);
 			repaired = rs.fixed + rs.not_fixed > 0;
-			for (i = 0; i < nsets && !mq_interrupted; i++)
+			for (i = 0; i < nsets && !stop_requested(); i++)
 				if (fixes_made(&sets[i]))
 					recheck(&ctx, &env, &sets[i], &o.sp);
 		}
@@ -1146,15 +1172,8 @@ main(int argc, char **argv)
 		ctx.status |= FSCK_UNCORRECTED;
 	else if (rs.fixed > 0)
 		ctx.status |= FSCK_NONDESTRUCT;
-	if (mq_interrupted) {
-		ctx.status |= FSCK_CANCELED;
-		if (ctx.opts.format == OUT_HUMAN) {
-			progress_clear(&ctx.progress);
-			(void)fprintf(ctx.out, "mqfsck: interrupted: %s\n",
-			    !checked ? "the queues were not all checked, so nothing was repaired"
-				     : "the repairs stopped between two jobs; a rerun finishes them");
-		}
-	}
+	if (mq_interrupted != MQ_STOP_NONE)
+		say_stopped(&ctx, checked);
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
 	print_summary(&ctx, nqueues,
 	    (double)(t1.tv_sec - t0.tv_sec) +

@@ -953,7 +953,7 @@ walk_dir(struct walk *w)
 		progress_pass(&w->ctx->progress, PROGRESS_ENTRIES, where,
 		    (unsigned long)dl.n);
 	}
-	for (i = 0; i < dl.n && !mq_interrupted; i++) {
+	for (i = 0; i < dl.n && !stop_requested(); i++) {
 		check_entry(w, dirlist_name(&dl, i), dirlist_type(&dl, i));
 		if (!w->ctx->rechecking)
 			progress_step(&w->ctx->progress, (unsigned long)i + 1);

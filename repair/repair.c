@@ -1789,6 +1789,16 @@ archive_set(struct run *r, const uint32_t *order)
 		r->narch_fix[fi] = 0;
 		if (p->fixes[fi].result != FIXR_PENDING)
 			continue;
+		/* Stopped (a signal, the time limit): what is not archived
+		 * is not changed.  Checked between jobs: a job's files go
+		 * into the archive together. */
+		if (r->job_first == r->narch && stop_requested()) {
+			o.what[0] = '\0';
+			(void)not_fixed(&o, "%s before this job was archived: a rerun makes the fix",
+			    stop_why());
+			plan_set_result(p, fi, FIXR_NOT_FIXED, o.what);
+			continue;
+		}
 		qerr_clear(&err);
 		if (archive_fix(r, fi, &err) < 0) {
 			o.what[0] = '\0';
@@ -1818,9 +1828,10 @@ apply_set(struct run *r, const uint32_t *order, struct repair_summary *rs)
 		if (job == 0)
 			k = i + 1; /* no job: each on its own */
 		/* A signal stops the run between two jobs, never inside one. */
-		if (mq_interrupted) {
+		if (stop_requested()) {
 			lockfail.what[0] = '\0';
-			(void)not_fixed(&lockfail, "interrupted before this job was repaired: a rerun makes the fix");
+			(void)not_fixed(&lockfail, "%s before this job was repaired: a rerun makes the fix",
+			    stop_why());
 			locked = false;
 		} else {
 			jl.n = 0;

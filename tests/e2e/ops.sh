@@ -12,6 +12,9 @@
 #   interrupt    SIGINT stops a check (exit 32, not every entry judged)
 #                and a repair between two jobs (32, the rest NOT FIXED);
 #                a rerun converges
+#   time-limit   --time-limit stops a check (8, nothing changed) and a
+#                repair between two jobs (8+4, rerun converges); -p's
+#                default is shorter than the systemd unit's timeout
 #   install      make install DESTDIR=...: the program, both man pages,
 #                the systemd unit and drop-in, the SysV snippet, all
 #                naming the installed path
@@ -279,6 +282,81 @@ t_interrupt() {
 	[ -z "$why" ] && ok interrupt-repair || bad interrupt-repair "$why"
 }
 
+# ------------------------------------------------------------ time limit
+# tree NAME - every path under $top/NAME/queue with its mode, size and
+# digest, to see that a run changed nothing
+tree() {
+	(cd "$top/$1" && find queue -printf '%p %m %s\n' | sort &&
+	    find queue -type f -exec sha256sum {} + | sort)
+}
+
+t_time_limit() {
+	# A check stopped by the limit repairs nothing: exit 8, no archive.
+	prepare tl-check
+	d=$top/tl-check
+	tree tl-check >"$d/before"
+	st=0
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -p --no-syslog -a arch --time-limit 0.000001 \
+	    $BASE queue >"$d/out" 2>&1) || st=$?
+	why=
+	[ $st -eq 8 ] || why="exit status $st, expected 8"
+	grep -q '^mqfsck: time limit: stopped at its time limit (1e-06 s): the queues were not all checked, so nothing was repaired' "$d/out" ||
+	    why="${why:-no 'time limit' line: $(tail -n 2 "$d/out" | tr '\n' ' ')}"
+	tree tl-check | cmp -s "$d/before" - || why="${why:-the queue changed}"
+	[ ! -e "$d/arch" ] || why="${why:-an archive was written}"
+	[ -z "$why" ] && ok time-limit-check || bad time-limit-check "$why"
+
+	# A repair stopped by it (SIGALRM after the third change: the limit
+	# passing there) stops between two jobs: 8 and 4, and a rerun
+	# converges to what one whole -y makes.
+	prepare tl-repair
+	d=$top/tl-repair
+	st=0
+	# shellcheck disable=SC2086
+	(cd "$d" && MQFSCK_FAULT_AFTER=3 MQFSCK_FAULT_SIGNAL=ALRM \
+	    "$mqfsck" -y --no-syslog -a arch $BASE queue >"$d/out" 2>&1) || st=$?
+	why=
+	[ $st -eq 12 ] || why="exit status $st, expected 12 (8 time limit, 4 left)"
+	grep -q '^mqfsck: time limit: stopped by SIGALRM, as at a time limit: the repairs stopped between two jobs' "$d/out" ||
+	    why="${why:-no 'time limit' line: $(tail -n 3 "$d/out" | tr '\n' ' ')}"
+	grep -q ': FIXED: ' "$d/out" || why="${why:-nothing was fixed before the limit}"
+	grep -q 'NOT FIXED: the time limit was reached before this job was repaired' "$d/out" ||
+	    why="${why:-no fix left for the rerun}"
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -y --no-syslog -a arch $BASE queue >"$d/out2" 2>&1)
+	st=0
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -n $BASE queue >"$d/out3" 2>&1) || st=$?
+	prepare tl-ref
+	# shellcheck disable=SC2086
+	(cd "$top/tl-ref" && "$mqfsck" -y --no-syslog -a arch $BASE queue >/dev/null 2>&1)
+	rst=0
+	# shellcheck disable=SC2086
+	(cd "$top/tl-ref" && "$mqfsck" -n $BASE queue >"$top/tl-ref/out3" 2>&1) || rst=$?
+	sed 's/([0-9.]* s)$//' "$d/out3" >"$d/out3.c"
+	sed 's/([0-9.]* s)$//' "$top/tl-ref/out3" >"$top/tl-ref/out3.c"
+	[ $st -eq $rst ] && cmp -s "$d/out3.c" "$top/tl-ref/out3.c" ||
+	    why="${why:-the rerun did not converge: $(diff "$top/tl-ref/out3.c" "$d/out3.c" | head -n 3 | tr '\n' ' ')}"
+	[ -z "$why" ] && ok time-limit-repair || bad time-limit-repair "$why"
+
+	# -p's default limit, as --help states it, is shorter than the
+	# systemd unit's start timeout, so mqfsck stops itself first.
+	why=
+	lim=$("$mqfsck" --help | sed -n 's/.*except -p: \([0-9][0-9]*\)).*/\1/p')
+	unit=$root/contrib/systemd/mqfsck.service
+	t=$(sed -n 's/^TimeoutStartSec=\([0-9][0-9]*\)min$/\1/p' "$unit")
+	if [ -z "$lim" ] || [ -z "$t" ]; then
+		why="no limit in --help ($lim) or no TimeoutStartSec=Nmin in the unit ($t)"
+	elif [ $((t * 60)) -le "$lim" ]; then
+		why="the unit's TimeoutStartSec (${t}min) is not longer than -p's limit (${lim} s)"
+	elif ! grep -q "after $lim seconds" "$unit" ||
+	    ! grep -q "^$lim seconds" "$root/man/mqfsck.8"; then
+		why="the unit's comment or the man page does not say $lim seconds"
+	fi
+	[ -z "$why" ] && ok time-limit-unit || bad time-limit-unit "$why"
+}
+
 # --------------------------------------------------------------- install
 t_install() {
 	if [ ! -x "$root/mqfsck" ]; then
@@ -322,5 +400,6 @@ t_progress
 t_bar
 t_prometheus
 t_interrupt
+t_time_limit
 t_install
 exit $failed
