@@ -66,13 +66,13 @@ UNIT_TESTS = qid qf corpus esc sio sysinfo cf problem dirlist archive inomap
 UNIT_SRC_qid = format/qid.c format/err.c
 UNIT_SRC_qf = format/qf.c format/err.c tests/unit/qf_expect.c
 UNIT_SRC_corpus = format/qf.c format/err.c tests/unit/qf_expect.c
-UNIT_SRC_sio = format/sio.c format/err.c tests/unit/scratch.c
+UNIT_SRC_sio = format/sio.c format/esc.c format/err.c tests/unit/scratch.c
 UNIT_SRC_esc = format/esc.c
-UNIT_SRC_sysinfo = fsck/sysinfo.c format/sio.c format/err.c tests/unit/scratch.c
-UNIT_SRC_cf = format/cf.c format/err.c
+UNIT_SRC_sysinfo = fsck/sysinfo.c format/sio.c format/esc.c format/err.c tests/unit/scratch.c
+UNIT_SRC_cf = format/cf.c format/esc.c format/err.c
 UNIT_SRC_problem = fsck/problem.c fsck/progress.c fsck/logsys.c format/qf.c format/esc.c format/err.c
 UNIT_SRC_dirlist = fsck/dirlist.c format/err.c
-UNIT_SRC_archive = repair/archive.c format/qid.c format/sio.c format/err.c tests/unit/scratch.c
+UNIT_SRC_archive = repair/archive.c format/esc.c format/qid.c format/sio.c format/err.c tests/unit/scratch.c
 UNIT_SRC_inomap = fsck/inomap.c
 
 FUZZ_TARGETS = qname qf

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "cf.h"
+#include "esc.h"
 
 /* sendmail's MAXPATHLEN on Linux (PATH_MAX), for setup_queues(). */
 #define SM_MAXPATHLEN 4096
@@ -339,35 +340,11 @@ fail(const struct ctx *c, int sys_errno, const char *fmt, ...)
 	return -1;
 }
 
-/* esc - s as printable ASCII for a message, cut to fit out */
+/* esc - s for a message by the one rule (esc.h), cut to fit out */
 static const char *
 esc(char *out, size_t outsz, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p != '\0'; p++) {
-		/* Room for the longest escape, "...", and the NUL. */
-		if (o + 4 + 3 + 1 > outsz) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
-			out[o++] = (char)*p;
-		else if (*p == '\\') {
-			out[o++] = '\\';
-			out[o++] = '\\';
-		} else {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[*p >> 4];
-			out[o++] = hex[*p & 15];
-		}
-	}
-	out[o] = '\0';
-	return out;
+	return esc_str(out, outsz, s);
 }
 
 /* is_space - SM_ISSPACE(): ASCII white space, locale aside */

@@ -68,6 +68,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "esc.h"
 #include "sio.h"
 
 #define MSG_NAME_MAX 160	  /* room for one escaped name in a message */
@@ -101,56 +102,15 @@ struct sio_writer {
 /* ------------------------------------------------------------------ */
 /* Helpers */
 
-/* esc_len - bytes c takes once escaped by msg_name() */
-static size_t
-esc_len(unsigned char c)
-{
-	if (c == '\\')
-		return 2;
-	if (c < 0x20 || c > 0x7e)
-		return 4;
-	return 1;
-}
-
 /*
- * msg_name - s escaped for a message into out: printable ASCII as is,
- * backslash doubled, any other byte as \ooo.  When it does not fit, the
- * end is kept behind "...": in a path the failing component is last.
+ * msg_name - s escaped for a message into out by the one rule (esc.h);
+ * when it does not fit, the end is kept behind "...": in a path the
+ * failing component is last.
  */
 static const char *
 msg_name(const char *s, char *out, size_t outsz)
 {
-	static const char digits[] = "01234567";
-	size_t n = strlen(s), start = n, need = 0, o = 0, i;
-
-	/* Walk back from the end while the escaped tail fits (4 bytes are
-	 * kept for "..." and the NUL). */
-	while (start > 0 &&
-	    need + esc_len((unsigned char)s[start - 1]) + 4 <= outsz) {
-		need += esc_len((unsigned char)s[start - 1]);
-		start--;
-	}
-	if (start > 0) {
-		memcpy(out, "...", 3);
-		o = 3;
-	}
-	for (i = start; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (esc_len(c) == 1) {
-			out[o++] = (char)c;
-		} else if (c == '\\') {
-			out[o++] = '\\';
-			out[o++] = '\\';
-		} else {
-			out[o++] = '\\';
-			out[o++] = digits[(c >> 6) & 7];
-			out[o++] = digits[(c >> 3) & 7];
-			out[o++] = digits[c & 7];
-		}
-	}
-	out[o] = '\0';
-	return out;
+	return esc_tail(out, outsz, s);
 }
 
 /* entry_name_ok - name is one directory entry: non-empty, no '/' */

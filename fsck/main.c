@@ -379,6 +379,41 @@ system_option(int ch, const char *arg, struct options *o)
 	}
 }
 
+/* queue_option - which queues, their settings, owners and times */
+static void
+queue_option(int ch, const char *arg, struct options *o)
+{
+	switch (ch) {
+	case 'c':
+		/* The last word counts: "-c none -c file" is file. */
+		if (strcmp(arg, "none") == 0) {
+			o->qo.no_config = true;
+			o->qo.nconfigs = 0;
+		} else {
+			o->qo.no_config = false;
+			push(&o->qo.configs, &o->qo.nconfigs, arg);
+		}
+		break;
+	case 'o':
+		push(&o->qo.overrides, &o->qo.noverrides, arg);
+		break;
+	case 'g':
+		o->fo.grace = parse_grace(arg);
+		break;
+	case 't':
+		o->fo.time_limit = parse_time_limit(arg);
+		break;
+	case 'U':
+		o->qo.owner = arg;
+		break;
+	case 'A':
+		o->qo.adopt = arg;
+		break;
+	default:
+		BUG("queue_option: %c", ch);
+	}
+}
+
 /* parse_options - the command line */
 static void
 parse_options(int argc, char **argv, struct options *o)
@@ -431,29 +466,12 @@ parse_options(int argc, char **argv, struct options *o)
 		    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			/* The last word counts: "-c none -c file" is file. */
-			if (strcmp(optarg, "none") == 0) {
-				o->qo.no_config = true;
-				o->qo.nconfigs = 0;
-			} else {
-				o->qo.no_config = false;
-				push(&o->qo.configs, &o->qo.nconfigs, optarg);
-			}
-			break;
 		case 'o':
-			push(&o->qo.overrides, &o->qo.noverrides, optarg);
-			break;
 		case 'g':
-			o->fo.grace = parse_grace(optarg);
-			break;
 		case 't':
-			o->fo.time_limit = parse_time_limit(optarg);
-			break;
 		case 'U':
-			o->qo.owner = optarg;
-			break;
 		case 'A':
-			o->qo.adopt = optarg;
+			queue_option(ch, optarg, o);
 			break;
 		case 'J':
 		case 'O':
@@ -657,20 +675,11 @@ fixes_made(const struct qset *set)
 	return false;
 }
 
-/* json_str_out - a JSON string of a path (escaped first) */
+/* json_str_out - a JSON string of a path, escaped by the one rule */
 static void
 json_str_out(FILE *f, const char *s)
 {
-	char buf[1100];
-	const char *p;
-
-	(void)fputc('"', f);
-	for (p = esc_str(buf, sizeof(buf), s); *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			(void)fputc('\\', f);
-		(void)fputc(*p, f);
-	}
-	(void)fputc('"', f);
+	esc_json(f, s);
 }
 
 /* summary_counts - "no-df 1, orphan-df 2" for problems or notices */

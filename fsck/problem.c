@@ -251,17 +251,11 @@ pr_expand(const struct fsck_ctx *ctx, enum problem_id id,
 	}
 }
 
-/* json_str - a JSON string of printable ASCII (already escaped) text */
+/* json_str - a JSON string of text already escaped by the one rule */
 static void
 json_str(FILE *f, const char *s)
 {
-	(void)fputc('"', f);
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			(void)fputc('\\', f);
-		(void)fputc(*s, f);
-	}
-	(void)fputc('"', f);
+	esc_json_text(f, s);
 }
 
 /* print_json - one problem object */
@@ -509,10 +503,13 @@ pr_fixed(struct fsck_ctx *ctx, const char *queue, enum problem_id id,
 void
 ctx_warn(struct fsck_ctx *ctx, const char *what, const char *why)
 {
-	char w[512];
+	char w[512], y[1024];
 
 	if (ctx->rechecking)
 		return;
+	/* why is text (fixed words and escaped names): esc_text() keeps it
+	 * and escapes whatever raw byte a caller let slip in. */
+	(void)esc_text(y, sizeof(y), why);
 	(void)fflush(ctx->out);
 	progress_clear(&ctx->progress);
 	if (ctx->opts.format == OUT_JSON) {
@@ -520,31 +517,32 @@ ctx_warn(struct fsck_ctx *ctx, const char *what, const char *why)
 		    ctx->out);
 		json_str(ctx->out, esc_str(w, sizeof(w), what));
 		(void)fputs(",\"why\":", ctx->out);
-		json_str(ctx->out, esc_str(w, sizeof(w), why));
+		json_str(ctx->out, y);
 		(void)fputs("}\n", ctx->out);
 		return;
 	}
 	(void)fprintf(stderr, "mqfsck: warning: %s: %s\n",
-	    esc_str(w, sizeof(w), what), why);
+	    esc_str(w, sizeof(w), what), y);
 }
 
 /* ctx_error - an operational error */
 void
 ctx_error(struct fsck_ctx *ctx, const char *what, const char *why)
 {
-	char w[512];
+	char w[512], y[1024];
 
 	if (ctx->rechecking)
 		return;
+	(void)esc_text(y, sizeof(y), why);
 	ctx->errors++;
 	ctx->status |= FSCK_ERROR;
 	(void)fflush(ctx->out);
 	progress_clear(&ctx->progress);
 	if (logsys_on()) {
-		char line[1024];
+		char line[1600];
 
 		(void)snprintf(line, sizeof(line), "%s: %s",
-		    esc_str(w, sizeof(w), what), why);
+		    esc_str(w, sizeof(w), what), y);
 		logsys(LOGSYS_ERROR, line);
 	}
 	if (ctx->opts.format == OUT_JSON) {
@@ -552,10 +550,10 @@ ctx_error(struct fsck_ctx *ctx, const char *what, const char *why)
 		    ctx->out);
 		json_str(ctx->out, esc_str(w, sizeof(w), what));
 		(void)fputs(",\"why\":", ctx->out);
-		json_str(ctx->out, esc_str(w, sizeof(w), why));
+		json_str(ctx->out, y);
 		(void)fputs("}\n", ctx->out);
 		return;
 	}
 	(void)fprintf(stderr, "mqfsck: %s: %s\n", esc_str(w, sizeof(w), what),
-	    why);
+	    y);
 }

@@ -61,6 +61,7 @@
 #include <openssl/rand.h>
 
 #include "archive.h"
+#include "esc.h"
 
 /* Sizes and caps. */
 #define ARC_CHUNK ((size_t)64 * 1024)	/* file bytes move in pieces */
@@ -89,8 +90,6 @@
 #define QUEUE_FIELDS 3			/* "queue N path" */
 #define PAIR_FIELDS 2			/* "host x", "created x", "end n" */
 #define KIND_LEN 2			/* "qf", "df": a queue file's kind */
-#define ESC_LEN 4			/* \xNN */
-#define CUT_LEN 4			/* "..." and the NUL */
 
 #define MANIFEST_NAME "MANIFEST"
 #define SIG_NAME "MANIFEST.hmac"	/* after MANIFEST, when signed */
@@ -198,39 +197,11 @@ struct manifest {
 /* ------------------------------------------------------------------ */
 /* Small helpers */
 
-/* esc_plain - byte c stands for itself in a manifest field */
-static bool
-esc_plain(unsigned char c)
-{
-	return c >= '!' && c <= '~' && c != '\\';
-}
-
-/* vis - s escaped as in the manifest, cut with "..." to fit buf */
+/* vis - s escaped by the one rule (esc.h), cut with "..." to fit buf */
 static const char *
 vis(const char *s, char *buf, size_t bufsz)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (o + ESC_LEN + CUT_LEN > bufsz) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (esc_plain(c)) {
-			buf[o++] = (char)c;
-			continue;
-		}
-		buf[o++] = '\\';
-		buf[o++] = 'x';
-		buf[o++] = hex[c >> 4];
-		buf[o++] = hex[c & 0xf];
-	}
-	buf[o] = '\0';
-	return buf;
+	return esc_str(buf, bufsz, s);
 }
 
 /* nomem - record an allocation failure */
@@ -318,13 +289,13 @@ sb_printf(struct sbuf *b, const char *fmt, ...)
 }
 
 /*
- * sb_esc - append s as a manifest field: bytes outside '!'..'~', and
- * '\', as \xNN; an empty (or NULL) s as "-", and so a lone "-" as \x2d.
+ * sb_esc - append s as a manifest field, escaped by the one rule with
+ * ESC_FIELD (esc.h: no space, no control byte, no backslash stands for
+ * itself); an empty (or NULL) s as "-", and so a lone "-" as \x2d.
  */
 static int
 sb_esc(struct sbuf *b, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t n;
 
 	if (s == NULL || s[0] == '\0')
@@ -333,21 +304,9 @@ sb_esc(struct sbuf *b, const char *s)
 		return sb_add(b, "\\x2d", 4);
 	/* Room for the worst case, once: every byte as \xNN. */
 	n = strlen(s);
-	if (n > SIZE_MAX / 8 || sb_room(b, 4 * n) < 0)
+	if (n > SIZE_MAX / 8 || sb_room(b, ESC_MAX * n) < 0)
 		return -1;
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (esc_plain(c)) {
-			b->data[b->len++] = (char)c;
-			continue;
-		}
-		b->data[b->len++] = '\\';
-		b->data[b->len++] = 'x';
-		b->data[b->len++] = hex[c >> 4];
-		b->data[b->len++] = hex[c & 0xf];
-	}
-	b->data[b->len] = '\0';
+	b->len += esc_field(b->data + b->len, s);
 	return 0;
 }
 
@@ -1550,45 +1509,16 @@ split(char *line, char **f, int max)
 	return n;
 }
 
-/* hexval - the value of hex digit c, or -1 */
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* unescape - decode a field in place ("-" is empty); false if invalid */
+/* unescape - decode a field in place ("-" is empty; the rest by the one
+ * rule, esc_decode()); false if invalid */
 static bool
 unescape(char *s)
 {
-	char *o = s, *p = s;
-	int hi, lo;
-
 	if (strcmp(s, "-") == 0) {
 		s[0] = '\0';
 		return true;
 	}
-	while (*p != '\0') {
-		if (*p != '\\') {
-			if (*p < '!' || *p > '~')
-				return false;
-			*o++ = *p++;
-			continue;
-		}
-		if (p[1] != 'x' || (hi = hexval(p[2])) < 0 ||
-		    (lo = hexval(p[3])) < 0 || (hi == 0 && lo == 0))
-			return false;
-		*o++ = (char)(hi << 4 | lo);
-		p += 4;
-	}
-	*o = '\0';
-	return true;
+	return esc_decode(s);
 }
 
 /* parse_dec - s is a decimal number <= max */
@@ -2155,18 +2085,11 @@ mark_bad(const struct manifest *mf, size_t first, size_t n)
 /* ------------------------------------------------------------------ */
 /* Printing */
 
-/* print_esc - s on out, escaped as in the manifest */
+/* print_esc - s on out as one field, escaped by the one rule */
 static void
 print_esc(FILE *out, const char *s)
 {
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (esc_plain(c))
-			(void)putc(c, out);
-		else
-			(void)fprintf(out, "\\x%02x", c);
-	}
+	esc_fputs(out, s, ESC_FIELD);
 }
 
 /* print_field - a text field as the manifest has it ("-": empty) */
@@ -2181,64 +2104,11 @@ print_field(FILE *out, const char *s)
 		print_esc(out, s);
 }
 
-/* utf8_len - bytes of the valid UTF-8 sequence at p, or 0 */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	size_t n, i;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* No overlong forms, no surrogates, nothing above U+10FFFF. */
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	for (i = 1; i < n; i++) {
-		if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf))
-			return 0;
-	}
-	return n;
-}
-
-/* json_str - s as a JSON string; bytes that are not UTF-8 as \u00NN */
+/* json_str - s as a JSON string, escaped by the one rule (esc_json()) */
 static void
 json_str(FILE *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	(void)putc('"', out);
-	while (*p != '\0') {
-		size_t n = utf8_len(p);
-
-		if (*p == '"' || *p == '\\') {
-			(void)fprintf(out, "\\%c", *p);
-		} else if (n == 0 || *p < 0x20 || *p == 0x7f) {
-			(void)fprintf(out, "\\u%04x", *p);
-			n = 1;
-		} else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
-			/* U+0080-U+009F: C1 controls (CSI, OSC) act on a
-			 * terminal that shows the JSON */
-			(void)fprintf(out, "\\u%04x", p[1]);
-		} else {
-			(void)fwrite(p, 1, n, out);
-		}
-		p += n;
-	}
-	(void)putc('"', out);
+	esc_json(out, s);
 }
 
 /* json_text - a text field: a string, or null when empty */

@@ -16,8 +16,12 @@
  *                  target), FIFOs, sockets, devices and empty directories
  *                  as metadata only
  *   "MANIFEST"     last: a text file, one record a line, fields separated
- *                  by one space, paths and texts escaped (every byte
- *                  outside '!'..'~', and '\', as \xNN):
+ *                  by one space, paths and texts escaped by the one
+ *                  rule of esc.h in its field form (printable ASCII
+ *                  stands for itself, but a space is \x20 and '\' is \\;
+ *                  tab, newline and CR are \t \n \r; every other byte
+ *                  is \xNN.  Archives written before the rule used only
+ *                  \xNN, which the reader still takes):
  *       mqfsck-archive 1
  *       host <host>
  *       created <YYYY-mm-ddTHH:MM:SSZ>

@@ -632,7 +632,7 @@ got_manifest(struct got *g)
 /* ------------------------------------------------------------------ */
 /* The manifest expected */
 
-/* tesc - a manifest field as the header comment of archive.h says */
+/* tesc - a manifest field by the one rule of esc.h, in its field form */
 static void
 tesc(FILE *f, const char *s)
 {
@@ -647,7 +647,15 @@ tesc(FILE *f, const char *s)
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c >= '!' && c <= '~' && c != '\\')
+		if (c == '\\')
+			(void)fputs("\\\\", f);
+		else if (c == '\t')
+			(void)fputs("\\t", f);
+		else if (c == '\n')
+			(void)fputs("\\n", f);
+		else if (c == '\r')
+			(void)fputs("\\r", f);
+		else if (c >= '!' && c <= '~')
 			(void)fputc(c, f);
 		else
 			(void)fprintf(f, "\\x%02x", c);
@@ -1188,7 +1196,7 @@ test_host_in_name(void **state)
 	assert_true(fd >= 0);
 	read_back(fd, &g);
 	assert_string_equal(got_manifest(&g), "mqfsck-archive 1\n"
-	    "host bad\\x20host/\\xff\\x0a-\ncreated 2023-11-14T22:13:20Z\n"
+	    "host bad\\x20host/\\xff\\n-\ncreated 2023-11-14T22:13:20Z\n"
 	    "end 0\n");
 	got_free(&g);
 	assert_int_equal(close(fd), 0);
@@ -1348,7 +1356,7 @@ test_list(void **state)
 	    geteuid() == 0 ? 1002U : (unsigned)getgid(), sc->q, hex);
 	assert_true(contains(text, line));
 	assert_true(contains(text, "- two\\x20words archive data 0660 "));
-	assert_true(contains(text, "/dfB\\x01\\x20\\xff\\x5cx sha256:"));
+	assert_true(contains(text, "/dfB\\x01\\x20\\xff\\\\x sha256:"));
 	assert_true(contains(text, "030002 df-orphan \\x2d data "));
 	assert_true(contains(text, " symlink 0777 "));
 	assert_true(contains(text, "/qf/qfLINK - -\n"));
@@ -1361,7 +1369,7 @@ test_list(void **state)
 	    "\"archived\",\"queue\":\""), NSAMPLES + 3);
 	assert_int_equal(count_in(text, ",\"verified\":true}\n"), NSAMPLES);
 	assert_int_equal(count_in(text, ",\"verified\":null}\n"), 3);
-	assert_true(contains(text, "\"path\":\"dfB\\u0001 \\u00ff\\\\x\","
+	assert_true(contains(text, "\"path\":\"dfB\\\\x01 \\\\xff\\\\\\\\x\","
 	    "\"kind\":\"data\",\"mode\":\"0644\""));
 	assert_true(contains(text, "\"mtime\":\"1600000000.123456789\","
 	    "\"sha256\":\""));
