@@ -15,8 +15,8 @@
 #             changed (contents, owner, mode, mtime)
 #   bounded   every run ends within its time limit (a terabyte sparse
 #             file is never read)
-#   escapes   no raw control byte (C0 but tab and newline, DEL, C1) in
-#             any output
+#   escapes   no raw control byte (C0 but tab and newline, DEL, C1),
+#             and no byte that is not ASCII, in any output
 #   restore   nothing restored with a set-id bit, no control file of
 #             nobody or writable by others
 # Usage: MQ_MQFSCK=/abs/mqfsck hostile.sh [FIRST_SEED [COUNT]]
@@ -61,9 +61,11 @@ listing() {
 	    find . -type f -size -64M -exec sha256sum {} + | LC_ALL=C sort)
 }
 
-# raw_controls FILE... - lines with a raw control byte
+# raw_controls FILE... - lines with a raw control byte, or any byte that
+# is not ASCII (esc.h: what mqfsck writes is printable ASCII, tab and
+# newline, whatever the names hold)
 raw_controls() {
-	LC_ALL=C grep -n -P '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$@"
+	LC_ALL=C grep -n -P '[\x00-\x08\x0b-\x1f\x7f-\xff]' "$@"
 }
 
 one_seed() {
@@ -157,10 +159,12 @@ one_seed() {
 		fi
 		k=$((k + 1))
 	done
-	# Names with control bytes: a terminal title, a clear screen, CSI.
+	# Names with control bytes: a terminal title, a clear screen, CSI;
+	# and UTF-8 and bytes that are not UTF-8 at all.
 	printf 'x' >"$q/$(printf 'qf\033]0;owned\007')"
 	printf 'x' >"$q/$(printf 'df6AN5p\033[2J0000001')"
 	printf 'x' >"$T/lf/$(printf '#1\302\2332J')"
+	printf 'x' >"$q/$(printf 'xf\303\251t\351\377')"
 	chown 65534 "$q/$(printf 'qf\033]0;owned\007')"
 
 	# What the invariants compare against.
