@@ -287,6 +287,43 @@ check_trust(const struct walk *w, const char *name, const char *rel,
 }
 
 /*
+ * only_untrusted_control - the job of data or transcript file qn has a
+ * control file (qf, hf or Qf, in the queue's qf/ if it has one, where
+ * sendmail puts them) and none the queue trusts: the job is quarantined,
+ * or is about to be (check_trust()).  Its other files are then left as
+ * they are, whole: sendmail never runs the job, and a chown or chmod
+ * would make what someone else wrote the queue's own for nothing.  At
+ * most three fstatat() calls, made only for a file whose owner or mode
+ * is wrong.
+ */
+static bool
+only_untrusted_control(const struct walk *w, const struct qname *qn)
+{
+	static const char letters[] = "qhQ";
+	int dfd = w->qd->subfd[SUB_QF] >= 0 ? w->qd->subfd[SUB_QF] : w->qd->fd;
+	char name[NAME_MAX + 1];
+	struct stat st;
+	bool any = false;
+	size_t i;
+
+	if (qn->id_len > NAME_MAX - 2)
+		return false;
+	for (i = 0; i < sizeof(letters) - 1; i++) {
+		name[0] = letters[i];
+		name[1] = 'f';
+		memcpy(name + 2, qn->id, qn->id_len);
+		name[2 + qn->id_len] = '\0';
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (trust_control(&w->set->pol, &st))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/*
  * check_owner_mode - pass 1 checks of a regular queue file; returns true
  * when it is an untrusted control file (check_trust())
  */
@@ -304,6 +341,11 @@ check_owner_mode(const struct walk *w, const char *name, const char *rel,
 
 	if (check_trust(w, name, rel, qn, st, job))
 		return true;
+	/* A quarantined job's body and transcript stay as they are. */
+	if ((letter == 'd' || letter == 'x') &&
+	    (m != want || !owner_ok(w, st) || !group_ok(w, st)) &&
+	    only_untrusted_control(w, qn))
+		return false;
 	bogus = control && control_bogus(w, st, &by_owner);
 	if (bogus && !by_owner) {
 		owner_mode_pctx(&pc, rel, qn, st, p->expected_owner);

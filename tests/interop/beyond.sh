@@ -451,6 +451,92 @@ t_restore() {
 }
 
 # ---------------------------------------------------------------------
+# files planted by a local user
+
+# plant_ctl SRC DST PROG: DST a copy of control file SRC whose recipients
+# are replaced by the program PROG (which leaves a mark in saved/) and
+# whose controlling user is root, owned by nobody, 0600, a minute newer
+# than SRC: what a local user who can write into the queue leaves
+plant_ctl() {
+	sed -e '/^[rR]/d' -e '/^C/d' -e "/^S/a\\
+Croot:0:0:root\\
+rRFC822; owned\\
+RPFD:\"|/usr/bin/touch $T/saved/$3\"" "$1" >"$2"
+	chown nobody:nogroup "$2"
+	chmod 0600 "$2"
+	touch -d "@$(($(stat -c %Y "$1") + 60))" "$2"
+}
+
+# t_hostile NAME: real deferred jobs, and beside them what a local user
+# (nobody) plants, as issue 10 saw it: a forged qf+df of a new id with a
+# program recipient and a C line naming root; a tf newer than one real
+# job's qf, its recipients replaced by a program; a newer Qf beside
+# another real job's qf; and, in odd rounds, a real job's qf made
+# writable by everyone.  mqfsck -p must make nothing of nobody's
+# root's, promote no tf, keep every real qf as it was, and quarantine
+# the qf anyone could have rewritten (archived).  Real sendmail then
+# delivers every other message and runs no planted program.
+t_hostile() {
+	TAG=ho$2
+	seed_rng "$SEED-$TNAME"
+	newtest "$W/t/$TNAME" plain
+	deferred_jobs 3
+	bz_ids=$(qfiles 'qf*' | sed 's,.*/qf,,' | sort | tr '\n' ' ')
+	# shellcheck disable=SC2086 # ids have no blanks
+	set -- $bz_ids
+	if [ $# -lt 3 ]; then
+		why "setup: $# jobs in the queue, want 3"
+		verdict "$TNAME" ""
+		return
+	fi
+	bz_a=$1 bz_b=$2 bz_c=$3
+	bz_qa=$(at_of "$bz_a" q) bz_qb=$(at_of "$bz_b" q)
+	bz_dir=${bz_qa%/*}
+	bz_new=${bz_a%??????}999999
+	plant_ctl "$bz_qa" "$bz_dir/qf$bz_new" pwned.forged
+	printf 'forged body\n' >"$bz_dir/df$bz_new"
+	chown nobody:nogroup "$bz_dir/df$bz_new"
+	plant_ctl "$bz_qa" "$bz_dir/tf$bz_a" pwned.tf
+	plant_ctl "$bz_qb" "$bz_dir/Qf$bz_b" pwned.Qf
+	sha256sum "$bz_qa" "$bz_qb" >"$T/real.sha"
+	: >"$T/archived.ok"
+	bz_open=no
+	if [ $(($2 % 2)) -eq 1 ]; then
+		bz_open=yes
+		chmod 0666 "$(at_of "$bz_c" q)"
+		for bz_n in $(cat "$T/acked"); do
+			[ "$(id_of_msg "$bz_n")" != "$bz_c" ] || echo "$bz_n" >>"$T/archived.ok"
+		done
+	fi
+	mq_check "$T/log/check.json"
+	for bz_name in untrusted-control untrusted-temp two-control-files; do
+		problems "$T/log/check.json" | grep -q "^problem $bz_name " ||
+		    why "mqfsck -n did not report $bz_name"
+	done
+	df_sums >"$T/df.before"
+	mq_repair "$T/log/repair.json"
+	nothing_lost "$T/df.before"
+	[ "$MQST" -le 1 ] ||
+	    why "mqfsck -p exit status $MQST: $(grep -o '"why":"[^"]*' "$T/log/repair.json" | head -n 2 | tr '\n' ' ')"
+	sha256sum -c --quiet "$T/real.sha" >/dev/null 2>&1 ||
+	    why "a real job's qf changed: $(sha256sum -c "$T/real.sha" 2>&1 | grep -v ': OK' | head -n 2 | tr '\n' ' ')"
+	for bz_f in $(qfiles "?f$bz_new") $(qfiles "[tQ]f$bz_a") $(qfiles "[tQ]f$bz_b"); do
+		case ${bz_f##*/} in
+		Qf"$bz_new" | df"$bz_new") ;;
+		*) why "a planted file is still live: ${bz_f##*/}" ;;
+		esac
+		[ "$(stat -c %U "$bz_f")" = nobody ] ||
+		    why "a planted file was made $(stat -c %U "$bz_f")'s: ${bz_f##*/}"
+	done
+	REPAIRJSON=$T/log/repair.json
+	settle_allowing "$T/archived.ok"
+	for bz_f in "$T"/saved/pwned.*; do
+		[ ! -e "$bz_f" ] || why "sendmail ran a planted program: ${bz_f##*/}"
+	done
+	verdict "$TNAME" "a qf open to all: $bz_open"
+}
+
+# ---------------------------------------------------------------------
 # healthy layouts
 
 # t_layout NAME: Debian's multi-queue layout (a q* base owned by smmta,

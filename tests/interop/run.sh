@@ -1589,6 +1589,7 @@ while [ "$r" -le "$ROUNDS" ]; do
 	run_test "damage/hand-edits/$r" t_hand_edits "$r"
 	run_test "damage/split-owners/$r" t_split_owners "$r"
 	run_test "damage/restore/$r" t_restore "$r"
+	run_test "damage/hostile/$r" t_hostile "$r"
 	r=$((r + 1))
 done
 if want crash && [ "$TRIALS" -gt 0 ]; then
