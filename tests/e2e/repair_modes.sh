@@ -14,6 +14,8 @@
 #   daemon     a running sendmail blocks repairs; -f repairs anyway
 #   hardlink   a file with a second name outside the queue: its mode is
 #              not changed through the queue's name
+#   etc-queue  QueueDirectory=/etc under -y, on a copy of /etc bound over
+#              it in a private mount namespace: refused, nothing changed
 # Interactive runs go through script(1), which gives mqfsck a terminal;
 # the answers come from a FIFO the test writes to when it is ready.
 #
@@ -292,6 +294,38 @@ if [ "$(stat -c %a "$d/outside-link")" = 644 ] &&
 	ok "hardlink (a file with a name outside the queue is not changed through it)"
 else
 	bad hardlink "$(cat "$d/.out")"
+fi
+
+# ------------------------------------------------------------ etc-queue
+# QueueDirectory=/etc (a typo, a bad template) under -y: in a private
+# mount namespace, a copy of /etc is bound over /etc, so whatever the run
+# did would change only the copy.  It must refuse (exit 8, not-a-queue),
+# change nothing in it, and write no archive.
+if ! unshare --mount true 2>/dev/null; then
+	echo "skip repair/etc-queue (unshare --mount is not permitted here)"
+else
+	d=$top/etcq
+	mkdir -p "$d/etc"
+	cp -a /etc/. "$d/etc/"
+	cat >"$d/run.sh" <<EOS
+mount --make-rprivate / && mount --bind "$d/etc" /etc || exit 99
+snap() { find /etc -printf '%p %m %u %s %T@\n' | sort; }
+snap >"$d/before"
+st=0
+"$mqfsck" -y -c none -o QueueDirectory=/etc --assume-stopped --no-syslog \
+    -a "$d/arch" >"$d/.out" 2>&1 || st=\$?
+snap >"$d/after"
+exit \$st
+EOS
+	st=0
+	unshare --mount sh "$d/run.sh" || st=$?
+	if [ $((st & 8)) -ne 0 ] && grep -q 'not-a-queue' "$d/.out" &&
+	    cmp -s "$d/before" "$d/after" && [ ! -e "$d/arch" ] &&
+	    [ -s "$d/before" ]; then
+		ok "etc-queue (QueueDirectory=/etc under -y: refused, exit $st, nothing in it changed)"
+	else
+		bad etc-queue "exit $st, want 8 set; $(diff "$d/before" "$d/after" | head -n 3)" "$(head -n 5 "$d/.out")"
+	fi
 fi
 
 exit $failed
