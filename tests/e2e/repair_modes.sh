@@ -14,6 +14,9 @@
 #   daemon     a running sendmail blocks repairs; -f repairs anyway
 #   hardlink   a file with a second name outside the queue: its mode is
 #              not changed through the queue's name
+#   hostile-archive  a hand-made archive with a set-id df, a writable qf
+#              of nobody's and authorized_keys: refused unsigned; only
+#              its plain df restored with --restore-unverified
 #   etc-queue  QueueDirectory=/etc under -y, on a copy of /etc bound over
 #              it in a private mount namespace: refused, nothing changed
 # Interactive runs go through script(1), which gives mqfsck a terminal;
@@ -294,6 +297,58 @@ if [ "$(stat -c %a "$d/outside-link")" = 644 ] &&
 	ok "hardlink (a file with a name outside the queue is not changed through it)"
 else
 	bad hardlink "$(cat "$d/.out")"
+fi
+
+# ------------------------------------------------------- hostile-archive
+# An archive someone hands over (issue 10 case 7), made by hand: a df
+# with the set-user-ID bit, a qf of nobody's that anyone may write, a
+# file named authorized_keys, and one plain df.  Unsigned, --restore
+# refuses it whole; with --restore-unverified it restores only the plain
+# df and says why for each other file.
+d=$top/harch
+mkdir -p "$d/src/0" "$d/target"
+chmod 0750 "$d/target"
+printf 'body one\n' >"$d/src/0/df6AN5hhhh000001"
+printf 'V8\nT1\nSnobody\nRPFD:"|/bin/sh -c id"\n.\n' >"$d/src/0/qf6AN5hhhh000002"
+printf 'ssh-ed25519 AAAA evil\n' >"$d/src/0/authorized_keys"
+printf 'body four\n' >"$d/src/0/df6AN5hhhh000004"
+chmod 4755 "$d/src/0/df6AN5hhhh000001"
+chmod 0666 "$d/src/0/qf6AN5hhhh000002"
+chown 65534 "$d/src/0/qf6AN5hhhh000002"
+chmod 0600 "$d/src/0/authorized_keys"
+chmod 0640 "$d/src/0/df6AN5hhhh000004"
+{
+	echo "mqfsck-archive 1"
+	echo "host elsewhere"
+	echo "created 2026-12-01T00:00:00Z"
+	echo "queue 0 $d/target"
+	for f in df6AN5hhhh000001 qf6AN5hhhh000002 authorized_keys df6AN5hhhh000004; do
+		echo "file 0 $f data $(stat -c '%04a %u %g %s %Y' "$d/src/0/$f").000000000 $(sha256sum <"$d/src/0/$f" | cut -d' ' -f1) 030002 orphan-df remove"
+	done
+	echo "end 4"
+} >"$d/src/MANIFEST"
+(cd "$d/src" && tar -czf "$d/hostile.tar.gz" 0 MANIFEST)
+chmod 0600 "$d/hostile.tar.gz"
+st1=0
+"$mqfsck" --restore "$d/hostile.tar.gz" --key "$top/.key" "$d/target" \
+    >"$d/.out1" 2>&1 || st1=$?
+n1=$(find "$d/target" -type f | wc -l)
+st2=0
+"$mqfsck" --restore "$d/hostile.tar.gz" --key "$top/.key" --restore-unverified \
+    "$d/target" >"$d/.out2" 2>&1 || st2=$?
+why=
+[ "$st1" -ne 0 ] && [ "$n1" -eq 0 ] || why="unsigned: exit $st1, $n1 files restored"
+[ "$(find "$d/target" -type f | sed 's,.*/,,')" = df6AN5hhhh000004 ] ||
+    why="${why:-restored: $(find "$d/target" -type f | sed 's,.*/,,' | tr '\n' ' ')}"
+for w in 'df6AN5hhhh000001: .*set-user-ID' 'qf6AN5hhhh000002: .*others could write' \
+    'authorized_keys: .*not the name of a sendmail queue file'; do
+	grep -q "$w" "$d/.out2" || why="${why:-no refusal like /$w/}"
+done
+[ "$st2" -eq 4 ] || why="${why:-unverified restore: exit $st2, want 4 (files refused)}"
+if [ -z "$why" ]; then
+	ok "hostile-archive (unsigned: refused whole; unverified: set-id, writable control file, foreign name refused)"
+else
+	bad hostile-archive "$why" "$(cat "$d/.out1" "$d/.out2")"
 fi
 
 # ------------------------------------------------------------ etc-queue
