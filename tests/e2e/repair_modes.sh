@@ -14,6 +14,8 @@
 #   daemon     a running sendmail blocks repairs; -f repairs anyway
 #   hardlink   a file with a second name outside the queue: its mode is
 #              not changed through the queue's name
+#   wildcard   QueueDirectory=spool/* over cron's, lpd's and nobody's
+#              directories: none adopted, none changed
 #   hostile-archive  a hand-made archive with a set-id df, a writable qf
 #              of nobody's and authorized_keys: refused unsigned; only
 #              its plain df restored with --restore-unverified
@@ -349,6 +351,51 @@ if [ -z "$why" ]; then
 	ok "hostile-archive (unsigned: refused whole; unverified: set-id, writable control file, foreign name refused)"
 else
 	bad hostile-archive "$why" "$(cat "$d/.out1" "$d/.out2")"
+fi
+
+# ------------------------------------------------------------- wildcard
+# QueueDirectory=<spool>/* (issue 10 case 5) takes cron's and lpd's
+# spools and a q* directory of nobody's.  -p must adopt none of them:
+# with nobody's directory there, nothing of the configuration changes
+# (exit 8); without it, the real queue is repaired and cron's and lpd's
+# directories stay exactly as they were.
+d=$top/wild
+mkdir -p "$d/spool"
+mkdir -m 0700 "$d/spool/cron"
+echo '* * * * * root true' >"$d/spool/cron/root"
+mkdir -m 0775 "$d/spool/lpd"
+: >"$d/spool/lpd/lock"
+mkdir -m 0750 "$d/spool/mqueue" "$d/spool/qmine"
+for f in qf6AN5c54C012923 df6AN5c54C012923; do
+	cp "$root/fixtures/f_untrusted_control/queue/$f" "$d/spool/mqueue/"
+	cp "$root/fixtures/f_untrusted_control/queue/$f" "$d/spool/qmine/"
+done
+chmod 0644 "$d/spool/mqueue/qf6AN5c54C012923"
+chown -R 65534 "$d/spool/qmine"
+wtree() { (cd "$d/spool" && find . -printf '%p %m %u %s\n' | sort); }
+wtree >"$d/before"
+st1=0
+"$mqfsck" -p -c none -o "QueueDirectory=$d/spool/*" \
+    -o DontBlameSendmail=TrustStickyBit --assume-stopped --no-syslog \
+    -a "$d/arch" >"$d/.out1" 2>&1 || st1=$?
+why=
+[ $((st1 & 8)) -ne 0 ] || why="with nobody's q*: exit $st1, want 8 set"
+wtree | cmp -s "$d/before" - ||
+    why="${why:-with nobody's q*: changed $(wtree | diff "$d/before" - | head -n 4 | tr '\n' ' ')}"
+rm -rf "$d/spool/qmine"
+wtree | grep -v '^\./mqueue' >"$d/before2"
+st2=0
+"$mqfsck" -p -c none -o "QueueDirectory=$d/spool/*" \
+    -o DontBlameSendmail=TrustStickyBit --assume-stopped --no-syslog \
+    -a "$d/arch" >"$d/.out2" 2>&1 || st2=$?
+wtree | grep -v '^\./mqueue' | cmp -s "$d/before2" - ||
+    why="${why:-cron's or lpd's spool changed: $(wtree | grep -v '^\./mqueue' | diff "$d/before2" - | head -n 4 | tr '\n' ' ')}"
+[ "$(stat -c %a "$d/spool/mqueue/qf6AN5c54C012923")" = 600 ] ||
+    why="${why:-the real queue was not repaired (exit $st2)}"
+if [ -z "$why" ]; then
+	ok "wildcard (spool/*: nobody's q* refuses the set, exit $st1; cron and lpd untouched, the real queue repaired, exit $st2)"
+else
+	bad wildcard "$why" "$(cat "$d/.out1" "$d/.out2")"
 fi
 
 # ------------------------------------------------------------ etc-queue
