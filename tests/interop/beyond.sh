@@ -478,6 +478,7 @@ RPFD:\"|/usr/bin/touch $T/saved/$3\"" "$1" >"$2"
 # delivers every other message and runs no planted program.
 t_hostile() {
 	TAG=ho$2
+	bz_round=$2
 	seed_rng "$SEED-$TNAME"
 	newtest "$W/t/$TNAME" plain
 	deferred_jobs 3
@@ -501,7 +502,7 @@ t_hostile() {
 	sha256sum "$bz_qa" "$bz_qb" >"$T/real.sha"
 	: >"$T/archived.ok"
 	bz_open=no
-	if [ $(($2 % 2)) -eq 1 ]; then
+	if [ $((bz_round % 2)) -eq 1 ]; then
 		bz_open=yes
 		chmod 0666 "$(at_of "$bz_c" q)"
 		for bz_n in $(cat "$T/acked"); do
