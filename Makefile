@@ -48,7 +48,7 @@ PKG_MISSING := $(shell for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/nu
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-INC = -Iformat -Ifsck -Itests/unit -iquote repair
+INC = -Iformat -Ifsck -Irepair -Itests/unit
 CFLAGS_REL = $(CSTD) $(WARN) $(HARDEN) -g $(INC) $(PKG_CFLAGS) $(CFLAGS)
 CFLAGS_SAN = $(CSTD) $(WARN) $(SAN) $(INC) $(PKG_CFLAGS) $(CFLAGS)
 
@@ -57,8 +57,11 @@ FORMAT_SRC = format/err.c format/esc.c format/qid.c format/qf.c format/sio.c \
 FSCK_SRC = fsck/main.c fsck/problem.c fsck/index.c fsck/dirlist.c \
            fsck/locks.c fsck/sysinfo.c fsck/qdir.c fsck/scan.c fsck/jobs.c \
            fsck/lostfound.c fsck/queues.c fsck/progress.c fsck/logsys.c \
-           fsck/metrics.c fsck/trust.c fsck/inomap.c fsck/stop.c
-REPAIR_SRC = repair/archive.c repair/plan.c repair/repair.c
+           fsck/metrics.c fsck/trust.c fsck/inomap.c fsck/stop.c \
+           fsck/archive_cmd.c
+ARC_SRC = repair/arc_common.c repair/arc_write.c repair/arc_read.c \
+          repair/arc_list.c repair/arc_restore.c
+REPAIR_SRC = $(ARC_SRC) repair/plan.c repair/repair.c
 PROG_SRC = $(FSCK_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
 
 # Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
@@ -72,7 +75,7 @@ UNIT_SRC_sysinfo = fsck/sysinfo.c format/sio.c format/esc.c format/err.c tests/u
 UNIT_SRC_cf = format/cf.c format/esc.c format/err.c
 UNIT_SRC_problem = fsck/problem.c fsck/progress.c fsck/logsys.c format/qf.c format/esc.c format/err.c
 UNIT_SRC_dirlist = fsck/dirlist.c format/err.c
-UNIT_SRC_archive = repair/archive.c format/esc.c format/qid.c format/sio.c format/err.c tests/unit/scratch.c
+UNIT_SRC_archive = $(ARC_SRC) format/esc.c format/qid.c format/sio.c format/err.c tests/unit/scratch.c
 UNIT_SRC_inomap = fsck/inomap.c
 
 FUZZ_TARGETS = qname qf

@@ -13,7 +13,7 @@
  * each set that was changed is checked again, silently, to count what
  * is left.  Then the summary and an fsck(8) exit status.  A check (-n)
  * has no struct sio_writer at all: nothing it runs can change anything.
- * --list and --restore read an archive instead (repair/archive.c).
+ * --list and --restore read an archive instead (repair/arc_list.c, arc_restore.c).
  * Around the passes: progress (-C, the terminal bar: progress.c), syslog
  * (-p, --syslog: logsys.c), metrics (--format=prometheus: metrics.c),
  * and signals, which stop a run at the next safe point with status 32.
@@ -28,7 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "archive.h"
+#include "arc.h"
+#include "archive_cmd.h"
 #include "esc.h"
 #include "jobs.h"
 #include "logsys.h"
@@ -781,232 +782,6 @@ unexpected:
 		    ctx->unexpected == 1 ? "s" : "");
 }
 
-/* open_archive - an archive file named by path, never through a link */
-static int
-open_archive(const char *path, struct qerr *err)
-{
-	char *dir = strdup(path), *slash;
-	const char *base;
-	int dfd, fd;
-	struct stat st;
-
-	if (dir == NULL) {
-		qerr_set(err, ENOMEM, "out of memory");
-		return -1;
-	}
-	slash = strrchr(dir, '/');
-	if (slash == NULL) {
-		base = path;
-		dfd = sio_open_path(".", NULL, NULL, err);
-	} else {
-		base = path + (slash - dir) + 1;
-		*slash = '\0';
-		dfd = sio_open_path(slash == dir ? "/" : dir, NULL, NULL, err);
-	}
-	free(dir);
-	if (dfd < 0)
-		return -1;
-	fd = sio_open_regular(dfd, base, &st, err);
-	(void)close(dfd);
-	/* Written by mqfsck as root (or this user) and closed to others:
-	 * an archive anyone could have written is not one to restore. */
-	if (fd >= 0 && ((st.st_uid != 0 && st.st_uid != geteuid()) ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)) {
-		(void)close(fd);
-		qerr_set(err, EPERM,
-		    "the archive must belong to root or to you, and be writable by no one else");
-		return -1;
-	}
-	return fd;
-}
-
-/* The queue directories of the configuration, for a restore. */
-struct known_queues {
-	dev_t *dev;
-	ino_t *ino;
-	size_t n;
-};
-
-/* known_queue - the directory is one of the configuration's queues */
-static bool
-known_queue(const struct stat *st, void *arg)
-{
-	const struct known_queues *kq = arg;
-	size_t i;
-
-	for (i = 0; i < kq->n; i++)
-		if (kq->dev[i] == st->st_dev && kq->ino[i] == st->st_ino)
-			return true;
-	return false;
-}
-
-/*
- * named_dir_ok - a directory named to --restore into is checked like a
- * queue directory: not one of the system's, not world-writable, owned by
- * root, the runner or a system account (Debian's smmta and smmsp)
- */
-static bool
-named_dir_ok(const struct stat *st, void *arg)
-{
-	(void)arg;
-	return qdir_system_dir(st) == NULL && !(st->st_mode & S_IWOTH) &&
-	    (st->st_uid == 0 || st->st_uid == geteuid() ||
-	     st->st_uid < MQ_FIRST_HUMAN_UID);
-}
-
-/*
- * restorable - why an archived file must not be restored, or NULL.  An
- * archive is data anyone may have handed over, and a restore runs as
- * root: only names sendmail gives queue files go back; no set-id or
- * sticky bit; no control file others could write (readqf()'s qsafe:
- * sendmail would refuse it, or run what anyone wrote into it once a
- * careless fix made it trusted), nor one of an owner other than root,
- * the runner or the queue directory's owner (the next check would
- * quarantine it).
- */
-static const char *
-restorable(const struct arc_file_info *fi, void *arg)
-{
-	struct qname qn;
-	bool control;
-
-	(void)arg;
-	qname_classify(fi->base, strlen(fi->base), &qn);
-	if (qn.cls != QN_JOB && qn.cls != QN_OBSOLETE)
-		return "not the name of a sendmail queue file: not restored";
-	if (fi->mode & (S_ISUID | S_ISGID | S_ISVTX))
-		return "set-user-ID, set-group-ID or sticky bit, which no queue file has: not restored";
-	control = qn.cls == QN_JOB && qname_letter_is_control(qn.letter);
-	if (control && (fi->mode & (S_IWGRP | S_IWOTH)))
-		return "a control file others could write, which sendmail does not trust: not restored";
-	if (control && fi->uid != 0 && fi->uid != geteuid() &&
-	    fi->uid != fi->dir_st->st_uid)
-		return "a control file of an owner sendmail does not trust: not restored";
-	return NULL;
-}
-
-/* known_queues_load - every queue directory the configurations name */
-static void
-known_queues_load(const struct options *o, struct known_queues *kq)
-{
-	struct fsck_ctx ctx;
-	struct qset *sets = NULL;
-	size_t nsets = 0, i, k, cap = 0;
-	struct qerr err;
-	struct stat st;
-	int fd;
-
-	memset(kq, 0, sizeof(*kq));
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.opts = o->fo;
-	ctx.out = stdout;
-	if (queues_resolve(&ctx, &o->qo, &sets, &nsets) < 0)
-		return;
-	for (i = 0; i < nsets; i++)
-		for (k = 0; k < sets[i].ndirs; k++) {
-			fd = sio_open_path(sets[i].dirs[k].abspath, NULL, NULL, &err);
-			if (fd < 0)
-				continue;
-			if (fstat(fd, &st) == 0 && kq->n == cap) {
-				size_t nc = cap ? cap * 2 : 16;
-				dev_t *nd = realloc(kq->dev, nc * sizeof(*nd));
-				ino_t *ni;
-
-				if (nd != NULL)
-					kq->dev = nd;
-				ni = nd != NULL ? realloc(kq->ino, nc * sizeof(*ni)) : NULL;
-				if (ni != NULL) {
-					kq->ino = ni;
-					cap = nc;
-				}
-			}
-			if (kq->n < cap) {
-				kq->dev[kq->n] = st.st_dev;
-				kq->ino[kq->n] = st.st_ino;
-				kq->n++;
-			}
-			(void)close(fd);
-		}
-	queues_free(sets, nsets);
-}
-
-/* archive_mode - --list and --restore */
-static int
-archive_mode(const struct options *o)
-{
-	struct arc_restore_stats stats;
-	struct sio_writer *w;
-	struct qerr err, kerr;
-	const char *path = o->list != NULL ? o->list : o->restore;
-	unsigned char key[ARC_KEY_LEN];
-	bool keyed;
-	int fd, rc;
-
-	if (o->list != NULL && o->restore != NULL) {
-		(void)fprintf(stderr, "mqfsck: --list and --restore exclude each other\n");
-		rc = FSCK_USAGE;
-		goto out;
-	}
-	if (o->qo.ndirs > (o->restore != NULL ? 1u : 0u)) {
-		(void)fprintf(stderr, "mqfsck: --%s takes %s\n",
-		    o->list != NULL ? "list" : "restore",
-		    o->list != NULL ? "no queue directory"
-				    : "at most one queue directory");
-		rc = FSCK_USAGE;
-		goto out;
-	}
-	fd = open_archive(path, &err);
-	if (fd < 0) {
-		(void)fprintf(stderr, "mqfsck: %s: %s\n", path, err.msg);
-		rc = FSCK_ERROR;
-		goto out;
-	}
-	keyed = arc_key_load(NULL, o->fo.key_path != NULL ? o->fo.key_path
-					: ARC_DEFAULT_KEY, key, &kerr) == 0;
-	if (o->list != NULL)
-		rc = arc_list(fd, stdout, o->fo.format == OUT_JSON,
-		    keyed ? key : NULL, &err);
-	else if ((w = sio_writer_new(&err)) == NULL)
-		rc = -1;
-	else {
-		struct known_queues kq;
-		struct arc_restore_opts ro;
-
-		/* Without a directory named, only the configuration's queue
-		 * directories are restored into: an archive is data. */
-		memset(&kq, 0, sizeof(kq));
-		if (o->qo.ndirs == 0)
-			known_queues_load(o, &kq);
-		memset(&stats, 0, sizeof(stats));
-		memset(&ro, 0, sizeof(ro));
-		ro.queue_dir = o->qo.ndirs > 0 ? o->qo.dirs[0] : NULL;
-		ro.queue_ok = o->qo.ndirs > 0 ? named_dir_ok : known_queue;
-		ro.queue_ok_arg = &kq;
-		ro.file_ok = restorable;
-		ro.key = keyed ? key : NULL;
-		ro.unverified_ok = o->fo.restore_unverified;
-		rc = arc_restore(w, fd, &ro, stdout, &stats, &err);
-		free(kq.dev);
-		free(kq.ino);
-		sio_writer_free(w);
-		if (rc >= 0 && o->fo.format == OUT_HUMAN)
-			(void)printf("mqfsck: %zu restored, %zu already there, %zu refused, %zu failed\n",
-			    stats.restored, stats.already, stats.refused,
-			    stats.failed);
-	}
-	(void)close(fd);
-	if (rc < 0)
-		(void)fprintf(stderr, "mqfsck: %s: %s\n", path, err.msg);
-	rc = rc < 0 ? FSCK_ERROR : rc == 0 ? FSCK_OK : FSCK_UNCORRECTED;
-out:
-	free((void *)o->qo.dirs);
-	free((void *)o->qo.configs);
-	free((void *)o->qo.overrides);
-	if (fflush(stdout) != 0)
-		return FSCK_ERROR;
-	return rc;
-}
-
 /* ctx_setup - the run's context from the options: the mode, progress,
  * syslog, and the time */
 static void
@@ -1131,8 +906,15 @@ main(int argc, char **argv)
 		return FSCK_ERROR;
 	}
 	parse_options(argc, argv, &o);
-	if (o.list != NULL || o.restore != NULL)
-		return archive_mode(&o);
+	if (o.list != NULL || o.restore != NULL) {
+		struct archive_cmd ac = { o.list, o.restore, &o.qo, &o.fo };
+		int rc = archive_cmd(&ac);
+
+		free((void *)o.qo.dirs);
+		free((void *)o.qo.configs);
+		free((void *)o.qo.overrides);
+		return rc;
+	}
 	ctx_setup(&ctx, &o);
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&env, 0, sizeof(env));

@@ -31,7 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "archive.h"
+#include "arc.h"
 #include "dirlist.h"
 #include "qdir.h"
 #include "qid.h"

@@ -1,5 +1,5 @@
 /*
- * archive.h - nothing lost: the archive every repair writes before it
+ * arc.h - nothing lost: the archive every repair writes before it
  * changes anything, and reading one back (--list, --restore).
  *
  * One archive per run: a gzip-compressed pax archive written with
@@ -41,8 +41,8 @@
  * tests.  Nothing here prints except arc_list() and arc_restore(), to
  * the FILE they are given.
  */
-#ifndef MQ_ARCHIVE_H
-#define MQ_ARCHIVE_H
+#ifndef MQ_ARC_H
+#define MQ_ARC_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -241,4 +241,4 @@ int arc_key_load(struct sio_writer *w, const char *path,
 /* Where the host key is by default. */
 #define ARC_DEFAULT_KEY "/var/lib/mqfsck/hmac.key"
 
-#endif /* MQ_ARCHIVE_H */
+#endif /* MQ_ARC_H */

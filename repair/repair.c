@@ -46,7 +46,7 @@
 
 #include <openssl/crypto.h>
 
-#include "archive.h"
+#include "arc.h"
 #include "inomap.h"
 #include "esc.h"
 #include "qf.h"

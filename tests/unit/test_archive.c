@@ -1,6 +1,6 @@
 /*
  * test_archive.c - the archive a repair writes before it changes
- * anything (repair/archive.c): writing, listing, restoring, hostile
+ * anything (repair/arc_*.c): writing, listing, restoring, hostile
  * archives, and a crash at every counted change.
  *
  * Every test works in a scratch directory of its own (mkdtemp() under
@@ -45,7 +45,7 @@
 #include <archive_entry.h>
 #include <openssl/evp.h>
 
-#include "archive.h"
+#include "arc.h"
 #include "sio.h"
 
 #define FAULT_ENV "MQFSCK_FAULT_AFTER"
@@ -69,7 +69,7 @@
 #define CALLS_PER_DIR ((size_t)3)	/* and to make qf/, df/ or xf/ */
 #define NSUBDIRS ((size_t)3)
 #define LONG_PATH 4000			/* bytes of a long path name */
-#define MANIFEST_CAP ((size_t)64 << 20)	/* archive.c's ARC_MANIFEST_MAX */
+#define MANIFEST_CAP ((size_t)64 << 20)	/* arc_private.h: ARC_MANIFEST_MAX */
 
 /* The scratch file system has O_TMPFILE (setup() looks). */
 static bool have_tmpfile = true;
@@ -397,7 +397,7 @@ count_in(const char *haystack, const char *needle)
 }
 
 /* ------------------------------------------------------------------ */
-/* Making archives with repair/archive.c */
+/* Making archives with repair/arc_write.c */
 
 /* meta_of - the arc_meta of a sample */
 static struct arc_meta
