@@ -55,8 +55,8 @@ CFLAGS_SAN = $(CSTD) $(WARN) $(SAN) $(INC) $(PKG_CFLAGS) $(CFLAGS)
 FORMAT_SRC = format/err.c format/esc.c format/qid.c format/qf.c format/sio.c \
              format/cf.c
 FSCK_SRC = fsck/main.c fsck/problem.c fsck/index.c fsck/dirlist.c \
-           fsck/locks.c fsck/sysinfo.c fsck/qdir.c fsck/scan.c fsck/jobs.c \
-           fsck/lostfound.c fsck/queues.c fsck/progress.c fsck/logsys.c \
+           fsck/locks.c fsck/sysinfo.c fsck/pass0_qdir.c fsck/pass1_scan.c fsck/pass3_jobs.c \
+           fsck/pass4_lostfound.c fsck/queues.c fsck/progress.c fsck/logsys.c \
            fsck/metrics.c fsck/trust.c fsck/inomap.c fsck/stop.c \
            fsck/archive_cmd.c
 ARC_SRC = repair/arc_common.c repair/arc_write.c repair/arc_read.c \

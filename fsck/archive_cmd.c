@@ -17,7 +17,7 @@
 
 #include "arc.h"
 #include "archive_cmd.h"
-#include "qdir.h"
+#include "pass0_qdir.h"
 #include "qid.h"
 #include "queues.h"
 #include "sio.h"

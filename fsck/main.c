@@ -3,11 +3,11 @@
  *
  * Process hygiene, options, and the passes over each set of queues:
  *   0  the path to each queue directory, the directory, its file system,
- *      whether sendmail runs (qdir.c)
- *   1  every entry of the queue directories (scan.c)
- *   2  the contents of every control file (scan.c, with format/qf.c)
- *   3  every job's files against the states sendmail leaves (jobs.c)
- *   4  lost+found (lostfound.c)
+ *      whether sendmail runs (pass0_qdir.c)
+ *   1  every entry of the queue directories (pass1_scan.c)
+ *   2  the contents of every control file (pass1_scan.c, with format/qf.c)
+ *   3  every job's files against the states sendmail leaves (pass3_jobs.c)
+ *   4  lost+found (pass4_lostfound.c)
  * With -p, -y, or answers on a terminal, the fixes decided during the
  * passes are then made (repair/repair.c: archive, commit, apply), and
  * each set that was changed is checked again, silently, to count what
@@ -31,15 +31,15 @@
 #include "arc.h"
 #include "archive_cmd.h"
 #include "esc.h"
-#include "jobs.h"
+#include "pass3_jobs.h"
 #include "logsys.h"
-#include "lostfound.h"
+#include "pass4_lostfound.h"
 #include "metrics.h"
 #include "plan.h"
-#include "qdir.h"
+#include "pass0_qdir.h"
 #include "queues.h"
 #include "repair.h"
-#include "scan.h"
+#include "pass1_scan.h"
 #include <sys/file.h>
 
 #define MQFSCK_VERSION "0.2"
@@ -99,7 +99,7 @@ static const char usage_text[] =
 
 /*
  * refuse_check - a queue directory that is not a queue, or whose path
- * others could replace (qdir.c sets qd->refuse), is checked but never
+ * others could replace (pass0_qdir.c sets qd->refuse), is checked but never
  * repaired: no fix is decided for its set, and the run ends in an
  * operational error (8), since the configuration or the system needs an
  * administrator first
@@ -592,7 +592,7 @@ run_passes(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 	for (i = 0; i < set->ndirs; i++) {
 		if (!set->dirs[i].selected)
 			continue;
-		qdir_pass0(ctx, set, &set->dirs[i], sp);
+		pass0_qdir(ctx, set, &set->dirs[i], sp);
 		refuse_check(ctx, set, &set->dirs[i]);
 		if (set->repair_ok && set->dirs[i].reachable && !ctx->rechecking &&
 		    !own_lock(ctx, &set->dirs[i]))
@@ -602,7 +602,7 @@ run_passes(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 		if (!set->dirs[i].reachable)
 			continue;
 		ctx->qd = &set->dirs[i];
-		scan_qdir(ctx, env, set, (uint16_t)i);
+		pass1_scan(ctx, env, set, (uint16_t)i);
 		not_mostly_foreign(ctx, set, &set->dirs[i]);
 	}
 	/* Locks taken while the walk went on count too. */
@@ -610,8 +610,8 @@ run_passes(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 		(void)lockset_load(&env->locks, sp->locks, &err);
 	/* Pass 4 first: lost+found's files join their jobs, so that pass 3
 	 * judges each job whole. */
-	lostfound_scan(ctx, env, set);
-	jobs_pass(ctx, env, set);
+	pass4_lostfound(ctx, env, set);
+	pass3_jobs(ctx, env, set);
 	if (!ctx->rechecking)
 		set->problems = ctx->problems - before;
 	ctx->set = NULL;

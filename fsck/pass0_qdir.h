@@ -1,9 +1,9 @@
 /*
- * qdir.h - pass 0: open a queue directory the safe way and check its
+ * pass0_qdir.h - pass 0: open a queue directory the safe way and check its
  * path, owner, mode and file system; find out whether sendmail runs.
  */
-#ifndef MQ_QDIR_H
-#define MQ_QDIR_H
+#ifndef MQ_PASS0_QDIR_H
+#define MQ_PASS0_QDIR_H
 
 #include "fsck.h"
 
@@ -15,11 +15,11 @@ struct sys_paths {
 };
 
 /*
- * qdir_pass0 - walk to queue directory qd, open it (qd->fd), check the
+ * pass0_qdir - walk to queue directory qd, open it (qd->fd), check the
  * path and the directory, and set qd->reachable.  Problems go through
  * pr_fix(), operational errors through ctx_error().
  */
-void qdir_pass0(struct fsck_ctx *ctx, const struct qset *set, struct qdir *qd,
+void pass0_qdir(struct fsck_ctx *ctx, const struct qset *set, struct qdir *qd,
     const struct sys_paths *sp);
 
 /*
@@ -53,4 +53,4 @@ const char *qdir_system_dir(const struct stat *st);
  * packages' users such as smmta and smmsp). */
 #define MQ_FIRST_HUMAN_UID 1000
 
-#endif /* MQ_QDIR_H */
+#endif /* MQ_PASS0_QDIR_H */

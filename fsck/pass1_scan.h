@@ -1,5 +1,5 @@
 /*
- * scan.h - passes 1 and 2: one walk over a queue directory.
+ * pass1_scan.h - passes 1 and 2: one walk over a queue directory.
  *
  * Every entry of the directory and of its qf/ df/ xf/ subdirectories is
  * classified and fstatat()'ed once, in byte order of the names; problems
@@ -7,8 +7,8 @@
  * (pass 2) are reported as the walk reaches them; every queue file goes
  * into the index for the job pass.
  */
-#ifndef MQ_SCAN_H
-#define MQ_SCAN_H
+#ifndef MQ_PASS1_SCAN_H
+#define MQ_PASS1_SCAN_H
 
 #include "fsck.h"
 #include "locks.h"
@@ -25,11 +25,11 @@ struct scan_env {
 };
 
 /*
- * scan_qdir - walk queue directory `qi` of `set` (its fd already open)
+ * pass1_scan - walk queue directory `qi` of `set` (its fd already open)
  * and add its files to set->idx.  Problems go through pr_fix(); what
  * could not be checked goes through ctx_error().
  */
-void scan_qdir(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
+void pass1_scan(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
     uint16_t qi);
 
 /*
@@ -43,4 +43,4 @@ void scan_take_facts(const struct qset *set, struct job *jb,
  * the /proc/locks snapshot, or by probing fd when there is none */
 bool file_locked(const struct scan_env *env, int fd, const struct stat *st);
 
-#endif /* MQ_SCAN_H */
+#endif /* MQ_PASS1_SCAN_H */

@@ -1,5 +1,5 @@
 /*
- * lostfound.c - lost+found: queue files that e2fsck (or an administrator)
+ * pass4_lostfound.c - lost+found: queue files that e2fsck (or an administrator)
  * put there, taken into the index as files of their jobs before pass 3,
  * so that every decision is about a whole job wherever its files are (a
  * df is never taken for an orphan while its control file sits in
@@ -22,7 +22,11 @@
  * files are opened, with the same safe I/O as the queue; a file is read
  * only when its first byte is the 'V' sendmail writes first.  The
  * directory is read once and not searched recursively.  What becomes of
- * the files is pass 3's to decide (jobs.c).
+ * the files is pass 3's to decide (pass3_jobs.c).
+ * Hands on to pass 3: the files taken, as files of their jobs in the
+ * index (set->lfs names the directories).
+ * Memory: one directory's names at a time; what the index holds of
+ * lost+found is freed by lostfound_free().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,9 +40,9 @@
 
 #include "dirlist.h"
 #include "inomap.h"
-#include "lostfound.h"
+#include "pass4_lostfound.h"
 #include "qid.h"
-#include "scan.h"
+#include "pass1_scan.h"
 #include "trust.h"
 
 /* One lost+found being searched. */
@@ -637,9 +641,9 @@ lf_queue(const struct qset *set, const struct lfdir *lf)
 	return NULL;
 }
 
-/* lostfound_scan - take the queue files of lost+found into the index */
+/* pass4_lostfound - take the queue files of lost+found into the index */
 void
-lostfound_scan(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set)
+pass4_lostfound(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set)
 {
 	struct lf_scan ls;
 	size_t i;

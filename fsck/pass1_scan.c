@@ -1,5 +1,5 @@
 /*
- * scan.c - passes 1 and 2: the one walk over a queue directory.
+ * pass1_scan.c - passes 1 and 2: the one walk over a queue directory.
  *
  * For each directory (the queue directory, then its qf/ df/ xf/):
  *  1. read every name with readdir() and sort them, so that the report
@@ -18,8 +18,12 @@
  * writing.  A file locked by another process, or young while sendmail
  * may be running, is marked and not judged.
  *
+ * Hands on to passes 4 and 3: the job index (set->idx), every queue file
+ * with its stat and the facts of its control file; and the plan's fixes
+ * for what passes 1 and 2 found.
  * Memory: the names of one directory at a time (freed before the next),
- * the reader and read buffer of struct scan_env (reused), and the index.
+ * the reader and read buffer of struct scan_env (reused), and the index
+ * (freed with the set).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,10 +37,10 @@
 
 #include "arc.h"
 #include "dirlist.h"
-#include "qdir.h"
+#include "pass0_qdir.h"
 #include "qid.h"
 #include "repair.h"
-#include "scan.h"
+#include "pass1_scan.h"
 #include "trust.h"
 
 #define LABEL_MAX 1024
@@ -1005,9 +1009,9 @@ walk_dir(struct walk *w)
 	dirlist_free(&dl);
 }
 
-/* scan_qdir - passes 1 and 2 over one queue directory */
+/* pass1_scan - passes 1 and 2 over one queue directory */
 void
-scan_qdir(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
+pass1_scan(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
     uint16_t qi)
 {
 	struct walk w;

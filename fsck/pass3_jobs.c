@@ -1,5 +1,5 @@
 /*
- * jobs.c - pass 3: every job, all of its files wherever they are (the
+ * pass3_jobs.c - pass 3: every job, all of its files wherever they are (the
  * queue directories, their subdirectories, lost+found), against the
  * states sendmail leaves.
  *
@@ -27,6 +27,7 @@
  * the job's own df.  Its memory grows with the jobs that ask, not with
  * the queue.  It allocates the sorted id list, the table of shared data
  * inodes and the pairing, and frees them.
+ * Hands on to the repair (repair/): the plan, one list of fixes per job.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,8 +39,8 @@
 
 #include "esc.h"
 #include "inomap.h"
-#include "jobs.h"
-#include "lostfound.h"
+#include "pass3_jobs.h"
+#include "pass4_lostfound.h"
 #include "repair.h"
 #include "trust.h"
 
@@ -1002,7 +1003,7 @@ recover_op(struct fsck_ctx *ctx, const struct qset *set,
 	op->src.type = S_IFREG;
 	named_place(ctx, v, letter, qi, dest_sub(set, letter, qi), &op->dst);
 	op->flags = OPF_NOREPLACE;
-	/* Only trusted files were taken from lost+found (lostfound.c):
+	/* Only trusted files were taken from lost+found (pass4_lostfound.c):
 	 * their owner may become the queue's. */
 	op->uid = pol->expected_owner;
 	op->gid = pol->check_group ? pol->queue_gid : (gid_t)-1;
@@ -1270,7 +1271,7 @@ check_orphan_df(struct fsck_ctx *ctx, const struct qset *set,
 		    "; its data is also the data file of job %.*s, so this name holds nothing else",
 		    (int)idx->jobs[sib].idlen, idx->jobs[sib].id);
 	/* lost+found holds a control file of no known job: it may be this
-	 * body's, and a human says (lostfound.c). */
+	 * body's, and a human says (pass4_lostfound.c). */
 	if (set->lf_unknown) {
 		static const char why[] = "; lost+found holds a control file that names no job, which may be its: it stays until a human decides";
 		size_t used = strlen(extra);
@@ -1562,9 +1563,9 @@ job_queue(const struct qset *set, const struct job *jb)
 	    ? lf_queue(set, &set->lfs[set->idx.files[jb->first].qdir]) : NULL;
 }
 
-/* jobs_pass - pass 3 over the set */
+/* pass3_jobs - pass 3 over the set */
 void
-jobs_pass(struct fsck_ctx *ctx, const struct scan_env *env, struct qset *set)
+pass3_jobs(struct fsck_ctx *ctx, const struct scan_env *env, struct qset *set)
 {
 	struct pairing pr;
 	struct shared sh;

@@ -1,5 +1,5 @@
 /*
- * qdir.c - pass 0: the path to a queue directory, the directory itself,
+ * pass0_qdir.c - pass 0: the path to a queue directory, the directory itself,
  * and its file system.
  *
  * The path is walked from / one component at a time without following a
@@ -20,7 +20,11 @@
  * the path that is not mounted, and free space must be above
  * MinFreeBlocks.
  *
- * Memory: the path's components, on the heap during the walk.
+ * Hands on to pass 1: the open directory (qd->fd, its qf/ df/ xf/ in
+ * qd->subfd[]), its stat, whether it is reachable, and why it must not be
+ * repaired (qd->refuse).
+ * Memory: the path's components, on the heap during the walk, freed
+ * before it returns; the descriptors stay open until qdir_close().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "qdir.h"
+#include "pass0_qdir.h"
 #include "repair.h"
 #include "sysinfo.h"
 
@@ -414,9 +418,9 @@ check_filesystem(struct fsck_ctx *ctx, const struct policy *pol,
 	}
 }
 
-/* qdir_pass0 - pass 0 for one queue directory */
+/* pass0_qdir - pass 0 for one queue directory */
 void
-qdir_pass0(struct fsck_ctx *ctx, const struct qset *set, struct qdir *qd,
+pass0_qdir(struct fsck_ctx *ctx, const struct qset *set, struct qdir *qd,
     const struct sys_paths *sp)
 {
 	struct path_walk pw;
