@@ -48,21 +48,22 @@ PKG_MISSING := $(shell for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/nu
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-INC = -Iformat -Ifsck -Irepair -Itests/unit
+INC = -Iformat -Isystem -Ifsck -Irepair -Itests/unit
 CFLAGS_REL = $(CSTD) $(WARN) $(HARDEN) -g $(INC) $(PKG_CFLAGS) $(CFLAGS)
 CFLAGS_SAN = $(CSTD) $(WARN) $(SAN) $(INC) $(PKG_CFLAGS) $(CFLAGS)
 
 FORMAT_SRC = format/err.c format/esc.c format/qid.c format/qf.c format/sio.c \
              format/cf.c
-FSCK_SRC = fsck/main.c fsck/problem.c fsck/index.c fsck/dirlist.c \
-           fsck/locks.c fsck/sysinfo.c fsck/pass0_qdir.c fsck/pass1_scan.c fsck/pass3_jobs.c \
+SYSTEM_SRC = system/sysinfo.c system/locks.c system/dirlist.c
+FSCK_SRC = fsck/main.c fsck/problem.c fsck/index.c \
+           fsck/pass0_qdir.c fsck/pass1_scan.c fsck/pass3_jobs.c \
            fsck/pass4_lostfound.c fsck/queues.c fsck/progress.c fsck/logsys.c \
            fsck/metrics.c fsck/trust.c fsck/inomap.c fsck/stop.c \
            fsck/archive_cmd.c
 ARC_SRC = repair/arc_common.c repair/arc_write.c repair/arc_read.c \
           repair/arc_list.c repair/arc_restore.c
 REPAIR_SRC = $(ARC_SRC) repair/plan.c repair/repair.c
-PROG_SRC = $(FSCK_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
+PROG_SRC = $(FSCK_SRC) $(SYSTEM_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
 
 # Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
 UNIT_TESTS = qid qf corpus esc sio sysinfo cf problem dirlist archive inomap
@@ -71,10 +72,10 @@ UNIT_SRC_qf = format/qf.c format/err.c tests/unit/qf_expect.c
 UNIT_SRC_corpus = format/qf.c format/err.c tests/unit/qf_expect.c
 UNIT_SRC_sio = format/sio.c format/esc.c format/err.c tests/unit/scratch.c
 UNIT_SRC_esc = format/esc.c
-UNIT_SRC_sysinfo = fsck/sysinfo.c format/sio.c format/esc.c format/err.c tests/unit/scratch.c
+UNIT_SRC_sysinfo = system/sysinfo.c format/sio.c format/esc.c format/err.c tests/unit/scratch.c
 UNIT_SRC_cf = format/cf.c format/esc.c format/err.c
 UNIT_SRC_problem = fsck/problem.c fsck/progress.c fsck/logsys.c format/qf.c format/esc.c format/err.c
-UNIT_SRC_dirlist = fsck/dirlist.c format/err.c
+UNIT_SRC_dirlist = system/dirlist.c format/err.c
 UNIT_SRC_archive = $(ARC_SRC) format/esc.c format/qid.c format/sio.c format/err.c tests/unit/scratch.c
 UNIT_SRC_inomap = fsck/inomap.c
 

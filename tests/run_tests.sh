@@ -199,11 +199,19 @@ lint() {
 
 	if cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
 	    --enable=warning,portability,performance \
-	    --suppress=missingIncludeSystem -Iformat -Ifsck -Itests/unit \
-	    -Irepair format fsck repair tests/unit >"$out" 2>&1; then
+	    --suppress=missingIncludeSystem -Iformat -Isystem -Ifsck \
+	    -Itests/unit -Irepair format system fsck repair tests/unit \
+	    >"$out" 2>&1; then
 		pass "lint/cppcheck"
 	else
 		fail "lint/cppcheck"
+	fi
+
+	# The includes point down, layer to layer (mk/layers.sh).
+	if sh mk/layers.sh >"$out" 2>&1; then
+		pass "lint/layers ($(tail -n 1 "$out" | sed 's/^layers: ok (//; s/)$//'))"
+	else
+		fail "lint/layers"
 	fi
 
 	if mandoc -Tlint -Wwarning man/*.[0-9] >"$out" 2>&1; then

@@ -1,6 +1,6 @@
 /*
  * test_dirlist.c - reading a directory's names in byte order
- * (fsck/dirlist.c): every name once, sorted as strcmp() sorts, with
+ * (system/dirlist.c): every name once, sorted as strcmp() sorts, with
  * readdir()'s type kept with its name, whatever the names look like
  * (long shared prefixes as in a big queue, bytes above 0x7f, names of
  * 255 bytes, prefixes of one another).

@@ -1,5 +1,5 @@
 /*
- * test_sysinfo.c - facts about the running system (fsck/sysinfo.c).
+ * test_sysinfo.c - facts about the running system (system/sysinfo.c).
  *
  * Every test works in a scratch directory of its own (mkdtemp() under
  * $TMPDIR or /tmp), made by setup() and removed with all it holds by
