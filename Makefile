@@ -48,22 +48,23 @@ PKG_MISSING := $(shell for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/nu
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-INC = -Iformat -Isystem -Ifsck -Irepair -Itests/unit
+INC = -Iformat -Isystem -Imodel -Ifsck -Irepair -Itests/unit
 CFLAGS_REL = $(CSTD) $(WARN) $(HARDEN) -g $(INC) $(PKG_CFLAGS) $(CFLAGS)
 CFLAGS_SAN = $(CSTD) $(WARN) $(SAN) $(INC) $(PKG_CFLAGS) $(CFLAGS)
 
 FORMAT_SRC = format/err.c format/esc.c format/qid.c format/qf.c format/sio.c \
              format/cf.c
 SYSTEM_SRC = system/sysinfo.c system/locks.c system/dirlist.c
-FSCK_SRC = fsck/main.c fsck/problem.c fsck/index.c \
+MODEL_SRC = model/problem_table.c model/index.c model/inomap.c model/plan.c
+FSCK_SRC = fsck/main.c fsck/problem.c \
            fsck/pass0_qdir.c fsck/pass1_scan.c fsck/pass3_jobs.c \
            fsck/pass4_lostfound.c fsck/queues.c fsck/progress.c fsck/logsys.c \
-           fsck/metrics.c fsck/trust.c fsck/inomap.c fsck/stop.c \
+           fsck/metrics.c fsck/trust.c fsck/stop.c \
            fsck/archive_cmd.c
 ARC_SRC = repair/arc_common.c repair/arc_write.c repair/arc_read.c \
           repair/arc_list.c repair/arc_restore.c
-REPAIR_SRC = $(ARC_SRC) repair/plan.c repair/repair.c
-PROG_SRC = $(FSCK_SRC) $(SYSTEM_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
+REPAIR_SRC = $(ARC_SRC) repair/repair.c
+PROG_SRC = $(FSCK_SRC) $(SYSTEM_SRC) $(MODEL_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
 
 # Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
 UNIT_TESTS = qid qf corpus esc sio sysinfo cf problem dirlist archive inomap
@@ -74,10 +75,10 @@ UNIT_SRC_sio = format/sio.c format/esc.c format/err.c tests/unit/scratch.c
 UNIT_SRC_esc = format/esc.c
 UNIT_SRC_sysinfo = system/sysinfo.c format/sio.c format/esc.c format/err.c tests/unit/scratch.c
 UNIT_SRC_cf = format/cf.c format/esc.c format/err.c
-UNIT_SRC_problem = fsck/problem.c fsck/progress.c fsck/logsys.c format/qf.c format/esc.c format/err.c
+UNIT_SRC_problem = fsck/problem.c model/problem_table.c fsck/progress.c fsck/logsys.c format/qf.c format/esc.c format/err.c
 UNIT_SRC_dirlist = system/dirlist.c format/err.c
 UNIT_SRC_archive = $(ARC_SRC) format/esc.c format/qid.c format/sio.c format/err.c tests/unit/scratch.c
-UNIT_SRC_inomap = fsck/inomap.c
+UNIT_SRC_inomap = model/inomap.c
 
 FUZZ_TARGETS = qname qf
 FUZZ_SRC_qname = format/qid.c format/err.c
@@ -202,9 +203,9 @@ fixtures-update: $(san)/mqfsck
 	@MQ_MQFSCK=$(san)/mqfsck sh tests/e2e/run_all.sh --update
 
 # The PROBLEMS section of the manual is printed from the problem table.
-MKMAN_SRC = tests/tools/mkman.c fsck/problem.c fsck/progress.c fsck/logsys.c \
+MKMAN_SRC = tests/tools/mkman.c fsck/problem.c model/problem_table.c fsck/progress.c fsck/logsys.c \
     format/qf.c format/esc.c format/err.c
-$(rel)/tests/mkman: $(MKMAN_SRC) fsck/problems.def fsck/problem.h
+$(rel)/tests/mkman: $(MKMAN_SRC) model/problems.def fsck/problem.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_REL) -o $@ $(MKMAN_SRC) $(PKG_LIBS)
 
@@ -212,7 +213,7 @@ man: $(rel)/tests/mkman
 	@$(rel)/tests/mkman >build/problems.mdoc
 	@awk -v gen=build/problems.mdoc '/^\.\\" END PROBLEMS/ { while ((getline l < gen) > 0) print l; skip = 0 } !skip { print } /^\.\\" BEGIN PROBLEMS/ { skip = 1 }' \
 	    man/mqfsck.8 >build/mqfsck.8.new && mv build/mqfsck.8.new man/mqfsck.8
-	@echo "man/mqfsck.8: PROBLEMS section rewritten from fsck/problems.def"
+	@echo "man/mqfsck.8: PROBLEMS section rewritten from model/problems.def"
 
 bench: mqfsck
 	@sh bench/run.sh

@@ -1,6 +1,6 @@
 #!/bin/sh
 # layers.sh - the include graph points down only, folder to folder:
-#   format/ (0) <- system/ (1) <- repair/ (2) <- fsck/ (3)
+#   format/ (0) <- system/ (1) <- model/ (2) <- repair/ (3) <- fsck/ (4)
 # A file may include headers of its own layer or of a lower one; an
 # include of a higher layer's header is an arrow running up.  The arrows
 # still there (issue 11: repair/ reaches up into fsck/ to report and to
@@ -15,26 +15,28 @@ rank() {
 	case $1 in
 	format) echo 0 ;;
 	system) echo 1 ;;
-	repair) echo 2 ;;
-	fsck) echo 3 ;;
+	model) echo 2 ;;
+	repair) echo 3 ;;
+	fsck) echo 4 ;;
 	*) echo -1 ;;
 	esac
 }
 allow=mk/layers.allow
 found=$(mktemp)
 trap 'rm -f "$found"' EXIT
-for f in format/*.[ch] system/*.[ch] repair/*.[ch] fsck/*.[ch] fsck/*.def; do
+for f in format/*.[ch] system/*.[ch] model/*.[ch] model/*.def repair/*.[ch] \
+    fsck/*.[ch]; do
 	[ -f "$f" ] || continue
 	from=${f%%/*}
 	rf=$(rank "$from")
 	sed -n 's/^#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f" |
 	while read -r h; do
 		to=
-		for d in format system repair fsck; do
+		for d in format system model repair fsck; do
 			[ -f "$d/$h" ] && to=$d
 		done
 		if [ -z "$to" ]; then
-			echo "$f: $h: no such header in format/ system/ repair/ fsck/"
+			echo "$f: $h: no such header in format/ system/ model/ repair/ fsck/"
 			continue
 		fi
 		[ "$(rank "$to")" -le "$rf" ] || echo "$f: $h"

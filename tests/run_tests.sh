@@ -199,8 +199,8 @@ lint() {
 
 	if cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
 	    --enable=warning,portability,performance \
-	    --suppress=missingIncludeSystem -Iformat -Isystem -Ifsck \
-	    -Itests/unit -Irepair format system fsck repair tests/unit \
+	    --suppress=missingIncludeSystem -Iformat -Isystem -Imodel -Ifsck \
+	    -Itests/unit -Irepair format system model fsck repair tests/unit \
 	    >"$out" 2>&1; then
 		pass "lint/cppcheck"
 	else

@@ -1,5 +1,5 @@
 #!/bin/sh
-# check-coverage.sh - every problem of fsck/problems.def has its fixture
+# check-coverage.sh - every problem of model/problems.def has its fixture
 # fixtures/f_<name> (dashes as underscores), and that fixture's expected
 # report has the problem's code and name.  Exit 1 on any gap.
 set -u
@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 bad=0
 n=0
 for p in $(sed -n 's/^PROBLEM(PR_[A-Z0-9_]*, 0x\([0-9a-f]*\), "\([a-z-]*\)".*/\1:\2/p' \
-    "$root/fsck/problems.def"); do
+    "$root/model/problems.def"); do
 	code=${p%%:*}
 	name=${p#*:}
 	n=$((n + 1))

@@ -1,6 +1,6 @@
 /*
  * mkman.c - print the PROBLEMS section of mqfsck(8) in mdoc from the
- * problem table itself (fsck/problems.def, and format/qf.c for the
+ * problem table itself (model/problems.def, and format/qf.c for the
  * control-file defects), so that the manual cannot drift from the code.
  * `make man` puts its output between the markers in man/mqfsck.8; the
  * tests fail when the page differs from what this prints.

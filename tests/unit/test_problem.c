@@ -1,5 +1,5 @@
 /*
- * test_problem.c - the problem table (fsck/problems.def) keeps its
+ * test_problem.c - the problem table (model/problems.def) keeps its
  * promises: codes sorted and unique, names unique and stable in form,
  * pass 2 exactly the reader's defects, flags that make sense together,
  * templates that use only fields pr_expand() knows; and messages escape

@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "problem.h"
+#include "problem_table.h"
 
 /* What a file operation does, in the order a job's operations run. */
 enum op_kind {
