@@ -63,7 +63,8 @@ FSCK_SRC = fsck/main.c fsck/problem.c \
            fsck/archive_cmd.c
 ARC_SRC = repair/arc_common.c repair/arc_write.c repair/arc_read.c \
           repair/arc_list.c repair/arc_restore.c
-REPAIR_SRC = $(ARC_SRC) repair/repair.c
+REPAIR_SRC = $(ARC_SRC) repair/repair.c repair/repair_archive.c \
+             repair/repair_apply.c
 PROG_SRC = $(FSCK_SRC) $(SYSTEM_SRC) $(MODEL_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
 
 # Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
