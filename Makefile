@@ -58,6 +58,7 @@ SYSTEM_SRC = system/sysinfo.c system/locks.c system/dirlist.c
 MODEL_SRC = model/problem_table.c model/index.c model/inomap.c model/plan.c
 FSCK_SRC = fsck/main.c fsck/problem.c \
            fsck/pass0_qdir.c fsck/pass1_scan.c fsck/pass3_jobs.c \
+           fsck/pass3_pairing.c \
            fsck/pass4_lostfound.c fsck/queues.c fsck/progress.c fsck/logsys.c \
            fsck/metrics.c fsck/trust.c fsck/stop.c \
            fsck/archive_cmd.c

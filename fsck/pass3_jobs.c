@@ -38,68 +38,14 @@
 #include <sys/sysmacros.h>
 
 #include "esc.h"
-#include "inomap.h"
-#include "pass3_jobs.h"
+#include "pass3_private.h"
 #include "pass4_lostfound.h"
 #include "repair.h"
 #include "trust.h"
 
-/* What one job has, by kind, with the file sendmail would use first;
- * what lost+found holds of it apart (lq: a control file, ld: its df). */
-struct jview {
-	uint32_t j;
-	struct job *jb;
-	const struct jfile *q, *h, *lost, *d, *t, *x;
-	uint32_t nq, nh, nlost, nd, nt, nx;
-	const struct jfile *lq, *ld;
-	uint32_t nlq, nld;
-	uint32_t nlq_untrusted;	/* control files there no one should trust:
-				   never moved, but they keep the df */
-	bool locked, young;
-	const struct qset *set;
-};
-
-/* How the body an I line records was found, when not as the job's df. */
-enum pair_kind {
-	PAIR_NONE = 0,	/* no file holds it: the I line may be rewritten */
-	PAIR_CYCLE,	/* the dfs of a closed cycle of jobs are exchanged */
-	PAIR_MISNAMED,	/* the df of an id with no control file holds it,
-			   and the job has no df: a rename gives it back */
-	PAIR_CLAIMED,	/* another job's df holds it otherwise: a human */
-};
-
-/* A job whose I line records another inode than its df's. */
-struct unpaired {
-	uint32_t job;
-	uint64_t dev, ino;	/* what its I line records */
-	uint32_t holder;	/* the df (index file) holding it, 0: none */
-	uint32_t holder_job;	/* whose df that is */
-	uint32_t own_df;	/* the job's own df (index file), 0: none */
-	uint32_t nholders;	/* names holding it */
-	int32_t succ;		/* the entry of the holder's job, -1: none */
-	enum pair_kind kind;
-	uint32_t first;		/* PAIR_CYCLE: the cycle's job with the
-				   lowest id, which gets the fix */
-};
-
-/* The pairing: its answers, and the maps to find them by. */
-struct pairing {
-	struct unpaired *u;
-	size_t n, cap;
-	struct inomap by_job;	/* (~0, job) -> entry + 1 */
-	struct inomap held;	/* (dev, ino) of a holder -> entry + 1 */
-};
-
-/* Data files with more than one link, by (dev, ino), for splits. */
-struct shared {
-	uint64_t *dev, *ino;
-	uint32_t *job;
-	size_t n;
-};
-
-/* file_dev - the device of the directory holding file f */
-static dev_t
-file_dev(const struct qset *set, const struct jfile *f)
+/* p3_file_dev - the device of the directory holding file f */
+dev_t
+p3_file_dev(const struct qset *set, const struct jfile *f)
 {
 	const struct qdir *qd;
 
@@ -109,9 +55,9 @@ file_dev(const struct qset *set, const struct jfile *f)
 	return f->sub < SUB_COUNT ? qd->subst[f->sub].st_dev : qd->st.st_dev;
 }
 
-/* file_dirfd - the directory fd holding file f */
-static int
-file_dirfd(const struct qset *set, const struct jfile *f)
+/* p3_file_dirfd - the directory fd holding file f */
+int
+p3_file_dirfd(const struct qset *set, const struct jfile *f)
 {
 	const struct qdir *qd;
 
@@ -213,7 +159,7 @@ file_of(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
 	(void)snprintf(name, sizeof(name), "%cf%.*s", (char)f->letter,
 	    (int)v->jb->idlen, v->jb->id);
 	plan_file_set(ctx->plan, pf, f->qdir, f->sub, name, NULL);
-	pf->dev = file_dev(set, f);
+	pf->dev = p3_file_dev(set, f);
 	pf->ino = (ino_t)f->ino;
 	pf->type = S_IFREG;
 }
@@ -278,391 +224,6 @@ in_flight(const struct fsck_ctx *ctx, const struct scan_env *env,
 			return true;
 	return false;
 }
-
-/* ------------------------------------------------------------------ */
-
-/* shared_build - every df with more than one link */
-static int
-shared_build(const struct qset *set, struct shared *sh)
-{
-	const struct index *idx = &set->idx;
-	size_t cap = 0;
-	uint32_t j, f;
-
-	memset(sh, 0, sizeof(*sh));
-	for (j = 1; j < idx->njobs; j++)
-		for (f = idx->jobs[j].first; f != 0; f = idx->files[f].next) {
-			const struct jfile *jf = &idx->files[f];
-
-			if (jf->letter != 'd' || jf->nlink < 2)
-				continue;
-			if (sh->n == cap) {
-				size_t nc = cap ? cap * 2 : 64;
-				uint64_t *nd = realloc(sh->dev, nc * sizeof(*nd));
-				uint64_t *ni;
-				uint32_t *nj;
-
-				if (nd == NULL)
-					return -1;
-				sh->dev = nd;
-				if ((ni = realloc(sh->ino, nc * sizeof(*ni))) == NULL)
-					return -1;
-				sh->ino = ni;
-				if ((nj = realloc(sh->job, nc * sizeof(*nj))) == NULL)
-					return -1;
-				sh->job = nj;
-				cap = nc;
-			}
-			sh->dev[sh->n] = (uint64_t)file_dev(set, jf);
-			sh->ino[sh->n] = jf->ino;
-			sh->job[sh->n] = j;
-			sh->n++;
-		}
-	return 0;
-}
-
-/* shared_sibling - another job whose df is the same inode, or 0 */
-static uint32_t
-shared_sibling(const struct shared *sh, uint64_t dev, uint64_t ino, uint32_t j,
-    const struct index *idx, bool want_control)
-{
-	size_t i;
-
-	/* Shared data files are few (envelope splits): a linear look. */
-	for (i = 0; i < sh->n; i++) {
-		uint8_t l;
-
-		if (sh->dev[i] != dev || sh->ino[i] != ino || sh->job[i] == j)
-			continue;
-		l = idx->jobs[sh->job[i]].letters;
-		if (!want_control || (l & (JL_Q | JL_H | JL_LOST)))
-			return sh->job[i];
-	}
-	return 0;
-}
-
-/* shared_free - release */
-static void
-shared_free(struct shared *sh)
-{
-	free(sh->dev);
-	free(sh->ino);
-	free(sh->job);
-	memset(sh, 0, sizeof(*sh));
-}
-
-/* ------------------------------------------------------------------ */
-/* The pairing: whose body each I line names */
-
-/* control_of - the job's control file in the queue whose facts were kept
- * (a qf's over an hf's), or NULL */
-static const struct jfile *
-control_of(const struct qset *set, const struct job *jb)
-{
-	const struct jfile *c = NULL;
-	uint32_t f;
-
-	if (jb->jflags & JB_LOST_FACTS)
-		return NULL;
-	for (f = jb->first; f != 0; f = set->idx.files[f].next) {
-		const struct jfile *jf = &set->idx.files[f];
-
-		if ((jf->flags & JF_LOSTFOUND) || jf->letter != jb->ctrl ||
-		    (jf->letter != 'q' && jf->letter != 'h'))
-			continue;
-		if (c == NULL || (c->flags & JF_MISPLACED))
-			c = jf;
-	}
-	return c;
-}
-
-/* df_at - the job's df in queue directory qi, place sub, or NULL */
-static const struct jfile *
-df_at(const struct qset *set, const struct job *jb, uint16_t qi, uint8_t sub)
-{
-	uint32_t f;
-
-	for (f = jb->first; f != 0; f = set->idx.files[f].next) {
-		const struct jfile *jf = &set->idx.files[f];
-
-		if (jf->letter == 'd' && !(jf->flags & JF_LOSTFOUND) &&
-		    jf->qdir == qi && jf->sub == sub)
-			return jf;
-	}
-	return NULL;
-}
-
-/* any_df - any df of the job in the queues */
-static bool
-any_df(const struct qset *set, const struct job *jb)
-{
-	uint32_t f;
-
-	for (f = jb->first; f != 0; f = set->idx.files[f].next)
-		if (set->idx.files[f].letter == 'd' &&
-		    !(set->idx.files[f].flags & JF_LOSTFOUND))
-			return true;
-	return false;
-}
-
-/* any_control - a control file of the job anywhere (lost+found too; a
- * complete tf counts: it becomes one) */
-static bool
-any_control(const struct qset *set, const struct job *jb)
-{
-	uint32_t f;
-
-	for (f = jb->first; f != 0; f = set->idx.files[f].next) {
-		const struct jfile *jf = &set->idx.files[f];
-
-		if (strchr("qhQ", jf->letter) != NULL ||
-		    (jf->letter == 't' && (jf->flags & JF_COMPLETE)))
-			return true;
-	}
-	return false;
-}
-
-static bool expected_df(const struct qset *set, const struct job *jb,
-    const struct jfile *ctrl, uint16_t *qi, uint8_t *sub);
-
-/* pairing_add - job j asks who holds the body its I line records */
-static int
-pairing_add(struct pairing *pr, uint32_t j, const struct job *jb)
-{
-	struct unpaired *e;
-
-	if (pr->n == pr->cap) {
-		size_t nc = pr->cap ? pr->cap * 2 : 16;
-		struct unpaired *nu = realloc(pr->u, nc * sizeof(*nu));
-
-		if (nu == NULL)
-			return -1;
-		pr->u = nu;
-		pr->cap = nc;
-	}
-	e = &pr->u[pr->n];
-	memset(e, 0, sizeof(*e));
-	e->job = j;
-	e->dev = (uint64_t)makedev(jb->i_major, jb->i_minor);
-	e->ino = jb->i_ino;
-	e->succ = -1;
-	if (inomap_put(&pr->by_job, UINT64_MAX, j, (uint32_t)pr->n + 1) < 0)
-		return -1;
-	pr->n++;
-	return 0;
-}
-
-/* pairing_find - the pairing entry of job j, or NULL */
-static struct unpaired *
-pairing_find(const struct pairing *pr, uint32_t j)
-{
-	uint32_t e = inomap_get(&pr->by_job, UINT64_MAX, j, NULL);
-
-	return e != 0 ? &pr->u[e - 1] : NULL;
-}
-
-/* id_less - job a's id sorts before job b's (index_sorted()'s order) */
-static bool
-id_less(const struct index *idx, uint32_t a, uint32_t b)
-{
-	const struct job *x = &idx->jobs[a], *y = &idx->jobs[b];
-	size_t n = x->idlen < y->idlen ? x->idlen : y->idlen;
-	int c = memcmp(x->id, y->id, n);
-
-	return c < 0 || (c == 0 && x->idlen < y->idlen);
-}
-
-/* held_for - the pairing entry whose body queue df f holds, or NULL */
-static const struct unpaired *
-held_for(const struct qset *set, const struct pairing *pr,
-    const struct jfile *f)
-{
-	uint32_t e = inomap_get(&pr->held, (uint64_t)file_dev(set, f), f->ino,
-	    NULL);
-
-	return e != 0 ? &pr->u[e - 1] : NULL;
-}
-
-/*
- * pairing_cycles - follow each entry's successor (the job whose df holds
- * its body): where they close into a cycle of jobs each holding the
- * next's body in a df of one name, the bodies were exchanged, and
- * exchanging the names back gives each its own
- */
-static void
-pairing_cycles(const struct qset *set, struct pairing *pr)
-{
-	size_t i, k;
-
-	for (i = 0; i < pr->n; i++) {
-		struct unpaired *e = &pr->u[i];
-		int32_t c = (int32_t)i;
-		uint32_t first = e->job;
-
-		if (e->kind != PAIR_NONE || e->succ < 0)
-			continue;
-		for (k = 0; k <= pr->n; k++) {
-			const struct unpaired *m = &pr->u[c];
-
-			if (m->succ < 0 || m->nholders != 1 ||
-			    set->idx.files[m->holder].nlink != 1)
-				break;
-			if (id_less(&set->idx, m->job, first))
-				first = m->job;
-			c = m->succ;
-			if (c == (int32_t)i)
-				break;
-		}
-		if (c != (int32_t)i || k > pr->n)
-			continue;
-		c = (int32_t)i;
-		do {
-			pr->u[c].kind = PAIR_CYCLE;
-			pr->u[c].first = first;
-			c = pr->u[c].succ;
-		} while (c != (int32_t)i);
-	}
-}
-
-/*
- * pairing_build - one pass over the jobs: which have a control file whose
- * I line records another inode than their df's (or have no df), and
- * which queue df holds each such inode.  A healthy queue asks nothing.
- */
-static int
-pairing_build(const struct qset *set, struct pairing *pr)
-{
-	const struct index *idx = &set->idx;
-	struct inomap asked;
-	uint32_t j, f, e;
-	size_t i;
-	int rc = -1;
-
-	memset(pr, 0, sizeof(*pr));
-	inomap_init(&pr->by_job);
-	inomap_init(&pr->held);
-	inomap_init(&asked);
-	for (j = 1; j < idx->njobs; j++) {
-		const struct job *jb = &idx->jobs[j];
-		const struct jfile *ctrl = control_of(set, jb), *df;
-		uint16_t qi;
-		uint8_t sub;
-
-		if (ctrl == NULL || !(jb->jflags & JB_HAS_I) ||
-		    !expected_df(set, jb, ctrl, &qi, &sub))
-			continue;
-		df = df_at(set, jb, qi, sub);
-		if (df != NULL && df->ino == jb->i_ino &&
-		    file_dev(set, df) == makedev(jb->i_major, jb->i_minor))
-			continue;
-		if (df == NULL && any_df(set, jb))
-			continue; /* elsewhere in the queues: df-elsewhere */
-		if (pairing_add(pr, j, jb) < 0 ||
-		    inomap_put(&asked, pr->u[pr->n - 1].dev, jb->i_ino,
-			(uint32_t)pr->n) < 0)
-			goto out;
-		pr->u[pr->n - 1].own_df = df != NULL
-		    ? (uint32_t)(df - idx->files) : 0;
-	}
-	if (pr->n == 0) {
-		rc = 0;
-		goto out;
-	}
-	/* Who holds each inode asked about: a df in the queues. */
-	for (j = 1; j < idx->njobs; j++)
-		for (f = idx->jobs[j].first; f != 0; f = idx->files[f].next) {
-			const struct jfile *jf = &idx->files[f];
-			struct unpaired *u;
-			uint32_t n;
-
-			if (jf->letter != 'd' || (jf->flags & JF_LOSTFOUND))
-				continue;
-			e = inomap_get(&asked, (uint64_t)file_dev(set, jf), jf->ino, &n);
-			if (e == 0 || j == pr->u[e - 1].job)
-				continue;
-			u = &pr->u[e - 1];
-			if (u->holder == 0) {
-				u->holder = f;
-				u->holder_job = j;
-			}
-			u->nholders++;
-			(void)n;
-		}
-	/* A holder counts only if it was born as the body the I line
-	 * recorded (trust.h body_born_for()): not a reused inode number. */
-	for (i = 0; i < pr->n; i++) {
-		struct unpaired *u = &pr->u[i];
-		const struct jfile *h = &idx->files[u->holder], *ctrl;
-		struct timespec mt = { 0, 0 };
-		char name[64];
-
-		if (u->holder == 0)
-			continue;
-		ctrl = control_of(set, &idx->jobs[u->job]);
-		(void)snprintf(name, sizeof(name), "df%.*s",
-		    (int)idx->jobs[u->holder_job].idlen, idx->jobs[u->holder_job].id);
-		if (ctrl != NULL) {
-			mt.tv_sec = (time_t)ctrl->mtime;
-			mt.tv_nsec = (long)ctrl->mtime_ns;
-		}
-		if (ctrl == NULL ||
-		    !body_born_for(file_dirfd(set, h), name,
-			(long long)idx->jobs[u->job].ctime_T, &mt)) {
-			u->holder = u->holder_job = u->nholders = 0;
-			continue;
-		}
-		if (inomap_put(&pr->held, (uint64_t)file_dev(set, h), h->ino,
-			(uint32_t)i + 1) < 0)
-			goto out;
-	}
-	/* Whose df each holder is. */
-	for (i = 0; i < pr->n; i++) {
-		struct unpaired *u = &pr->u[i];
-		const struct job *jb;
-		const struct unpaired *k;
-
-		if (u->holder == 0)
-			continue;
-		jb = &idx->jobs[u->holder_job];
-		k = pairing_find(pr, u->holder_job);
-		if (k != NULL && u->nholders == 1 &&
-		    !(idx->files[u->holder].flags & JF_MISPLACED))
-			u->succ = (int32_t)(k - pr->u);
-		else if (!any_control(set, jb) && u->nholders == 1 &&
-		    !any_df(set, &idx->jobs[u->job]))
-			u->kind = PAIR_MISNAMED;
-		else
-			u->kind = PAIR_CLAIMED;
-	}
-	pairing_cycles(set, pr);
-	/* Outside a cycle, a job whose own df is the body another job's I
-	 * line records is not rewritten to match it: a human decides. */
-	for (i = 0; i < pr->n; i++) {
-		struct unpaired *u = &pr->u[i];
-
-		if (u->kind != PAIR_NONE)
-			continue;
-		if (u->holder != 0 ||
-		    (u->own_df != 0 &&
-			held_for(set, pr, &idx->files[u->own_df]) != NULL))
-			u->kind = PAIR_CLAIMED;
-	}
-	rc = 0;
-out:
-	inomap_free(&asked);
-	return rc;
-}
-
-/* pairing_free - release */
-static void
-pairing_free(struct pairing *pr)
-{
-	free(pr->u);
-	inomap_free(&pr->by_job);
-	inomap_free(&pr->held);
-	memset(pr, 0, sizeof(*pr));
-}
-
 
 /* ------------------------------------------------------------------ */
 
@@ -755,9 +316,9 @@ check_control_files(struct fsck_ctx *ctx, const struct qset *set,
 	}
 }
 
-/* expected_df - the queue directory and place of the job's df */
-static bool
-expected_df(const struct qset *set, const struct job *jb,
+/* p3_expected_df - the queue directory and place of the job's df */
+bool
+p3_expected_df(const struct qset *set, const struct job *jb,
     const struct jfile *ctrl, uint16_t *qi, uint8_t *sub)
 {
 	const struct qdir *qd;
@@ -782,8 +343,8 @@ check_inode(struct fsck_ctx *ctx, const struct qset *set,
     const struct pairing *pr)
 {
 	char n1[64], rec[80], is[80];
-	dev_t dev = file_dev(set, df);
-	const struct unpaired *u = pairing_find(pr, v->j);
+	dev_t dev = p3_file_dev(set, df);
+	const struct unpaired *u = p3_pairing_find(pr, v->j);
 	struct pctx pc;
 
 	if (!(v->jb->jflags & JB_HAS_I) || v->jb->ctrl != ctrl->letter ||
@@ -829,7 +390,7 @@ df_file_of(struct fsck_ctx *ctx, const struct qset *set, const struct job *jb,
 
 	(void)snprintf(name, sizeof(name), "df%.*s", (int)jb->idlen, jb->id);
 	plan_file_set(ctx->plan, pf, at->qdir, at->sub, name, NULL);
-	pf->dev = file_dev(set, at);
+	pf->dev = p3_file_dev(set, at);
 	pf->type = S_IFREG;
 }
 
@@ -845,7 +406,7 @@ static void
 plan_exchanges(struct fsck_ctx *ctx, const struct qset *set,
     const struct jview *v, const struct pairing *pr, const struct pctx *pc)
 {
-	const struct unpaired *u0 = pairing_find(pr, v->j), *u = u0, *next;
+	const struct unpaired *u0 = p3_pairing_find(pr, v->j), *u = u0, *next;
 	const struct jfile *name_k = v->d;
 	const struct job *job_k = v->jb;
 	struct plan_op ops[64];
@@ -876,7 +437,7 @@ plan_exchanges(struct fsck_ctx *ctx, const struct qset *set,
 
 /*
  * check_pairing - the body the job's I line records is not its df's
- * (pairing_build()): in another job's df, swapped (a closed cycle, given
+ * (p3_pairing_build()): in another job's df, swapped (a closed cycle, given
  * back by exchanges), under the name of an id no control file has (moved
  * back), or otherwise claimed (a human decides which body is whose)
  */
@@ -885,7 +446,7 @@ check_pairing(struct fsck_ctx *ctx, const struct qset *set,
     const struct jview *v, const struct pairing *pr, const struct jfile *ctrl,
     const struct jfile *df, uint16_t qi, uint8_t sub)
 {
-	const struct unpaired *u = pairing_find(pr, v->j), *prev = NULL, *c;
+	const struct unpaired *u = p3_pairing_find(pr, v->j), *prev = NULL, *c;
 	char n1[64], holder[64], other[QID_MAX_LEN + 1], why[256];
 	const struct job *hj;
 	struct plan_op op;
@@ -928,7 +489,7 @@ check_pairing(struct fsck_ctx *ctx, const struct qset *set,
 		break;
 	case PAIR_CLAIMED:
 	case PAIR_NONE:
-		c = u->own_df != 0 ? held_for(set, pr, &set->idx.files[u->own_df])
+		c = u->own_df != 0 ? p3_held_for(set, pr, &set->idx.files[u->own_df])
 				   : NULL;
 		if (u->holder != 0)
 			(void)snprintf(why, sizeof(why),
@@ -998,7 +559,7 @@ recover_op(struct fsck_ctx *ctx, const struct qset *set,
 	plan_op_init(op, OP_RECOVER);
 	plan_file_set(ctx->plan, &op->src, f->qdir, SUB_LOSTFOUND,
 	    lf_name(set, (uint32_t)(f - set->idx.files)), NULL);
-	op->src.dev = file_dev(set, f);
+	op->src.dev = p3_file_dev(set, f);
 	op->src.ino = (ino_t)f->ino;
 	op->src.type = S_IFREG;
 	named_place(ctx, v, letter, qi, dest_sub(set, letter, qi), &op->dst);
@@ -1047,7 +608,7 @@ recover_ctrl(struct fsck_ctx *ctx, const struct qset *set,
 
 	if (by_i && (v->jb->i_ino != v->d->ino ||
 			makedev(v->jb->i_major, v->jb->i_minor) !=
-			    file_dev(set, v->d))) {
+			    p3_file_dev(set, v->d))) {
 		lf_ambiguous(ctx, v, lost_name(v, v->lq),
 		    "its I line records another inode than the job's data file in the queue: which body is its needs a human");
 		return;
@@ -1126,7 +687,7 @@ check_lost(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v)
 	if (ctrl != NULL) {
 		/* A control file in lost+found beside one in the queue is an
 		 * old copy: the queue's is sendmail's, and it is left. */
-		if (v->nld == 0 || !expected_df(set, v->jb, ctrl, &qi, &sub))
+		if (v->nld == 0 || !p3_expected_df(set, v->jb, ctrl, &qi, &sub))
 			return;
 		job_pctx(&pc, v, ctrl, n1, sizeof(n1));
 		pc.str = lost_name(v, v->ld);
@@ -1172,12 +733,12 @@ check_df_of_control(struct fsck_ctx *ctx, const struct qset *set,
 	uint8_t sub;
 
 	if (ctrl == NULL || (ctrl->flags & JF_EMPTY) ||
-	    !expected_df(set, v->jb, ctrl, &qi, &sub))
+	    !p3_expected_df(set, v->jb, ctrl, &qi, &sub))
 		return;
 	/* Where the df would be could not be read, or is not checked. */
 	if ((set->dirs[qi].unread & (1u << sub)) || !set->dirs[qi].reachable)
 		return;
-	df = df_at(set, v->jb, qi, sub);
+	df = p3_df_at(set, v->jb, qi, sub);
 	if (df == NULL) {
 		job_pctx(&pc, v, ctrl, n1, sizeof(n1));
 		if (v->d != NULL && (v->d->flags & JF_MISPLACED))
@@ -1215,7 +776,7 @@ check_df_of_control(struct fsck_ctx *ctx, const struct qset *set,
 	check_pairing(ctx, set, v, pr, ctrl, df, qi, sub);
 	check_inode(ctx, set, v, ctrl, df, pr);
 	if (df->nlink > 1 &&
-	    shared_sibling(sh, (uint64_t)file_dev(set, df), df->ino, v->j, idx,
+	    p3_shared_sibling(sh, (uint64_t)p3_file_dev(set, df), df->ino, v->j, idx,
 		false) == 0) {
 		job_pctx(&pc, v, df, n1, sizeof(n1));
 		pc.num = df->nlink;
@@ -1231,7 +792,7 @@ df_size(const struct qset *set, const struct job *jb, const struct jfile *df)
 	struct stat st;
 
 	(void)snprintf(base, sizeof(base), "df%.*s", (int)jb->idlen, jb->id);
-	if (fstatat(file_dirfd(set, df), base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(p3_file_dirfd(set, df), base, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;
 	return (long long)st.st_size;
 }
@@ -1252,7 +813,7 @@ check_orphan_df(struct fsck_ctx *ctx, const struct qset *set,
 	if (v->d == NULL || v->q != NULL || v->h != NULL || v->lost != NULL ||
 	    v->nlq > 0 || v->nlq_untrusted > 0 ||
 	    (v->t != NULL && (v->t->flags & JF_COMPLETE)) ||
-	    held_for(set, pr, v->d) != NULL)
+	    p3_held_for(set, pr, v->d) != NULL)
 		return;
 	/* A control file could hide where it could not be read. */
 	for (i = 0; i < set->ndirs; i++)
@@ -1265,7 +826,7 @@ check_orphan_df(struct fsck_ctx *ctx, const struct qset *set,
 	pc.num2 = df_size(set, v->jb, v->d);
 	/* An envelope split links one df under several ids (4.5). */
 	if (v->d->nlink > 1 &&
-	    (sib = shared_sibling(sh, (uint64_t)file_dev(set, v->d), v->d->ino,
+	    (sib = p3_shared_sibling(sh, (uint64_t)p3_file_dev(set, v->d), v->d->ino,
 		 v->j, idx, true)) != 0)
 		(void)snprintf(extra, sizeof(extra),
 		    "; its data is also the data file of job %.*s, so this name holds nothing else",
@@ -1341,7 +902,7 @@ check_untrusted_tf(struct fsck_ctx *ctx, const struct qset *set,
 
 	(void)snprintf(name, sizeof(name), "tf%.*s", (int)v->jb->idlen,
 	    v->jb->id);
-	if (fstatat(file_dirfd(set, jf), name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	if (fstatat(p3_file_dirfd(set, jf), name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    !S_ISREG(st.st_mode))
 		return; /* gone since pass 1: nothing to judge */
 	m = st.st_mode & 07777;
@@ -1576,11 +1137,11 @@ pass3_jobs(struct fsck_ctx *ctx, const struct scan_env *env, struct qset *set)
 	memset(&sh, 0, sizeof(sh));
 	memset(&pr, 0, sizeof(pr));
 	order = index_sorted(&set->idx);
-	if (order == NULL || shared_build(set, &sh) < 0 ||
-	    pairing_build(set, &pr) < 0) {
+	if (order == NULL || p3_shared_build(set, &sh) < 0 ||
+	    p3_pairing_build(set, &pr) < 0) {
 		ctx_error(ctx, set->source, "out of memory judging the jobs");
-		shared_free(&sh);
-		pairing_free(&pr);
+		p3_shared_free(&sh);
+		p3_pairing_free(&pr);
 		free(order);
 		return;
 	}
@@ -1598,7 +1159,8 @@ pass3_jobs(struct fsck_ctx *ctx, const struct scan_env *env, struct qset *set)
 	if (!ctx->rechecking)
 		progress_end(&ctx->progress);
 	ctx->qd = NULL;
-	shared_free(&sh);
-	pairing_free(&pr);
+	p3_shared_free(&sh);
+	p3_pairing_free(&pr);
 	free(order);
 }
+
