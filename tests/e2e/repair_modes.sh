@@ -421,7 +421,9 @@ exit \$st
 EOS
 	st=0
 	unshare --mount sh "$d/run.sh" || st=$?
-	if [ $((st & 8)) -ne 0 ] && grep -q 'not-a-queue' "$d/.out" &&
+	if [ "$st" -eq 99 ]; then
+		echo "skip repair/etc-queue (cannot bind-mount over /etc in a mount namespace here)"
+	elif [ $((st & 8)) -ne 0 ] && grep -q 'not-a-queue' "$d/.out" &&
 	    cmp -s "$d/before" "$d/after" && [ ! -e "$d/arch" ] &&
 	    [ -s "$d/before" ]; then
 		ok "etc-queue (QueueDirectory=/etc under -y: refused, exit $st, nothing in it changed)"
