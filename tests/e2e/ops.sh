@@ -222,6 +222,27 @@ t_prometheus() {
 	[ -z "$why" ] && ok prometheus-repair || bad prometheus-repair "$why"
 }
 
+# converges REF - after a run stopped part way in $d, one more -y there
+# ends where a single uninterrupted -y on a fresh copy ($top/REF) ends:
+# the same check report and exit status; sets why when it does not
+converges() {
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -y --no-syslog -a arch $BASE queue >"$d/out2" 2>&1)
+	cst=0
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -n $BASE queue >"$d/out3" 2>&1) || cst=$?
+	prepare "$1"
+	# shellcheck disable=SC2086
+	(cd "$top/$1" && "$mqfsck" -y --no-syslog -a arch $BASE queue >/dev/null 2>&1)
+	rst=0
+	# shellcheck disable=SC2086
+	(cd "$top/$1" && "$mqfsck" -n $BASE queue >"$top/$1/out3" 2>&1) || rst=$?
+	sed 's/([0-9.]* s)$//' "$d/out3" >"$d/out3.c"
+	sed 's/([0-9.]* s)$//' "$top/$1/out3" >"$top/$1/out3.c"
+	[ $cst -eq $rst ] && cmp -s "$d/out3.c" "$top/$1/out3.c" ||
+	    why="${why:-the rerun did not converge to the uninterrupted end state: $(diff "$top/$1/out3.c" "$d/out3.c" | head -n 3 | tr '\n' ' ')}"
+}
+
 # ------------------------------------------------------------- interrupt
 # A check: a queue of 20000 orphaned data files, and SIGINT as soon as
 # the first -C line of pass 1 is read (the pass takes far longer than the
@@ -266,21 +287,7 @@ t_interrupt() {
 	grep -q 'NOT FIXED: interrupted before this job' "$d/out" ||
 	    why="${why:-no fix left for the rerun}"
 	# The rerun converges to the end state of one uninterrupted -y.
-	# shellcheck disable=SC2086
-	(cd "$d" && "$mqfsck" -y --no-syslog -a arch $BASE queue >"$d/out2" 2>&1)
-	st=0
-	# shellcheck disable=SC2086
-	(cd "$d" && "$mqfsck" -n $BASE queue >"$d/out3" 2>&1) || st=$?
-	prepare int-ref
-	# shellcheck disable=SC2086
-	(cd "$top/int-ref" && "$mqfsck" -y --no-syslog -a arch $BASE queue >/dev/null 2>&1)
-	rst=0
-	# shellcheck disable=SC2086
-	(cd "$top/int-ref" && "$mqfsck" -n $BASE queue >"$top/int-ref/out3" 2>&1) || rst=$?
-	sed 's/([0-9.]* s)$//' "$d/out3" >"$d/out3.c"
-	sed 's/([0-9.]* s)$//' "$top/int-ref/out3" >"$top/int-ref/out3.c"
-	[ $st -eq $rst ] && cmp -s "$d/out3.c" "$top/int-ref/out3.c" ||
-	    why="${why:-the rerun did not converge to the uninterrupted end state: $(diff "$top/int-ref/out3.c" "$d/out3.c" | head -n 3 | tr '\n' ' ')}"
+	converges int-ref
 	[ -z "$why" ] && ok interrupt-repair || bad interrupt-repair "$why"
 }
 
@@ -325,21 +332,7 @@ t_time_limit() {
 	grep -q ': FIXED: ' "$d/out" || why="${why:-nothing was fixed before the limit}"
 	grep -q 'NOT FIXED: the time limit was reached before this job was repaired' "$d/out" ||
 	    why="${why:-no fix left for the rerun}"
-	# shellcheck disable=SC2086
-	(cd "$d" && "$mqfsck" -y --no-syslog -a arch $BASE queue >"$d/out2" 2>&1)
-	st=0
-	# shellcheck disable=SC2086
-	(cd "$d" && "$mqfsck" -n $BASE queue >"$d/out3" 2>&1) || st=$?
-	prepare tl-ref
-	# shellcheck disable=SC2086
-	(cd "$top/tl-ref" && "$mqfsck" -y --no-syslog -a arch $BASE queue >/dev/null 2>&1)
-	rst=0
-	# shellcheck disable=SC2086
-	(cd "$top/tl-ref" && "$mqfsck" -n $BASE queue >"$top/tl-ref/out3" 2>&1) || rst=$?
-	sed 's/([0-9.]* s)$//' "$d/out3" >"$d/out3.c"
-	sed 's/([0-9.]* s)$//' "$top/tl-ref/out3" >"$top/tl-ref/out3.c"
-	[ $st -eq $rst ] && cmp -s "$d/out3.c" "$top/tl-ref/out3.c" ||
-	    why="${why:-the rerun did not converge: $(diff "$top/tl-ref/out3.c" "$d/out3.c" | head -n 3 | tr '\n' ' ')}"
+	converges tl-ref
 	[ -z "$why" ] && ok time-limit-repair || bad time-limit-repair "$why"
 
 	# -p's default limit, as --help states it, is shorter than the
