@@ -340,13 +340,6 @@ fail(const struct ctx *c, int sys_errno, const char *fmt, ...)
 	return -1;
 }
 
-/* esc - s for a message by the one rule (esc.h), cut to fit out */
-static const char *
-esc(char *out, size_t outsz, const char *s)
-{
-	return esc_str(out, outsz, s);
-}
-
 /* is_space - SM_ISSPACE(): ASCII white space, locale aside */
 static bool
 is_space(int c)
@@ -439,7 +432,7 @@ bad_value(const struct ctx *c, const char *opt, const char *val,
 	char e[72];
 
 	return fail(c, EINVAL, "%s: \"%s\" is not %s", opt,
-	    esc(e, sizeof(e), val), what);
+	    esc_str(e, sizeof(e), val), what);
 }
 
 /*
@@ -740,7 +733,7 @@ set_timeout(const struct ctx *c, const char *name, const char *val)
 		if (c->file != NULL)
 			return 0;
 		return fail(c, EINVAL, "Timeout.%s: no such timeout",
-		    esc(e, sizeof(e), name));
+		    esc_str(e, sizeof(e), name));
 	}
 	code = to_tab[i].code;
 	if (code == TO_OTHER)
@@ -1068,10 +1061,10 @@ set_long(const struct ctx *c, char *name, char *val)
 	if (i == -2)
 		return fail(c, EINVAL,
 		    "ambiguous option name %s (matches %s and %s)",
-		    esc(e, sizeof(e), name), opt_tab[first].name,
+		    esc_str(e, sizeof(e), name), opt_tab[first].name,
 		    opt_tab[other].name);
 	return fail(c, EINVAL, "unknown option name %s",
-	    esc(e, sizeof(e), name));
+	    esc_str(e, sizeof(e), name));
 }
 
 /*
@@ -1215,7 +1208,7 @@ q_field(const struct ctx *c, const char *gname, int code, const char *val,
 	case 'P':
 		if (*val == '\0')
 			return fail(c, EINVAL, "queue %s: empty path name",
-			    esc(e, sizeof(e), gname));
+			    esc_str(e, sizeof(e), gname));
 		free(q->path);
 		q->path = dup_str(c, val);
 		return q->path == NULL ? -1 : 0;
@@ -1260,7 +1253,7 @@ q_fields(const struct ctx *c, const char *gname, const char *p,
 			p++;
 		if (*p != '=')
 			return fail(c, EINVAL, "queue %s: `=' expected",
-			    esc(e, sizeof(e), gname));
+			    esc_str(e, sizeof(e), gname));
 		for (p++; is_space((unsigned char)*p); p++)
 			continue;
 		p = munch(p, val, sizeof(val), ',');
@@ -1304,7 +1297,7 @@ q_install(const struct ctx *c, const char *name, struct qline *q)
 	    (cf->queue_directory == NULL || *cf->queue_directory == '\0'))
 		return fail(c, EINVAL,
 		    "queue %s: QueueDirectory must be set before queue groups",
-		    esc(e, sizeof(e), name));
+		    esc_str(e, sizeof(e), name));
 	memset(&g, 0, sizeof(g));
 	g.name = dup_str(c, name);
 	g.qdir = dup_str(c, q->path != NULL ? q->path : cf->queue_directory);

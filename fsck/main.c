@@ -676,13 +676,6 @@ fixes_made(const struct qset *set)
 	return false;
 }
 
-/* json_str_out - a JSON string of a path, escaped by the one rule */
-static void
-json_str_out(FILE *f, const char *s)
-{
-	esc_json(f, s);
-}
-
 /* summary_counts - "no-df 1, orphan-df 2" for problems or notices */
 static void
 summary_counts(const struct fsck_ctx *ctx, bool notices, char *out,
@@ -762,7 +755,7 @@ print_summary(struct fsck_ctx *ctx, size_t nqueues, double secs,
 		(void)fprintf(ctx->out, "},\"fixed\":%lu,\"not_fixed\":%lu,"
 				       "\"left\":%lu,\"archive\":",
 		    rs->fixed, rs->not_fixed, left);
-		json_str_out(ctx->out, rs->archive);
+		esc_json(ctx->out, rs->archive);
 		(void)fprintf(ctx->out, ",\"seconds\":%.3f,\"exit\":%d}\n", secs,
 		    ctx->status);
 		return;

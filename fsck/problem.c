@@ -207,13 +207,6 @@ pr_expand(const struct fsck_ctx *ctx, enum problem_id id,
 	}
 }
 
-/* json_str - a JSON string of text already escaped by the one rule */
-static void
-json_str(FILE *f, const char *s)
-{
-	esc_json_text(f, s);
-}
-
 /* print_json - one problem object */
 static void
 print_json(const struct fsck_ctx *ctx, const struct problem *p,
@@ -225,20 +218,20 @@ print_json(const struct fsck_ctx *ctx, const struct problem *p,
 	(void)fprintf(f, "{\"schema\":\"mqfsck/1\",\"type\":\"problem\","
 			 "\"code\":\"0x%06x\",\"name\":",
 	    p->code);
-	json_str(f, p->name);
+	esc_json_text(f, p->name);
 	(void)fprintf(f, ",\"severity\":\"%s\",\"queue\":",
 	    (p->flags & PRF_NOTICE) ? "notice" : "problem");
-	json_str(f, ctx->qd != NULL ? esc_str(buf, sizeof(buf), ctx->qd->path)
+	esc_json_text(f, ctx->qd != NULL ? esc_str(buf, sizeof(buf), ctx->qd->path)
 				    : "");
 	(void)fputs(",\"id\":", f);
-	json_str(f, pc->id != NULL ? esc_bytes(buf, sizeof(buf), pc->id, pc->idlen)
+	esc_json_text(f, pc->id != NULL ? esc_bytes(buf, sizeof(buf), pc->id, pc->idlen)
 				   : "");
 	(void)fputs(",\"file\":", f);
-	json_str(f, pc->file != NULL ? esc_str(buf, sizeof(buf), pc->file) : "");
+	esc_json_text(f, pc->file != NULL ? esc_str(buf, sizeof(buf), pc->file) : "");
 	(void)fprintf(f, ",\"line\":%u,\"message\":", pc->line);
-	json_str(f, msg);
+	esc_json_text(f, msg);
 	(void)fputs(",\"fix\":", f);
-	json_str(f, fix_name(p->fix));
+	esc_json_text(f, fix_name(p->fix));
 	(void)fprintf(f, ",\"preen\":%s,\"will_fix\":%s}\n",
 	    (p->flags & PRF_PREEN_OK) ? "true" : "false",
 	    will_fix ? "true" : "false");
@@ -438,16 +431,16 @@ pr_fixed(struct fsck_ctx *ctx, const char *queue, enum problem_id id,
 		(void)fprintf(f, "{\"schema\":\"mqfsck/1\",\"type\":\"fix\","
 				 "\"code\":\"0x%06x\",\"name\":",
 		    p->code);
-		json_str(f, p->name);
+		esc_json_text(f, p->name);
 		(void)fputs(",\"queue\":", f);
-		json_str(f, esc_str(buf, sizeof(buf), queue));
+		esc_json_text(f, esc_str(buf, sizeof(buf), queue));
 		(void)fputs(",\"id\":", f);
-		json_str(f, esc_str(buf, sizeof(buf), idtext));
+		esc_json_text(f, esc_str(buf, sizeof(buf), idtext));
 		(void)fputs(",\"action\":", f);
-		json_str(f, fix_name(p->fix));
+		esc_json_text(f, fix_name(p->fix));
 		(void)fprintf(f, ",\"result\":\"%s\",\"detail\":",
 		    json_words[result]);
-		json_str(f, esc_str(w, sizeof(w), what));
+		esc_json_text(f, esc_str(w, sizeof(w), what));
 		(void)fputs("}\n", f);
 		return;
 	}
@@ -471,9 +464,9 @@ ctx_warn(struct fsck_ctx *ctx, const char *what, const char *why)
 	if (ctx->opts.format == OUT_JSON) {
 		(void)fputs("{\"schema\":\"mqfsck/1\",\"type\":\"warning\",\"what\":",
 		    ctx->out);
-		json_str(ctx->out, esc_str(w, sizeof(w), what));
+		esc_json_text(ctx->out, esc_str(w, sizeof(w), what));
 		(void)fputs(",\"why\":", ctx->out);
-		json_str(ctx->out, y);
+		esc_json_text(ctx->out, y);
 		(void)fputs("}\n", ctx->out);
 		return;
 	}
@@ -504,9 +497,9 @@ ctx_error(struct fsck_ctx *ctx, const char *what, const char *why)
 	if (ctx->opts.format == OUT_JSON) {
 		(void)fputs("{\"schema\":\"mqfsck/1\",\"type\":\"error\",\"what\":",
 		    ctx->out);
-		json_str(ctx->out, esc_str(w, sizeof(w), what));
+		esc_json_text(ctx->out, esc_str(w, sizeof(w), what));
 		(void)fputs(",\"why\":", ctx->out);
-		json_str(ctx->out, y);
+		esc_json_text(ctx->out, y);
 		(void)fputs("}\n", ctx->out);
 		return;
 	}

@@ -51,13 +51,6 @@ print_field(FILE *out, const char *s)
 		ar_print_esc(out, s);
 }
 
-/* json_str - s as a JSON string, escaped by the one rule (esc_json()) */
-static void
-json_str(FILE *out, const char *s)
-{
-	esc_json(out, s);
-}
-
 /* json_text - a text field: a string, or null when empty */
 static void
 json_text(FILE *out, const char *key, const char *s)
@@ -66,7 +59,7 @@ json_text(FILE *out, const char *key, const char *s)
 	if (s[0] == '\0')
 		(void)fputs("null", out);
 	else
-		json_str(out, s);
+		esc_json(out, s);
 }
 
 /* rec_status - a record's verification, for a listing */
@@ -107,9 +100,9 @@ list_json(FILE *out, const struct manifest *mf, const struct mf_rec *r)
 {
 	(void)fprintf(out, "{\"schema\":\"%s\",\"type\":\"archived\","
 	    "\"queue\":", JSON_SCHEMA);
-	json_str(out, mf->queues[r->queue]);
+	esc_json(out, mf->queues[r->queue]);
 	(void)fputs(",\"path\":", out);
-	json_str(out, r->path);
+	esc_json(out, r->path);
 	(void)fprintf(out, ",\"kind\":\"%s\",\"mode\":\"%04o\",\"uid\":%"
 	    PRIu32 ",\"gid\":%" PRIu32 ",\"size\":%" PRId64 ",\"mtime\":\"%"
 	    PRId64 ".%09ld\",\"sha256\":", ar_kind_names[r->kind],
@@ -147,9 +140,9 @@ list_unlisted(const struct lister *l, struct archive_entry *e)
 	if (l->json) {
 		(void)fprintf(l->out, "{\"schema\":\"%s\","
 		    "\"type\":\"unlisted\",\"entry\":", JSON_SCHEMA);
-		json_str(l->out, name);
+		esc_json(l->out, name);
 		(void)fputs(",\"what\":", l->out);
-		json_str(l->out, ar_entry_what(e));
+		esc_json(l->out, ar_entry_what(e));
 		(void)fputs("}\n", l->out);
 		return;
 	}
