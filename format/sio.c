@@ -147,9 +147,8 @@ flock_retry(int fd, int op)
 	return r;
 }
 
-/* fsync_retry - fsync(2), retrying EINTR */
-static int
-fsync_retry(int fd)
+int
+sio_fsync_retry(int fd)
 {
 	int r;
 
@@ -1068,7 +1067,7 @@ sio_replace(struct sio_writer *w, int dirfd, const char *name,
 		replace_fail(err, e, "write", tmpname);
 		goto out;
 	}
-	if (fsync_retry(fd) < 0) {
+	if (sio_fsync_retry(fd) < 0) {
 		replace_fail(err, errno, "fsync", tmpname);
 		goto out;
 	}
@@ -1318,7 +1317,7 @@ sio_fsync_dir(int dirfd, struct qerr *err)
 {
 	int e;
 
-	if (fsync_retry(dirfd) < 0) {
+	if (sio_fsync_retry(dirfd) < 0) {
 		e = errno;
 		qerr_set(err, e, "fsync directory: %s", strerror(e));
 		return -1;

@@ -207,6 +207,10 @@ void sio_writer_free(struct sio_writer *w);
  * they are issued, whether they then succeed or fail) */
 uint64_t sio_writer_count(const struct sio_writer *w);
 
+/* sio_fsync_retry - fsync(2), retrying EINTR (not a counted change: it
+ * makes durable what one did) */
+int sio_fsync_retry(int fd);
+
 /*
  * sio_writer_fail_after - for fault-injection tests: after `n` mutating
  * calls have completed, the next one kills the process with SIGKILL

@@ -51,18 +51,6 @@ ar_qerr_copy(struct qerr *err, const struct qerr *src)
 		*err = *src;
 }
 
-/* ar_fsync_retry - fsync(2), retrying EINTR */
-int
-ar_fsync_retry(int fd)
-{
-	int r;
-
-	do
-		r = fsync(fd);
-	while (r < 0 && errno == EINTR);
-	return r;
-}
-
 /* ar_component_ok - one path component: non-empty, not "." or ".." */
 bool
 ar_component_ok(const char *s, size_t n)
@@ -314,7 +302,7 @@ key_make(struct sio_writer *w, int dirfd, const char *base,
 	if (sio_tmp_create(w, dirfd, 0600, &t, err) < 0)
 		return -1;
 	if (sio_write_all(t.fd, key, ARC_KEY_LEN, err) == 0 &&
-	    ar_fsync_retry(t.fd) == 0 && sio_tmp_publish(w, &t, base, err) == 0 &&
+	    sio_fsync_retry(t.fd) == 0 && sio_tmp_publish(w, &t, base, err) == 0 &&
 	    sio_fsync_dir(dirfd, err) == 0)
 		rc = 0;
 	sio_tmp_close(&t);

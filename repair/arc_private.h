@@ -141,9 +141,6 @@ int ar_nomem(struct qerr *err);
 /* ar_qerr_copy - pass a failure recorded in src on to err (may be NULL) */
 void ar_qerr_copy(struct qerr *err, const struct qerr *src);
 
-/* ar_fsync_retry - fsync(2), retrying EINTR */
-int ar_fsync_retry(int fd);
-
 /* ar_component_ok - one path component: non-empty, not "." or ".." */
 bool ar_component_ok(const char *s, size_t n);
 

@@ -611,7 +611,7 @@ rs_finish(struct restorer *r, struct sio_tmp *t, int dirfd,
 		rec_fail(r, rec, e.msg);
 		return;
 	}
-	if (ar_fsync_retry(t->fd) < 0) {
+	if (sio_fsync_retry(t->fd) < 0) {
 		rec_fail(r, rec, strerror(errno));
 		return;
 	}

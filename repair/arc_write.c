@@ -866,7 +866,7 @@ arc_commit(struct arc *a, char *name, size_t namesz, struct qerr *err)
 		(void)ar_la_fail(a->ar, "finish the archive", err);
 		goto fail;
 	}
-	if (ar_fsync_retry(a->tmp.fd) < 0) {
+	if (sio_fsync_retry(a->tmp.fd) < 0) {
 		qerr_set(err, errno, "fsync the archive: %s", strerror(errno));
 		goto fail;
 	}
