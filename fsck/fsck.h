@@ -12,7 +12,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "index.h"
+#include "qset.h"
 #include "problem.h"
 #include "progress.h"
 #include "sio.h"
@@ -24,114 +24,6 @@
 #define FSCK_ERROR 8	   /* something prevented checking */
 #define FSCK_USAGE 16
 #define FSCK_CANCELED 32
-
-/* The subdirectories multiqueue_cache() looks for. */
-enum subdir { SUB_QF = 0, SUB_DF, SUB_XF, SUB_COUNT };
-
-/* The `sub` of a file in lost+found (its qdir: the set's lost+found). */
-#define SUB_LOSTFOUND (SUB_COUNT + 1)
-
-/*
- * What the configuration implies for a queue: who runs it, what owners
- * and modes its files get, its timeouts.  Resolved from sendmail.cf (or
- * the built-in defaults) plus -o overrides by queues.c.
- */
-struct policy {
-	mode_t qfm;		/* QueueFileMode as configured */
-	mode_t file_mode;	/* what a new q/d/t file gets (QueueFileMode
-				   under sendmail's umask, queue.c) */
-	mode_t xf_mode;		/* what a new xf gets (TempFileMode, umask) */
-	uid_t runner_uid;	/* the uid that runs the queue */
-	gid_t runner_gid;
-	bool runner_switches;	/* euid != RealUid when it runs (RunAsUser):
-				   readqf() then loses foreign files */
-	bool has_trusted;
-	uid_t trusted_uid;	/* TrustedUser */
-	bool use_msp;		/* UseMSP */
-	bool trust_sticky;	/* DontBlameSendmail=TrustStickyBit */
-	bool group_writable_ok;	/* DontBlameSendmail=GroupWritableDirPathSafe */
-	bool owner_override;	/* --owner given: expected_owner below */
-	uid_t expected_owner;	/* owner of queue files */
-	uid_t dir_owner;	/* expected owner of the queue directory */
-	bool check_group;	/* QueueFileMode gives the group access: the
-				   group of files and directory is checked */
-	gid_t queue_gid;	/* their group (Debian: smmsp) */
-	mode_t dir_mode;	/* expected mode of the queue directory */
-	bool dir_setgid;	/* its set-group-ID bit is required (files
-				   sendmail creates take the queue's group
-				   from it); when false it may be either */
-	bool has_adopt;		/* --adopt-owner: files of adopt_uid are */
-	uid_t adopt_uid;	/* taken as the queue's own (an admin's word) */
-	long long queuereturn;	/* seconds; the largest class */
-	long long min_free_blocks;
-	char pidfile[512];
-	char host_status_dir[256]; /* a relative HostStatusDirectory: its
-				      first component is ours, not foreign */
-};
-
-/* One queue directory (one qp_name of a queue group). */
-struct qdir {
-	char *path;		/* as named (messages) */
-	char *abspath;		/* absolute, without "." or "//" (the walk) */
-	char *qp_name;		/* relative to the queue base, "." for it */
-	int fd;			/* -1 until opened */
-	struct stat st;
-	int subfd[SUB_COUNT];	/* qf/ df/ xf/, -1 when absent */
-	struct stat subst[SUB_COUNT];
-	unsigned unread;	/* bit (1 << sub), SUB_COUNT for the top:
-				   places that could not be read, whose
-				   absence of files proves nothing */
-	bool selected;		/* to be checked (all, unless some were named) */
-	bool reachable;		/* opened and checked */
-	bool mount_root;	/* the directory is the root of its file system */
-	int lockfd;		/* mqfsck's own lock (flock) on the directory
-				   while it repairs; -1 when none */
-	char *mount_path;	/* root of its file system (lost+found is there) */
-	bool wild;		/* found by a wildcard, not named */
-	uint32_t nforeign;	/* entries sendmail never writes (pass 1) */
-	uint32_t nqueue;	/* queue files found in it (pass 1) */
-	const char *refuse;	/* why it must not be repaired as a queue
-				   (not a queue, or others can replace
-				   it); NULL: it may be */
-};
-
-/* A lost+found directory searched for the jobs of a set. */
-struct lfdir {
-	char *path;		/* for messages and the archive */
-	int fd;			/* -1 once closed */
-	struct stat st;
-};
-
-/* The entry name of a queue file found in lost+found ("#1234" as e2fsck
- * names it), by its index in the set's index. */
-struct lfname {
-	uint32_t file;
-	char *name;
-};
-
-/* The queues of one configuration: their jobs share one index, since a
- * d line may put a job's df in another of them. */
-struct qset {
-	char *source;		/* configuration file, or "built-in defaults" */
-	struct policy pol;
-	struct qdir *dirs;
-	size_t ndirs;
-	struct index idx;
-	struct lfdir *lfs;	/* lost+found of the queues' file systems */
-	size_t nlfs;
-	struct lfname *lfnames;	/* the queue files found there */
-	size_t nlfnames, caplfnames;
-	bool lf_unknown;	/* one there names no job: no orphan df goes */
-	bool refused;		/* a queue of it is not one to repair
-				   (main.c refuse_check()): nothing of it
-				   is changed */
-	struct plan *plan;	/* repairs decided; NULL in a check */
-	bool repair_ok;		/* no sendmail runs (or -f), and the queues
-				   are ours to repair (mqfsck's own lock) */
-	bool rechecked;		/* repairs were made and checked again */
-	unsigned long problems;	/* found by the check */
-	unsigned long left;	/* found again after the repairs */
-};
 
 enum out_format {
 	OUT_HUMAN = 0,		/* lines for people */
@@ -227,13 +119,6 @@ struct fsck_ctx {
 /* A signal or the time limit stops the run: the passes and the repairs
  * ask stop_requested() at each safe point. */
 #include "stop.h"
-
-/* qdir_has_sub - the directory has subdirectory s (readable or not) */
-static inline bool
-qdir_has_sub(const struct qdir *qd, int s)
-{
-	return qd->subfd[s] >= 0 || (qd->unread & (1u << s)) != 0;
-}
 
 /* ctx_error - an operational error: something could not be checked */
 void ctx_error(struct fsck_ctx *ctx, const char *what, const char *why);

@@ -699,6 +699,84 @@ summary_counts(const struct fsck_ctx *ctx, bool notices, char *out,
 	}
 }
 
+/* The repair reports through these (repair.h struct repair_report): to
+ * the run's report, its progress and its stop rule. */
+static void
+rep_fixed(void *cookie, const char *queue, enum problem_id id,
+    const char *idtext, const char *msg, enum fix_result result,
+    const char *what)
+{
+	pr_fixed(cookie, queue, id, idtext, msg, result, what);
+}
+
+static void
+rep_error(void *cookie, const char *what, const char *why)
+{
+	ctx_error(cookie, what, why);
+}
+
+static void
+rep_warn(void *cookie, const char *what, const char *why)
+{
+	ctx_warn(cookie, what, why);
+}
+
+static void
+rep_progress_begin(void *cookie, const char *where, unsigned long total)
+{
+	struct fsck_ctx *ctx = cookie;
+
+	progress_pass(&ctx->progress, PROGRESS_REPAIRS, where, total);
+}
+
+static void
+rep_progress_step(void *cookie, unsigned long done)
+{
+	struct fsck_ctx *ctx = cookie;
+
+	progress_step(&ctx->progress, done);
+}
+
+static void
+rep_progress_end(void *cookie)
+{
+	struct fsck_ctx *ctx = cookie;
+
+	progress_end(&ctx->progress);
+}
+
+static const char *
+rep_stop(void *cookie)
+{
+	(void)cookie;
+	return stop_requested() ? stop_why() : NULL;
+}
+
+/* repair_run - make the repairs the check planned, reporting to ctx */
+static unsigned long
+repair_run(struct fsck_ctx *ctx, struct qset *sets, size_t nsets,
+    struct repair_summary *rs)
+{
+	const struct repair_env env = {
+		.writer = ctx->writer,
+		.now = ctx->now,
+		.archive_dir = ctx->opts.archive_dir,
+		.key_path = ctx->opts.key_path,
+		.rep = {
+			.cookie = ctx,
+			.fixed = rep_fixed,
+			.error = rep_error,
+			.warn = rep_warn,
+			.progress_begin = rep_progress_begin,
+			.progress_step = rep_progress_step,
+			.progress_end = rep_progress_end,
+			.stop = rep_stop,
+		},
+	};
+
+	return repair_sets(&env, sets, nsets, rs);
+}
+
 /* print_summary - the last line(s) */
 static void
 print_summary(struct fsck_ctx *ctx, size_t nqueues, double secs,
@@ -938,7 +1016,7 @@ main(int argc, char **argv)
 		 * interrupted check repairs nothing: its plan is partial. */
 		checked = !stop_requested();
 		if (ctx.writer != NULL && checked) {
-			(void)repair_sets(&ctx, sets, nsets, &rs);
+			(void)repair_run(&ctx, sets, nsets, &rs);
 			repaired = rs.fixed + rs.not_fixed > 0;
 			for (i = 0; i < nsets && !stop_requested(); i++)
 				if (fixes_made(&sets[i]))

@@ -36,7 +36,6 @@
 #include <unistd.h>
 
 #include "pass0_qdir.h"
-#include "repair.h"
 #include "sysinfo.h"
 
 #define MAX_COMPONENTS 256
@@ -289,7 +288,7 @@ plan_dir(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc,
 	op.uid = uid;
 	op.gid = gid;
 	op.mode = mode;
-	repair_plan(ctx, id, pc, 0, &op, 1);
+	pr_plan(ctx, id, pc, 0, &op, 1);
 }
 
 /*

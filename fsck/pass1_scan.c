@@ -39,7 +39,6 @@
 #include "dirlist.h"
 #include "pass0_qdir.h"
 #include "qid.h"
-#include "repair.h"
 #include "pass1_scan.h"
 #include "trust.h"
 
@@ -169,7 +168,7 @@ plan_here(const struct walk *w, enum problem_id id, const struct pctx *pc,
 	struct plan_op op;
 
 	op_here(w, &op, kind, name, st);
-	repair_plan(w->ctx, id, pc, job, &op, 1);
+	pr_plan(w->ctx, id, pc, job, &op, 1);
 }
 
 /* plan_owner_mode - set the owner (uid), group or mode of an entry */
@@ -184,7 +183,7 @@ plan_owner_mode(const struct walk *w, enum problem_id id, const struct pctx *pc,
 	op.uid = uid;
 	op.gid = gid;
 	op.mode = mode;
-	repair_plan(w->ctx, id, pc, job, &op, 1);
+	pr_plan(w->ctx, id, pc, job, &op, 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -285,7 +284,7 @@ check_trust(const struct walk *w, const char *name, const char *rel,
 	pc.str = !trust_owner(p, st) ? "its owner" : writable_by(m & qsafe);
 	if (pr_fix(w->ctx, PR_1_UNTRUSTED, &pc)) {
 		op_here(w, &op, OP_INERT, name, st);
-		repair_plan(w->ctx, PR_1_UNTRUSTED, &pc, job, &op, 1);
+		pr_plan(w->ctx, PR_1_UNTRUSTED, &pc, job, &op, 1);
 	}
 	return true;
 }
@@ -521,7 +520,7 @@ plan_defect(const struct walk *w, enum problem_id id, const struct pctx *pc,
 		df[2 + n] = '\0';
 		plan_file_set(w->ctx->plan, &op.dst, qi, sub, df, NULL);
 	}
-	repair_plan(w->ctx, id, pc, job, &op, 1);
+	pr_plan(w->ctx, id, pc, job, &op, 1);
 }
 
 /*
@@ -799,7 +798,7 @@ check_job_entry(const struct walk *w, int fd, const char *name,
 			plan_file_set(w->ctx->plan, &op.dst, w->qi, (uint8_t)want,
 			    name, NULL);
 			op.flags = OPF_NOREPLACE;
-			repair_plan(w->ctx, PR_1_WRONG_SUBDIR, &pc,
+			pr_plan(w->ctx, PR_1_WRONG_SUBDIR, &pc,
 			    index_job(&w->set->idx, qn->id, qn->id_len), &op, 1);
 		}
 	}

@@ -40,7 +40,6 @@
 #include "esc.h"
 #include "pass3_private.h"
 #include "pass4_lostfound.h"
-#include "repair.h"
 #include "trust.h"
 
 /* p3_file_dev - the device of the directory holding file f */
@@ -190,7 +189,7 @@ plan_file_op(struct fsck_ctx *ctx, const struct qset *set,
 		plan_op_init(&op, kind);
 	op.kind = kind;
 	file_of(ctx, set, v, f, &op.src);
-	repair_plan(ctx, id, pc, v->j, &op, 1);
+	pr_plan(ctx, id, pc, v->j, &op, 1);
 }
 
 /* id_pid - the PID an 8.12+ id encodes, or -1 */
@@ -432,7 +431,7 @@ plan_exchanges(struct fsck_ctx *ctx, const struct qset *set,
 		u = next;
 	}
 	if (n > 0)
-		repair_plan(ctx, PR_3_DF_SWAPPED, pc, v->j, ops, n);
+		pr_plan(ctx, PR_3_DF_SWAPPED, pc, v->j, ops, n);
 }
 
 /*
@@ -484,7 +483,7 @@ check_pairing(struct fsck_ctx *ctx, const struct qset *set,
 			op.src.ino = (ino_t)set->idx.files[u->holder].ino;
 			named_place(ctx, v, 'd', qi, sub, &op.dst);
 			op.flags = OPF_NOREPLACE;
-			repair_plan(ctx, PR_3_DF_MISNAMED, &pc, v->j, &op, 1);
+			pr_plan(ctx, PR_3_DF_MISNAMED, &pc, v->j, &op, 1);
 		}
 		break;
 	case PAIR_CLAIMED:
@@ -619,7 +618,7 @@ recover_ctrl(struct fsck_ctx *ctx, const struct qset *set,
 	pc.str2 = dest;
 	if (pr_fix(ctx, id, &pc)) {
 		recover_op(ctx, set, v, v->lq, (char)v->lq->letter, v->d->qdir, &op);
-		repair_plan(ctx, id, &pc, v->j, &op, 1);
+		pr_plan(ctx, id, &pc, v->j, &op, 1);
 	}
 }
 
@@ -651,7 +650,7 @@ recover_job(struct fsck_ctx *ctx, const struct qset *set,
 	if (pr_fix(ctx, PR_4_LF_JOB, &pc)) {
 		recover_op(ctx, set, v, v->ld, 'd', qi, &ops[0]);
 		recover_op(ctx, set, v, v->lq, (char)v->lq->letter, qi, &ops[1]);
-		repair_plan(ctx, PR_4_LF_JOB, &pc, v->j, ops, 2);
+		pr_plan(ctx, PR_4_LF_JOB, &pc, v->j, ops, 2);
 	}
 }
 
@@ -695,7 +694,7 @@ check_lost(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v)
 		pc.str2 = dest;
 		if (pr_fix(ctx, PR_4_LF_DF, &pc)) {
 			recover_op(ctx, set, v, v->ld, 'd', qi, &op);
-			repair_plan(ctx, PR_4_LF_DF, &pc, v->j, &op, 1);
+			pr_plan(ctx, PR_4_LF_DF, &pc, v->j, &op, 1);
 		}
 		return;
 	}

@@ -405,7 +405,8 @@ pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc)
 /* pr_fixed - the line of a fix made, or not made */
 void
 pr_fixed(struct fsck_ctx *ctx, const char *queue, enum problem_id id,
-    const char *idtext, const char *msg, int result, const char *what)
+    const char *idtext, const char *msg, enum fix_result result,
+    const char *what)
 {
 	static const char *const words[] = { "NOT FIXED", "FIXED",
 		"NOT FIXED", "NOT NEEDED" };
@@ -414,7 +415,7 @@ pr_fixed(struct fsck_ctx *ctx, const char *queue, enum problem_id id,
 	const struct problem *p = problem_get(id);
 	char buf[256], w[1024], line[3072];
 
-	if (result < 0 || result > 3)
+	if ((unsigned)result > (unsigned)FIXR_COVERED)
 		BUG("pr_fixed: result %d", result);
 
 	(void)snprintf(line, sizeof(line), "%s: %06x %s %s: %s%s%s: %s",
@@ -505,4 +506,22 @@ ctx_error(struct fsck_ctx *ctx, const char *what, const char *why)
 	}
 	(void)fprintf(stderr, "mqfsck: %s: %s\n", esc_str(w, sizeof(w), what),
 	    y);
+}
+
+/* pr_plan - add the fix pr_fix() said yes to */
+void
+pr_plan(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc,
+    uint32_t job, const struct plan_op *ops, size_t nops)
+{
+	uint16_t qi = 0;
+
+	if (ctx->plan == NULL)
+		BUG("pr_plan without a plan");
+	if (ctx->qd != NULL && ctx->set != NULL)
+		qi = (uint16_t)(ctx->qd - ctx->set->dirs);
+	if (plan_add(ctx->plan, id, job, qi, pc->id,
+		pc->id != NULL ? pc->idlen : 0,
+		ctx->opts.fixmode == FIXMODE_PREEN ? ctx->last_msg : NULL, ops,
+		nops) < 0)
+		ctx_error(ctx, "mqfsck", "out of memory planning the repairs: none will be made");
 }

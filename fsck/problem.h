@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plan.h"
 #include "problem_table.h"
 
 /*
@@ -63,7 +64,18 @@ bool pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc);
  * problem's message, printed with it under -p.
  */
 void pr_fixed(struct fsck_ctx *ctx, const char *queue, enum problem_id id,
-    const char *idtext, const char *msg, int result, const char *what);
+    const char *idtext, const char *msg, enum fix_result result,
+    const char *what);
+
+/*
+ * pr_plan - add the fix pr_fix() just said yes to: problem id in
+ * context pc (its id and the message pr_fix() left in ctx->last_msg),
+ * for job (0: none), with its operations, to the plan of the set being
+ * checked (ctx->plan); repair/ makes it after the check.
+ */
+void pr_plan(struct fsck_ctx *ctx, enum problem_id id,
+    const struct pctx *pc, uint32_t job, const struct plan_op *ops,
+    size_t nops);
 
 /*
  * pr_expand - the message of problem `id` for pc, into out (NUL-ended,

@@ -56,27 +56,6 @@ const char *const sub_prefix[SUB_COUNT + 1] = { "qf/", "df/", "xf/",
 	"" };
 
 /* ------------------------------------------------------------------ */
-/* Planning (called from the check) */
-
-/* repair_plan - add the fix pr_fix() said yes to */
-void
-repair_plan(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc,
-    uint32_t job, const struct plan_op *ops, size_t nops)
-{
-	uint16_t qi = 0;
-
-	if (ctx->plan == NULL)
-		BUG("repair_plan without a plan");
-	if (ctx->qd != NULL && ctx->set != NULL)
-		qi = (uint16_t)(ctx->qd - ctx->set->dirs);
-	if (plan_add(ctx->plan, id, job, qi, pc->id,
-		pc->id != NULL ? pc->idlen : 0,
-		ctx->opts.fixmode == FIXMODE_PREEN ? ctx->last_msg : NULL, ops,
-		nops) < 0)
-		ctx_error(ctx, "mqfsck", "out of memory planning the repairs: none will be made");
-}
-
-/* ------------------------------------------------------------------ */
 /* Places and names */
 
 /* rp_place_fd - the directory fd of a place, or -1 */
@@ -188,6 +167,7 @@ archive_set(struct run *r, const uint32_t *order)
 
 	for (i = 0; i < p->nfixes; i++) {
 		uint32_t fi = order[i];
+		const char *stopping = NULL;
 
 		/* Fixes of one job are together: a file two of them archive
 		 * goes into the archive once (rp_archived_before()). */
@@ -201,10 +181,12 @@ archive_set(struct run *r, const uint32_t *order)
 		/* Stopped (a signal, the time limit): what is not archived
 		 * is not changed.  Checked between jobs: a job's files go
 		 * into the archive together. */
-		if (r->job_first == r->narch && stop_requested()) {
+		if (r->job_first == r->narch)
+			stopping = r->env->rep.stop(r->env->rep.cookie);
+		if (stopping != NULL) {
 			o.what[0] = '\0';
 			(void)rp_not_fixed(&o, "%s before this job was archived: a rerun makes the fix",
-			    stop_why());
+			    stopping);
 			plan_set_result(p, fi, FIXR_NOT_FIXED, o.what);
 			continue;
 		}
@@ -227,6 +209,7 @@ apply_set(struct run *r, const uint32_t *order, struct repair_summary *rs)
 	struct job_lock jl = { { 0 }, 0 };
 	struct outcome o, lockfail;
 	uint32_t i = 0, k, u, job;
+	const char *stopping;
 	bool locked;
 
 	while (i < p->nfixes) {
@@ -237,10 +220,11 @@ apply_set(struct run *r, const uint32_t *order, struct repair_summary *rs)
 		if (job == 0)
 			k = i + 1; /* no job: each on its own */
 		/* A signal stops the run between two jobs, never inside one. */
-		if (stop_requested()) {
+		stopping = r->env->rep.stop(r->env->rep.cookie);
+		if (stopping != NULL) {
 			lockfail.what[0] = '\0';
 			(void)rp_not_fixed(&lockfail, "%s before this job was repaired: a rerun makes the fix",
-			    stop_why());
+			    stopping);
 			locked = false;
 		} else {
 			jl.n = 0;
@@ -271,7 +255,7 @@ apply_set(struct run *r, const uint32_t *order, struct repair_summary *rs)
 			else
 				rp_apply_fix(r, fi, &o);
 			rp_report(r, fi, &o, rs);
-			progress_step(&r->ctx->progress, ++r->done);
+			r->env->rep.progress_step(r->env->rep.cookie, ++r->done);
 		}
 		if (job != 0 && locked)
 			rp_unlock_job(&jl);
@@ -323,12 +307,12 @@ parents_safe(int fd, struct qerr *err)
 
 /* archive_dir_open - the archive directory, made (0700) if missing */
 static int
-archive_dir_open(struct fsck_ctx *ctx, const char *path, struct qerr *err)
+archive_dir_open(const struct repair_env *env, const char *path, struct qerr *err)
 {
 	struct stat st;
 	int fd;
 
-	fd = sio_open_path_make(ctx->writer, path, 0700, err);
+	fd = sio_open_path_make(env->writer, path, 0700, err);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
@@ -381,7 +365,7 @@ inside_a_queue(int adirfd, const struct qset *sets, size_t nsets)
 
 /* fail_all - nothing is changed: say so for every pending fix */
 static void
-fail_all(struct fsck_ctx *ctx, struct qset *sets, size_t nsets,
+fail_all(const struct repair_env *env, struct qset *sets, size_t nsets,
     const char *why, struct repair_summary *rs)
 {
 	size_t i;
@@ -396,7 +380,7 @@ fail_all(struct fsck_ctx *ctx, struct qset *sets, size_t nsets,
 			const struct plan_fix *fx = &p->fixes[k];
 
 			rs->not_fixed++;
-			pr_fixed(ctx, sets[i].dirs[fx->qdir < sets[i].ndirs ? fx->qdir : 0].path,
+			env->rep.fixed(env->rep.cookie, sets[i].dirs[fx->qdir < sets[i].ndirs ? fx->qdir : 0].path,
 			    fx->id, plan_str(p, fx->idtext), plan_str(p, fx->msg),
 			    FIXR_NOT_FIXED, why);
 		}
@@ -525,15 +509,15 @@ refuse_fixes(struct qset *sets, size_t nsets)
  * warning: the mail comes first
  */
 static void
-sign_with_key(struct fsck_ctx *ctx, struct arc *a)
+sign_with_key(const struct repair_env *env, struct arc *a)
 {
-	const char *path = ctx->opts.key_path != NULL ? ctx->opts.key_path
-						      : ARC_DEFAULT_KEY;
+	const char *path = env->key_path != NULL ? env->key_path
+						 : ARC_DEFAULT_KEY;
 	unsigned char key[ARC_KEY_LEN];
 	char why[600];
 	struct qerr err;
 
-	if (arc_key_load(ctx->writer, path, key, &err) == 0) {
+	if (arc_key_load(env->writer, path, key, &err) == 0) {
 		arc_set_key(a, key);
 		OPENSSL_cleanse(key, sizeof(key));
 		return;
@@ -541,16 +525,16 @@ sign_with_key(struct fsck_ctx *ctx, struct arc *a)
 	(void)snprintf(why, sizeof(why),
 	    "%s; the archive is not signed, and --restore will want --restore-unverified",
 	    err.msg);
-	ctx_warn(ctx, path, why);
+	env->rep.warn(env->rep.cookie, path, why);
 }
 
 /* repair_sets - archive, commit, apply */
 unsigned long
-repair_sets(struct fsck_ctx *ctx, struct qset *sets, size_t nsets,
+repair_sets(const struct repair_env *env, struct qset *sets, size_t nsets,
     struct repair_summary *rs)
 {
-	const char *adir = ctx->opts.archive_dir != NULL ? ctx->opts.archive_dir
-							 : DEFAULT_ARCHIVE_DIR;
+	const char *adir = env->archive_dir != NULL ? env->archive_dir
+						    : DEFAULT_ARCHIVE_DIR;
 	uint32_t **orders = NULL;
 	char host[256], name[256];
 	struct qerr err;
@@ -563,41 +547,41 @@ repair_sets(struct fsck_ctx *ctx, struct qset *sets, size_t nsets,
 	for (i = 0; i < nsets; i++)
 		if (sets[i].plan != NULL && !sets[i].plan->failed)
 			total += sets[i].plan->nfixes;
-	if (total == 0 || ctx->writer == NULL)
+	if (total == 0 || env->writer == NULL)
 		return 0;
 	for (i = 0; i < nsets; i++)
 		if (sets[i].plan != NULL && sets[i].plan->failed) {
-			fail_all(ctx, sets, nsets,
+			fail_all(env, sets, nsets,
 			    "out of memory while planning: nothing was changed", rs);
 			return 0;
 		}
 	refuse_fixes(sets, nsets);
 	if (!any_pending(sets, nsets)) {
-		r.ctx = ctx;
+		r.env = env;
 		for (i = 0; i < nsets; i++)
 			if (sets[i].plan != NULL)
 				report_all(&r, sets, i, rs);
 		return 0;
 	}
-	adirfd = archive_dir_open(ctx, adir, &err);
+	adirfd = archive_dir_open(env, adir, &err);
 	if (adirfd >= 0 && inside_a_queue(adirfd, sets, nsets)) {
 		qerr_set(&err, EINVAL, "%s is inside a queue directory", adir);
 		(void)close(adirfd);
 		adirfd = -1;
 	}
 	if (adirfd < 0) {
-		ctx_error(ctx, adir, err.msg);
-		fail_all(ctx, sets, nsets,
+		env->rep.error(env->rep.cookie, adir, err.msg);
+		fail_all(env, sets, nsets,
 		    "no archive could be written, so nothing was changed", rs);
 		return 0;
 	}
 	if (gethostname(host, sizeof(host)) < 0)
 		(void)snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
-	r.ctx = ctx;
-	r.arc = arc_create(ctx->writer, adirfd, host, ctx->now, &err);
+	r.env = env;
+	r.arc = arc_create(env->writer, adirfd, host, env->now, &err);
 	if (r.arc != NULL)
-		sign_with_key(ctx, r.arc);
+		sign_with_key(env, r.arc);
 	r.arcq = calloc(nsets, sizeof(*r.arcq));
 	r.set_first = calloc(nsets, sizeof(*r.set_first));
 	r.set_n = calloc(nsets, sizeof(*r.set_n));
@@ -607,15 +591,15 @@ repair_sets(struct fsck_ctx *ctx, struct qset *sets, size_t nsets,
 	if (r.arc == NULL || r.arcq == NULL || orders == NULL ||
 	    r.set_first == NULL || r.set_n == NULL || r.links == NULL ||
 	    r.links_built == NULL) {
-		ctx_error(ctx, adir, r.arc == NULL ? err.msg : "out of memory");
-		fail_all(ctx, sets, nsets,
+		env->rep.error(env->rep.cookie, adir, r.arc == NULL ? err.msg : "out of memory");
+		fail_all(env, sets, nsets,
 		    "no archive could be written, so nothing was changed", rs);
 		goto out;
 	}
 	/* Step 1: archive every set. */
 	if (archive_all(&r, sets, nsets, orders) < 0) {
-		ctx_error(ctx, "mqfsck", "out of memory");
-		fail_all(ctx, sets, nsets, "out of memory: nothing was changed", rs);
+		env->rep.error(env->rep.cookie, "mqfsck", "out of memory");
+		fail_all(env, sets, nsets, "out of memory: nothing was changed", rs);
 		goto out;
 	}
 	/* Step 2: commit, unless every fix failed to archive. */
@@ -627,17 +611,17 @@ repair_sets(struct fsck_ctx *ctx, struct qset *sets, size_t nsets,
 	}
 	rs->archived = arc_count(r.arc);
 	if (arc_commit(r.arc, name, sizeof(name), &err) < 0) {
-		ctx_error(ctx, adir, err.msg);
-		fail_all(ctx, sets, nsets,
+		env->rep.error(env->rep.cookie, adir, err.msg);
+		fail_all(env, sets, nsets,
 		    "the archive could not be completed, so nothing was changed", rs);
 		goto out;
 	}
 	(void)snprintf(rs->archive, sizeof(rs->archive), "%s/%s",
 	    strcmp(adir, "/") == 0 ? "" : adir, name);
 	/* Step 3: apply. */
-	progress_pass(&ctx->progress, PROGRESS_REPAIRS, adir, (unsigned long)total);
+	env->rep.progress_begin(env->rep.cookie, adir, (unsigned long)total);
 	apply_all(&r, sets, nsets, orders, rs);
-	progress_end(&ctx->progress);
+	env->rep.progress_end(env->rep.cookie);
 out:
 	for (i = 0; i < nsets; i++) {
 		free(orders != NULL ? orders[i] : NULL);

@@ -208,7 +208,7 @@ aside_dir(struct run *r, uint16_t qdir, struct qerr *err)
 	int top = r->set->dirs[qdir].fd, fd;
 	struct stat st;
 
-	if (sio_mkdirat(r->ctx->writer, top, ARC_ASIDE_DIR, 0700, err) < 0 &&
+	if (sio_mkdirat(r->env->writer, top, ARC_ASIDE_DIR, 0700, err) < 0 &&
 	    err->sys_errno != EEXIST)
 		return -1;
 	fd = sio_opendirat(top, ARC_ASIDE_DIR, &st, err);
@@ -242,7 +242,7 @@ remove_archived(struct run *r, const struct archived *a, int dirfd,
 	int afd, rc;
 
 	if (!a->aside)
-		return sio_unlink(r->ctx->writer, dirfd, name, &a->st, err);
+		return sio_unlink(r->env->writer, dirfd, name, &a->st, err);
 	if (a->sub > SUB_COUNT ||
 	    !arc_aside_name(r->arc, sub_prefix[a->sub], name, to, sizeof(to))) {
 		qerr_set(err, ENAMETOOLONG, "%s: name too long to set aside",
@@ -251,7 +251,7 @@ remove_archived(struct run *r, const struct archived *a, int dirfd,
 	}
 	if ((afd = aside_dir(r, a->qdir, err)) < 0)
 		return -1;
-	rc = sio_rename(r->ctx->writer, dirfd, name, afd, to, true, &a->st,
+	rc = sio_rename(r->env->writer, dirfd, name, afd, to, true, &a->st,
 	    err);
 	if (rc == 0)
 		rc = sio_fsync_dir(afd, err);
@@ -300,7 +300,7 @@ op_remove(struct run *r, uint32_t fi, const struct plan_op *op,
 	if (a != NULL && a->aside) {
 		if (remove_archived(r, a, dirfd, &err) < 0)
 			return rp_not_fixed(o, "%s", err.msg);
-	} else if (sio_unlink(r->ctx->writer, dirfd, name, &st, &err) < 0)
+	} else if (sio_unlink(r->env->writer, dirfd, name, &st, &err) < 0)
 		return rp_not_fixed(o, "%s", err.msg);
 	touched(r, &st);
 	if (fsync_place(r, dirfd, o) < 0)
@@ -401,7 +401,7 @@ op_inert(struct run *r, enum problem_id id, const struct plan_op *op,
 	if (!still(r, &op->src, &st, o))
 		return -1;
 	(void)snprintf(lost, sizeof(lost), "Q%s", name + 1);
-	if (sio_rename(r->ctx->writer, dirfd, name, dirfd, lost, true, &st,
+	if (sio_rename(r->env->writer, dirfd, name, dirfd, lost, true, &st,
 		&err) < 0)
 		return rp_not_fixed(o, "%s", err.msg);
 	touched(r, &st);
@@ -640,7 +640,7 @@ op_rewrite(struct run *r, const struct plan_op *op, struct outcome *o)
 	(void)snprintf(tmp, sizeof(tmp), "t%s", name + 1);
 	memset(&fa, 0, sizeof(fa));
 	fa.qf = &qf;
-	nfd = sio_replace(r->ctx->writer, dirfd, name, tmp, pol->file_mode,
+	nfd = sio_replace(r->env->writer, dirfd, name, tmp, pol->file_mode,
 	    pol->expected_owner,
 	    pol->check_group ? pol->queue_gid : st.st_gid, fill_qf, &fa, &err);
 	if (nfd < 0) {
@@ -727,7 +727,7 @@ op_promote(struct run *r, const struct plan_op *op, struct outcome *o)
 	    (fstatat(dfd, old, &ost, AT_SYMLINK_NOFOLLOW) < 0 ||
 		ost.st_ino != op->dst.ino))
 		return rp_not_fixed(o, "%s changed", vis(old, b, sizeof(b)));
-	if (sio_rename(r->ctx->writer, sfd, name, dfd, to, !same, &st,
+	if (sio_rename(r->env->writer, sfd, name, dfd, to, !same, &st,
 		&err) < 0)
 		return rp_not_fixed(o, "%s", err.msg);
 	if (fsync_place(r, dfd, o) < 0)
@@ -737,7 +737,7 @@ op_promote(struct run *r, const struct plan_op *op, struct outcome *o)
 	say(o, "renamed %s to %s%s", vis(ra, b, sizeof(b)), vis(rb, b2, sizeof(b2)),
 	    same ? " (the control file it replaced archived)" : "");
 	if (replacing && !same) {
-		if (sio_unlink(r->ctx->writer, dfd, old, &ost, &err) < 0)
+		if (sio_unlink(r->env->writer, dfd, old, &ost, &err) < 0)
 			return rp_not_fixed(o, "%s", err.msg);
 		if (fsync_place(r, dfd, o) < 0)
 			return -1;
@@ -758,7 +758,7 @@ set_owner_mode(struct run *r, int fd, const struct stat *st, uid_t uid,
 	bool new_gid = gid != (gid_t)-1 && st->st_gid != gid;
 
 	if (new_uid || new_gid) {
-		if (sio_fchown(r->ctx->writer, fd, new_uid ? uid : (uid_t)-1,
+		if (sio_fchown(r->env->writer, fd, new_uid ? uid : (uid_t)-1,
 			new_gid ? gid : (gid_t)-1, &err) < 0)
 			return rp_not_fixed(o, "%s", err.msg);
 		if (new_uid)
@@ -770,7 +770,7 @@ set_owner_mode(struct run *r, int fd, const struct stat *st, uid_t uid,
 	}
 	/* fchmod() after fchown(): chown may clear set-id bits. */
 	if (mode != (mode_t)-1 && (st->st_mode & 07777) != mode) {
-		if (sio_fchmod(r->ctx->writer, fd, mode, &err) < 0)
+		if (sio_fchmod(r->env->writer, fd, mode, &err) < 0)
 			return rp_not_fixed(o, "%s", err.msg);
 		say(o, "mode %04o -> %04o", (unsigned)(st->st_mode & 07777),
 		    (unsigned)mode);
@@ -869,7 +869,7 @@ op_move(struct run *r, const struct plan_op *op, struct outcome *o)
 		return -1;
 	if (dfd < 0)
 		return rp_not_fixed(o, "%s", "the directory it belongs in is not open");
-	if (sio_rename(r->ctx->writer, sfd, name, dfd, to, true, &st, &err) < 0)
+	if (sio_rename(r->env->writer, sfd, name, dfd, to, true, &st, &err) < 0)
 		return rp_not_fixed(o, "%s", err.sys_errno == EXDEV
 			? "the two places are on different file systems: move it by hand"
 			: err.msg);
@@ -903,7 +903,7 @@ op_recover(struct run *r, const struct plan_op *op, struct outcome *o)
 	    !S_ISREG(st.st_mode))
 		return rp_not_fixed(o, "%s in lost+found is not the file that was checked",
 		    vis(name, va, sizeof(va)));
-	rc = sio_rename(r->ctx->writer, lf->fd, name, dfd, to, true, &st, &err);
+	rc = sio_rename(r->env->writer, lf->fd, name, dfd, to, true, &st, &err);
 	if (rc < 0)
 		return rp_not_fixed(o, "%s", err.sys_errno == EXDEV
 			? "lost+found is on another file system than the queue: move it by hand"
@@ -945,7 +945,7 @@ op_exchange(struct run *r, const struct plan_op *op, struct outcome *o)
 
 	if (!still(r, &op->src, &sa, o) || !still(r, &op->dst, &sb, o))
 		return -1;
-	if (sio_exchange(r->ctx->writer, afd, a, bfd, b, &sa, &sb, &err) < 0)
+	if (sio_exchange(r->env->writer, afd, a, bfd, b, &sa, &sb, &err) < 0)
 		return rp_not_fixed(o, "%s", err.sys_errno == EINVAL
 			? "the file system cannot exchange two names at once: exchange them by hand (mv through a third name, with sendmail stopped)"
 			: err.msg);
@@ -973,7 +973,7 @@ op_move_out(struct run *r, uint32_t fi, const struct plan_op *op,
 	if (a == NULL)
 		return rp_not_fixed(o, "%s was not archived", vis(name, b, sizeof(b)));
 	if (S_ISDIR(a->st.st_mode)) {
-		rc = sio_rmdir(r->ctx->writer, dirfd, name, &a->st, &err);
+		rc = sio_rmdir(r->env->writer, dirfd, name, &a->st, &err);
 		if (rc < 0 && (err.sys_errno == ENOTEMPTY || err.sys_errno == EEXIST))
 			return rp_not_fixed(o, "%s is a directory that is not empty: move it out of the queue by hand",
 			    vis(name, b, sizeof(b)));
@@ -1150,7 +1150,7 @@ rp_report(struct run *r, uint32_t fi, const struct outcome *o,
 		rs->fixed++;
 	else
 		rs->not_fixed++;
-	pr_fixed(r->ctx, qd->path, fx->id, plan_str(p, fx->idtext),
+	r->env->rep.fixed(r->env->rep.cookie, qd->path, fx->id, plan_str(p, fx->idtext),
 	    plan_str(p, fx->msg), o->result, o->what);
 }
 

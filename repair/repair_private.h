@@ -48,7 +48,7 @@ struct archived {
 
 /* One repair run over every set (repair_sets()). */
 struct run {
-	struct fsck_ctx *ctx;
+	const struct repair_env *env;
 	struct qset *set;	/* being worked on */
 	size_t si;
 	struct arc *arc;
