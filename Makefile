@@ -77,7 +77,7 @@ REPAIR_SRC = $(ARC_SRC) repair/repair.c repair/repair_archive.c \
 PROG_SRC = $(FSCK_SRC) $(SYSTEM_SRC) $(MODEL_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
 
 # Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
-UNIT_TESTS = qid qf corpus esc sio sysinfo cf problem dirlist archive inomap
+UNIT_TESTS = qid qf corpus esc sio sysinfo cf problem dirlist archive inomap plan repair
 UNIT_SRC_qid = format/qid.c format/err.c
 UNIT_SRC_qf = format/qf.c format/err.c tests/unit/qf_expect.c
 UNIT_SRC_corpus = format/qf.c format/err.c tests/unit/qf_expect.c
@@ -89,6 +89,8 @@ UNIT_SRC_problem = fsck/problem.c model/problem_table.c model/plan.c fsck/progre
 UNIT_SRC_dirlist = system/dirlist.c format/err.c
 UNIT_SRC_archive = $(ARC_SRC) format/esc.c format/qid.c format/sio.c format/err.c tests/unit/scratch.c
 UNIT_SRC_inomap = model/inomap.c
+UNIT_SRC_plan = model/plan.c
+UNIT_SRC_repair = $(REPAIR_SRC) $(MODEL_SRC) $(FORMAT_SRC) tests/unit/scratch.c
 
 FUZZ_TARGETS = qname qf
 FUZZ_SRC_qname = format/qid.c format/err.c
