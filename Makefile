@@ -60,8 +60,11 @@ INC = $(INC_fsck) -Itests/unit
 CFLAGS_REL = $(CSTD) $(WARN) $(HARDEN) -g $(INC) $(PKG_CFLAGS) $(CFLAGS)
 CFLAGS_SAN = $(CSTD) $(WARN) $(SAN) $(INC) $(PKG_CFLAGS) $(CFLAGS)
 
-FORMAT_SRC = format/err.c format/esc.c format/qid.c format/qf.c format/sio.c \
-             format/cf.c
+QF_SRC = format/qf.c format/qf_judge.c format/qf_edit.c format/fold.c
+CF_SRC = format/cf.c format/cf_values.c format/cf_queue.c format/fold.c
+SIO_SRC = format/sio.c format/sio_write.c
+FORMAT_SRC = format/err.c format/esc.c format/qid.c $(sort $(QF_SRC) $(CF_SRC)) \
+             $(SIO_SRC)
 SYSTEM_SRC = system/sysinfo.c system/locks.c system/dirlist.c
 MODEL_SRC = model/problem_table.c model/index.c model/inomap.c model/plan.c
 FSCK_SRC = fsck/main.c fsck/problem.c \
@@ -79,22 +82,22 @@ PROG_SRC = $(FSCK_SRC) $(SYSTEM_SRC) $(MODEL_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
 # Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
 UNIT_TESTS = qid qf corpus esc sio sysinfo cf problem dirlist archive inomap plan repair
 UNIT_SRC_qid = format/qid.c format/err.c
-UNIT_SRC_qf = format/qf.c format/err.c tests/unit/qf_expect.c
-UNIT_SRC_corpus = format/qf.c format/err.c tests/unit/qf_expect.c
-UNIT_SRC_sio = format/sio.c format/esc.c format/err.c tests/unit/scratch.c
+UNIT_SRC_qf = $(QF_SRC) format/err.c tests/unit/qf_expect.c
+UNIT_SRC_corpus = $(QF_SRC) format/err.c tests/unit/qf_expect.c
+UNIT_SRC_sio = $(SIO_SRC) format/esc.c format/err.c tests/unit/scratch.c
 UNIT_SRC_esc = format/esc.c
-UNIT_SRC_sysinfo = system/sysinfo.c format/sio.c format/esc.c format/err.c tests/unit/scratch.c
-UNIT_SRC_cf = format/cf.c format/esc.c format/err.c
-UNIT_SRC_problem = fsck/problem.c model/problem_table.c model/plan.c fsck/progress.c fsck/logsys.c format/qf.c format/esc.c format/err.c
+UNIT_SRC_sysinfo = system/sysinfo.c $(SIO_SRC) format/esc.c format/err.c tests/unit/scratch.c
+UNIT_SRC_cf = $(CF_SRC) format/esc.c format/err.c
+UNIT_SRC_problem = fsck/problem.c model/problem_table.c model/plan.c fsck/progress.c fsck/logsys.c $(QF_SRC) format/esc.c format/err.c
 UNIT_SRC_dirlist = system/dirlist.c format/err.c
-UNIT_SRC_archive = $(ARC_SRC) format/esc.c format/qid.c format/sio.c format/err.c tests/unit/scratch.c
+UNIT_SRC_archive = $(ARC_SRC) format/esc.c format/qid.c $(SIO_SRC) format/err.c tests/unit/scratch.c
 UNIT_SRC_inomap = model/inomap.c
 UNIT_SRC_plan = model/plan.c
 UNIT_SRC_repair = $(REPAIR_SRC) $(MODEL_SRC) $(FORMAT_SRC) tests/unit/scratch.c
 
 FUZZ_TARGETS = qname qf
 FUZZ_SRC_qname = format/qid.c format/err.c
-FUZZ_SRC_qf = format/qf.c format/err.c
+FUZZ_SRC_qf = $(QF_SRC) format/err.c
 FUZZ_SECONDS ?= 600
 FUZZ_CHECK_SECONDS ?= 20
 
@@ -172,7 +175,7 @@ FUZZ_FLAGS = $(CSTD) $(INC) -g -O1 -fsanitize=fuzzer,address,undefined \
              -fno-sanitize-recover=all
 
 define fuzz_rules
-$(fuzz)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRC_$(1)) format/*.h
+$(fuzz)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRC_$(1)) format/*.h format/*.def
 	@mkdir -p $$(@D)
 	$$(CLANG) $$(FUZZ_FLAGS) -o $$@ tests/fuzz/fuzz_$(1).c $(FUZZ_SRC_$(1))
 endef
@@ -222,8 +225,8 @@ fixtures-update: $(san)/mqfsck
 
 # The PROBLEMS section of the manual is printed from the problem table.
 MKMAN_SRC = tests/tools/mkman.c fsck/problem.c model/problem_table.c model/plan.c fsck/progress.c fsck/logsys.c \
-    format/qf.c format/esc.c format/err.c
-$(rel)/tests/mkman: $(MKMAN_SRC) model/problems.def fsck/problem.h
+    $(QF_SRC) format/esc.c format/err.c
+$(rel)/tests/mkman: $(MKMAN_SRC) model/problems.def format/qf_defects.def fsck/problem.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_REL) -o $@ $(MKMAN_SRC) $(PKG_LIBS)
 

@@ -1,5 +1,7 @@
 /*
- * cf.c - read the queue settings of a frozen sendmail 8.17 configuration.
+ * cf.c - read the queue settings of a frozen sendmail 8.17 configuration:
+ * the lines and the options; option values and timeouts are in
+ * cf_values.c, the Q lines and the queue base in cf_queue.c.
  *
  * Each rule is a restatement of what sendmail does with the bytes; the
  * function it follows is named where the rule is applied:
@@ -27,7 +29,7 @@
  *
  * Memory: strings owned by struct cf (built-in defaults point to static
  * arrays and are never freed), and during cf_parse() one line buffer of
- * at most CF_MAX_LINE + 1 bytes.  Work is linear in the input: every
+ * at most 2 * CF_MAX_LINE + 3 bytes.  Work is linear in the input: every
  * logical line is copied once and scanned a bounded number of times.
  */
 #include <errno.h>
@@ -38,14 +40,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cf.h"
+#include "cf_private.h"
 #include "esc.h"
-
-/* sendmail's MAXPATHLEN on Linux (PATH_MAX), for setup_queues(). */
-#define SM_MAXPATHLEN 4096
-
-/* readcf.c munchstring() unquotes into a MAXLINE (2048) buffer. */
-#define SM_MAXLINE 2048
+#include "fold.h"
 
 /* Defaults that need no allocation: never freed, never written. */
 static char default_pid_file[] = CF_DEFAULT_PIDFILE;
@@ -255,74 +252,9 @@ static const struct opt_info opt_tab[] = {
 
 #define OPT_N (sizeof(opt_tab) / sizeof(opt_tab[0]))
 
-/*
- * The timeouts of readcf.c TimeOutTab.  Only the queue ones are kept;
- * the rest are listed so that cf_set_option() can tell a valid name from
- * a typo.  The codes of a class-less name and its normal and urgent
- * variants are consecutive because settimeout() makes the class-less
- * name sticky for exactly those three (its "addopts" of 2), not for
- * non-urgent or dsn.
- */
-enum to_code {
-	TO_OTHER = -1,
-	TO_QW_ALL = 0,
-	TO_QW_NORMAL,
-	TO_QW_URGENT,
-	TO_QW_NONURGENT,
-	TO_QW_DSN,
-	TO_QR_ALL,
-	TO_QR_NORMAL,
-	TO_QR_URGENT,
-	TO_QR_NONURGENT,
-	TO_QR_DSN,
-};
-
-/* clang-format off */
-static const struct {
-	const char *name;
-	int code;
-} to_tab[] = {
-	{ "initial", TO_OTHER }, { "mail", TO_OTHER }, { "rcpt", TO_OTHER },
-	{ "datainit", TO_OTHER }, { "datablock", TO_OTHER },
-	{ "datafinal", TO_OTHER }, { "command", TO_OTHER },
-	{ "rset", TO_OTHER }, { "helo", TO_OTHER }, { "quit", TO_OTHER },
-	{ "misc", TO_OTHER }, { "ident", TO_OTHER },
-	{ "fileopen", TO_OTHER }, { "connect", TO_OTHER },
-	{ "iconnect", TO_OTHER },
-	{ "queuewarn", TO_QW_ALL }, { "queuewarn.*", TO_QW_ALL },
-	{ "queuewarn.normal", TO_QW_NORMAL },
-	{ "queuewarn.urgent", TO_QW_URGENT },
-	{ "queuewarn.non-urgent", TO_QW_NONURGENT },
-	{ "queuereturn", TO_QR_ALL }, { "queuereturn.*", TO_QR_ALL },
-	{ "queuereturn.normal", TO_QR_NORMAL },
-	{ "queuereturn.urgent", TO_QR_URGENT },
-	{ "queuereturn.non-urgent", TO_QR_NONURGENT },
-	{ "hoststatus", TO_OTHER }, { "resolver.retrans", TO_OTHER },
-	{ "resolver.retrans.normal", TO_OTHER },
-	{ "resolver.retrans.first", TO_OTHER },
-	{ "resolver.retry", TO_OTHER }, { "resolver.retry.normal", TO_OTHER },
-	{ "resolver.retry.first", TO_OTHER }, { "control", TO_OTHER },
-	{ "lhlo", TO_OTHER }, { "auth", TO_OTHER }, { "starttls", TO_OTHER },
-	{ "aconnect", TO_OTHER },
-	{ "queuewarn.dsn", TO_QW_DSN }, { "queuereturn.dsn", TO_QR_DSN },
-};
-/* clang-format on */
-
-/* Where a setting comes from, for messages and stickiness. */
-struct ctx {
-	struct cf *cf;
-	const char *file; /* NULL: the command line (cf_set_option) */
-	unsigned line;
-	bool sticky;	  /* from the command line */
-	struct qerr *err;
-};
-
-/* fail - fill err with "<where>: <reason>" and return -1 */
-static int fail(const struct ctx *c, int sys_errno, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(const struct ctx *c, int sys_errno, const char *fmt, ...)
+/* cfp_fail - fill err with "<where>: <reason>" and return -1 */
+int
+cfp_fail(const struct ctx *c, int sys_errno, const char *fmt, ...)
 {
 	char why[QERR_MSG_MAX];
 	va_list ap;
@@ -340,81 +272,22 @@ fail(const struct ctx *c, int sys_errno, const char *fmt, ...)
 	return -1;
 }
 
-/* is_space - SM_ISSPACE(): ASCII white space, locale aside */
-static bool
-is_space(int c)
-{
-	return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
-/* is_digit - ASCII decimal digit */
-static bool
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* is_alnum - ASCII letter or digit (the word bytes of option lists) */
-static bool
-is_alnum(int c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* is_punct - ASCII punctuation, as ispunct() in the C locale */
-static bool
-is_punct(int c)
-{
-	return c > ' ' && c < 0x7f && !is_alnum(c);
-}
-
-/* lower - ASCII tolower, as sendmail's case-insensitive compares fold */
-static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-/* case_eq_n - a[0..n) and b[0..n) equal, case ignored; stops at a NUL */
-static bool
-case_eq_n(const char *a, const char *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return false;
-		if (a[i] == '\0')
-			return true;
-	}
-	return true;
-}
-
-/* case_eq - a and b equal, case ignored (SM_STRCASEEQ) */
-static bool
-case_eq(const char *a, const char *b)
-{
-	size_t na = strlen(a);
-
-	return na == strlen(b) && case_eq_n(a, b, na);
-}
-
-/* dup_str - strdup() reporting ENOMEM through c */
-static char *
-dup_str(const struct ctx *c, const char *s)
+/* cfp_dup_str - strdup() reporting ENOMEM through c */
+char *
+cfp_dup_str(const struct ctx *c, const char *s)
 {
 	char *d = strdup(s);
 
 	if (d == NULL)
-		(void)fail(c, ENOMEM, "out of memory");
+		(void)cfp_fail(c, ENOMEM, "out of memory");
 	return d;
 }
 
-/* set_str - replace *slot by a copy of s; a static default is not freed */
-static int
-set_str(const struct ctx *c, char **slot, const char *s)
+/* cfp_set_str - replace *slot by a copy of s; a static default is not freed */
+int
+cfp_set_str(const struct ctx *c, char **slot, const char *s)
 {
-	char *d = dup_str(c, s);
+	char *d = cfp_dup_str(c, s);
 
 	if (d == NULL)
 		return -1;
@@ -424,129 +297,15 @@ set_str(const struct ctx *c, char **slot, const char *s)
 	return 0;
 }
 
-/* bad_value - the message for a value a kept option cannot use */
-static int
-bad_value(const struct ctx *c, const char *opt, const char *val,
+/* cfp_bad_value - the message for a value a kept option cannot use */
+int
+cfp_bad_value(const struct ctx *c, const char *opt, const char *val,
     const char *what)
 {
 	char e[72];
 
-	return fail(c, EINVAL, "%s: \"%s\" is not %s", opt,
+	return cfp_fail(c, EINVAL, "%s: \"%s\" is not %s", opt,
 	    esc_str(e, sizeof(e), val), what);
-}
-
-/*
- * read_long - a number as atol()/atoi() would read it (leading white
- * space, a sign, digits; empty is 0), but refusing the trailing bytes
- * they ignore and values outside [min, max].
- */
-static bool
-read_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	while (is_space((unsigned char)*s))
-		s++;
-	if (*s == '\0') {
-		*out = 0;
-		return true;
-	}
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (end == s || *end != '\0' || errno == ERANGE || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-/*
- * read_mode - util.c atooct() & 0777: octal digits only (empty is 0);
- * sendmail stops at anything else, here it is refused.  Only the low
- * nine bits are kept, so no length of digits can overflow.
- */
-static bool
-read_mode(const char *s, mode_t *out)
-{
-	unsigned v = 0;
-
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '7')
-			return false;
-		v = ((v << 3) | (unsigned)(*s - '0')) & 0777;
-	}
-	*out = (mode_t)v;
-	return true;
-}
-
-/* unit_seconds - seconds in one convtime() unit, 0 if c is none */
-static long long
-unit_seconds(int c)
-{
-	switch (c) {
-	case 'w':
-		return 7LL * 24 * 3600;
-	case 'd':
-		return 24LL * 3600;
-	case 'h':
-		return 3600;
-	case 'm':
-		return 60;
-	case 's':
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/*
- * read_time - convtime.c convtime(): "now" (case ignored) is CF_TIME_NOW;
- * otherwise an optional '-', then numbers each followed by a unit w, d,
- * h, m or s, the last one's unit optional (then `units'); "4h30m", "5d",
- * "90".  A number without digits counts 0 ("d" is 0 days).  sendmail
- * complains "Invalid time unit" about any other byte and goes on with
- * the default unit; here that is refused, as is a sum that overflows.
- */
-static bool
-read_time(const char *s, int units, long long *out)
-{
-	const long long cap = LLONG_MAX / 2;
-	long long total = 0, t, mult;
-	bool neg = false;
-
-	if (case_eq(s, "now")) {
-		*out = CF_TIME_NOW;
-		return true;
-	}
-	if (*s == '-') {
-		neg = true;
-		s++;
-	}
-	while (*s != '\0') {
-		for (t = 0; is_digit((unsigned char)*s); s++) {
-			if (t > (cap - 9) / 10)
-				return false;
-			t = t * 10 + (*s - '0');
-		}
-		mult = unit_seconds(*s == '\0' ? units : (unsigned char)*s);
-		if (mult == 0 || t > (cap - total) / mult)
-			return false;
-		total += t * mult;
-		if (*s != '\0')
-			s++;
-	}
-	*out = neg ? -total : total;
-	return true;
-}
-
-/*
- * read_bool - util.c atobool(): true when empty or starting with t, T, y
- * or Y; anything else, "1" and "on" included, is false.
- */
-static bool
-read_bool(const char *s)
-{
-	return *s == '\0' || strchr("tTyY", *s) != NULL;
 }
 
 /*
@@ -646,7 +405,7 @@ apply_supersafe(struct cf *cf, const char *val)
 	else if (c == 'p')
 		cf->super_safe = CF_SAFE_POSTMILTER;
 	else
-		cf->super_safe = read_bool(val) ? CF_SAFE_TRUE : CF_SAFE_FALSE;
+		cf->super_safe = cfp_read_bool(val) ? CF_SAFE_TRUE : CF_SAFE_FALSE;
 	cf->has_super_safe = true;
 }
 
@@ -666,137 +425,13 @@ apply_runasuser(const struct ctx *c, char *val)
 		if (sep[1] != '\0')
 			group = sep + 1;
 	}
-	if (set_str(c, &c->cf->run_as_user, val) < 0)
+	if (cfp_set_str(c, &c->cf->run_as_user, val) < 0)
 		return -1;
 	free(c->cf->run_as_group);
 	c->cf->run_as_group = NULL;
-	if (group != NULL && set_str(c, &c->cf->run_as_group, group) < 0)
+	if (group != NULL && cfp_set_str(c, &c->cf->run_as_group, group) < 0)
 		return -1;
 	return 0;
-}
-
-/* to_lookup - index in to_tab of a timeout name (case ignored), or -1 */
-static int
-to_lookup(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(to_tab) / sizeof(to_tab[0]); i++)
-		if (case_eq(to_tab[i].name, name))
-			return (int)i;
-	return -1;
-}
-
-/* store_time - one queue timeout into its class or, class-less, all */
-static void
-store_time(struct cf *cf, int code, long long v)
-{
-	bool warn = code <= TO_QW_DSN;
-	int base = warn ? TO_QW_ALL : TO_QR_ALL;
-	long long *vals = warn ? cf->queue_warn : cf->queue_return;
-	bool *has = warn ? cf->has_queue_warn : cf->has_queue_return;
-	int cls, i;
-
-	if (code == base) {
-		for (i = 0; i < CF_TOC_N; i++) {
-			vals[i] = v;
-			has[i] = true;
-		}
-		return;
-	}
-	if (code == base + 1)
-		cls = CF_TOC_NORMAL;
-	else if (code == base + 2)
-		cls = CF_TOC_URGENT;
-	else if (code == base + 3)
-		cls = CF_TOC_NONURGENT;
-	else
-		cls = CF_TOC_DSN;
-	vals[cls] = v;
-	has[cls] = true;
-}
-
-/*
- * set_timeout - readcf.c settimeout(): queuewarn values default to hours,
- * queuereturn values to days.  A name sendmail does not know is ignored
- * in a file ("invalid timeout") and refused on the command line.
- */
-static int
-set_timeout(const struct ctx *c, const char *name, const char *val)
-{
-	char e[72];
-	int i = to_lookup(name), code;
-	long long v;
-	unsigned bits;
-
-	if (i < 0) {
-		if (c->file != NULL)
-			return 0;
-		return fail(c, EINVAL, "Timeout.%s: no such timeout",
-		    esc_str(e, sizeof(e), name));
-	}
-	code = to_tab[i].code;
-	if (code == TO_OTHER)
-		return 0;
-	if (!c->sticky && (c->cf->sticky_timeout & (1u << code)) != 0)
-		return 0;
-	if (!read_time(val, code <= TO_QW_DSN ? 'h' : 'd', &v))
-		return bad_value(c, "Timeout", val, "a time");
-	store_time(c->cf, code, v);
-	if (c->sticky) {
-		bits = 1u << code;
-		if (code == TO_QW_ALL || code == TO_QR_ALL)
-			bits |= 6u << code;
-		c->cf->sticky_timeout |= bits;
-	}
-	return 0;
-}
-
-/*
- * init_timeouts - readcf.c inittimeouts(): "Timeout" without a
- * suboption takes a comma-separated list.  An entry starting with a digit
- * is the old syntax for the SMTP timeouts (not kept); otherwise the name
- * ends at the first ':', or failing that the first '='; an entry with
- * neither is skipped.
- */
-static int
-init_timeouts(const struct ctx *c, char *val)
-{
-	char *p, *q;
-
-	for (;; val = p) {
-		while (is_space((unsigned char)*val))
-			val++;
-		if (*val == '\0')
-			return 0;
-		p = val + strcspn(val, ",");
-		if (*p != '\0')
-			*p++ = '\0';
-		if (is_digit((unsigned char)*val))
-			continue;
-		q = strchr(val, ':');
-		if (q == NULL)
-			q = strchr(val, '=');
-		if (q == NULL)
-			continue;
-		*q++ = '\0';
-		if (set_timeout(c, val, q) < 0)
-			return -1;
-	}
-}
-
-/* apply_queuetimeout - option T "return[/warn]": the warning is set first */
-static int
-apply_queuetimeout(const struct ctx *c, char *val)
-{
-	char *slash = strchr(val, '/');
-
-	if (slash != NULL) {
-		*slash = '\0';
-		if (set_timeout(c, "queuewarn", slash + 1) < 0)
-			return -1;
-	}
-	return set_timeout(c, "queuereturn", val);
 }
 
 /* apply_blocks - option b "blocks[/maxmessagesize]" */
@@ -809,14 +444,14 @@ apply_blocks(const struct ctx *c, char *val)
 
 	if (slash != NULL) {
 		*slash = '\0';
-		if (!read_long(slash + 1, LONG_MIN, LONG_MAX, &v))
-			return bad_value(c, "MaxMessageSize", slash + 1,
+		if (!cfp_read_long(slash + 1, LONG_MIN, LONG_MAX, &v))
+			return cfp_bad_value(c, "MaxMessageSize", slash + 1,
 			    "a number");
 		cf->max_message_size = v;
 		cf->has_max_message_size = true;
 	}
-	if (!read_long(val, LONG_MIN, LONG_MAX, &v))
-		return bad_value(c, "MinFreeBlocks", val, "a number");
+	if (!cfp_read_long(val, LONG_MIN, LONG_MAX, &v))
+		return cfp_bad_value(c, "MinFreeBlocks", val, "a number");
 	cf->min_free_blocks = v;
 	cf->has_min_free_blocks = true;
 	return 0;
@@ -830,9 +465,9 @@ apply_number(const struct ctx *c, const struct opt_info *o, const char *val)
 	long v;
 	bool is_int = o->kind != OK_MAXMSGSIZE;
 
-	if (!read_long(val, is_int ? INT_MIN : LONG_MIN,
+	if (!cfp_read_long(val, is_int ? INT_MIN : LONG_MIN,
 		is_int ? INT_MAX : LONG_MAX, &v))
-		return bad_value(c, o->name, val, "a number");
+		return cfp_bad_value(c, o->name, val, "a number");
 	switch (o->kind) {
 	case OK_MAXMSGSIZE:
 		cf->max_message_size = v;
@@ -863,8 +498,8 @@ apply_mode(const struct ctx *c, const struct opt_info *o, const char *val)
 	struct cf *cf = c->cf;
 	mode_t m;
 
-	if (!read_mode(val, &m))
-		return bad_value(c, o->name, val, "an octal mode");
+	if (!cfp_read_mode(val, &m))
+		return cfp_bad_value(c, o->name, val, "an octal mode");
 	if (o->kind == OK_QUEUEFILEMODE) {
 		cf->queue_file_mode = m;
 		cf->has_queue_file_mode = true;
@@ -885,25 +520,25 @@ apply_kind(const struct ctx *c, const struct opt_info *o, const char *sub,
 	switch (o->kind) {
 	case OK_QUEUEDIR:
 		/* An empty value is the relative "mqueue" (setoption 'Q'). */
-		return set_str(c, &cf->queue_directory,
+		return cfp_set_str(c, &cf->queue_directory,
 		    *val == '\0' ? "mqueue" : val);
 	case OK_QUEUEFILEMODE:
 	case OK_TEMPFILEMODE:
 		return apply_mode(c, o, val);
 	case OK_TRUSTEDUSER:
-		return set_str(c, &cf->trusted_user, val);
+		return cfp_set_str(c, &cf->trusted_user, val);
 	case OK_RUNASUSER:
 		return apply_runasuser(c, val);
 	case OK_PIDFILE:
-		if (set_str(c, &cf->pid_file, val) < 0)
+		if (cfp_set_str(c, &cf->pid_file, val) < 0)
 			return -1;
 		cf->has_pid_file = true;
 		return 0;
 	case OK_TIMEOUT:
-		return sub == NULL ? init_timeouts(c, val)
-				   : set_timeout(c, sub, val);
+		return sub == NULL ? cfp_init_timeouts(c, val)
+				   : cfp_set_timeout(c, sub, val);
 	case OK_QUEUETIMEOUT:
-		return apply_queuetimeout(c, val);
+		return cfp_apply_queuetimeout(c, val);
 	case OK_MINFREEBLOCKS:
 		return apply_blocks(c, val);
 	case OK_MAXMSGSIZE:
@@ -913,18 +548,18 @@ apply_kind(const struct ctx *c, const struct opt_info *o, const char *sub,
 	case OK_MAXQCHILDREN:
 		return apply_number(c, o, val);
 	case OK_USEMSP:
-		cf->use_msp = read_bool(val);
+		cf->use_msp = cfp_read_bool(val);
 		cf->has_use_msp = true;
 		return 0;
 	case OK_DIRFSYNC:
-		cf->requires_dirfsync = read_bool(val);
+		cf->requires_dirfsync = cfp_read_bool(val);
 		cf->has_requires_dirfsync = true;
 		return 0;
 	case OK_SUPERSAFE:
 		apply_supersafe(cf, val);
 		return 0;
 	case OK_HSDIR:
-		return *val == '\0' ? 0 : set_str(c, &cf->host_status_dir, val);
+		return *val == '\0' ? 0 : cfp_set_str(c, &cf->host_status_dir, val);
 	case OK_DONTBLAME:
 		apply_dontblame(cf, val);
 		return 0;
@@ -1051,7 +686,7 @@ set_long(const struct ctx *c, char *name, char *val)
 	if (*name == '\0') {
 		if (c->file != NULL)
 			return 0;
-		return fail(c, EINVAL, "null option name");
+		return cfp_fail(c, EINVAL, "null option name");
 	}
 	i = find_long(name, &first, &other);
 	if (i >= 0)
@@ -1059,11 +694,11 @@ set_long(const struct ctx *c, char *name, char *val)
 	if (c->file != NULL)
 		return 0;
 	if (i == -2)
-		return fail(c, EINVAL,
+		return cfp_fail(c, EINVAL,
 		    "ambiguous option name %s (matches %s and %s)",
 		    esc_str(e, sizeof(e), name), opt_tab[first].name,
 		    opt_tab[other].name);
-	return fail(c, EINVAL, "unknown option name %s",
+	return cfp_fail(c, EINVAL, "unknown option name %s",
 	    esc_str(e, sizeof(e), name));
 }
 
@@ -1120,240 +755,6 @@ version_line(struct cf *cf, const char *s)
 	for (; is_digit((unsigned char)*s) && v < INT_MAX; s++)
 		v = v * 10 + (*s - '0');
 	cf->config_level = v > INT_MAX ? INT_MAX : (int)v;
-}
-
-/*
- * munch - readcf.c munchstring(): copy a Q field value up to an unquoted
- * delim, dropping '"' (which toggles quoting) and reading backslash
- * escapes (\r \n \f \b, anything else literally).  Like sendmail it
- * stops copying when its MAXLINE buffer is full and the scan resumes
- * there.  Returns where the scan stopped.
- */
-static const char *
-munch(const char *p, char *out, size_t outsz, int delim)
-{
-	size_t q = 0;
-	bool backslash = false, quoted = false;
-
-	for (; *p != '\0' && q < outsz - 1; p++) {
-		if (backslash) {
-			backslash = false;
-			if (*p == 'r')
-				out[q++] = '\r';
-			else if (*p == 'n')
-				out[q++] = '\n';
-			else if (*p == 'f')
-				out[q++] = '\f';
-			else if (*p == 'b')
-				out[q++] = '\b';
-			else
-				out[q++] = *p;
-		} else if (*p == '\\')
-			backslash = true;
-		else if (*p == '"')
-			quoted = !quoted;
-		else if (quoted || *p != delim)
-			out[q++] = *p;
-		else
-			break;
-	}
-	out[q] = '\0';
-	return p;
-}
-
-/* add_flags - F= letters into the set, each once; white space ignored */
-static void
-add_flags(char *set, size_t *n, const char *val)
-{
-	for (; *val != '\0'; val++)
-		if (!is_space((unsigned char)*val) && strchr(set, *val) == NULL)
-			set[(*n)++] = *val;
-	set[*n] = '\0';
-}
-
-/* A Q line being read. */
-struct qline {
-	char *path;	 /* owned until installed */
-	int runners;	 /* -1: not given */
-	int maxrcpt;
-	char flags[256]; /* at most 255 distinct non-NUL bytes */
-	size_t nflags;
-};
-
-/* q_int - R= and r=, read with atoi() */
-static int
-q_int(const struct ctx *c, const char *what, const char *val, int *out)
-{
-	long v;
-
-	if (!read_long(val, INT_MIN, INT_MAX, &v))
-		return bad_value(c, what, val, "a number");
-	*out = (int)v;
-	return 0;
-}
-
-/*
- * q_field - one "X=value" of a Q line, by the first byte of its name.
- * I=, J= and N= are not kept; an unknown letter is ignored, as sendmail
- * goes on after "unknown queue equate".
- */
-static int
-q_field(const struct ctx *c, const char *gname, int code, const char *val,
-    struct qline *q)
-{
-	char e[72];
-	int i = 0;
-
-	switch (code) {
-	case 'P':
-		if (*val == '\0')
-			return fail(c, EINVAL, "queue %s: empty path name",
-			    esc_str(e, sizeof(e), gname));
-		free(q->path);
-		q->path = dup_str(c, val);
-		return q->path == NULL ? -1 : 0;
-	case 'F':
-		add_flags(q->flags, &q->nflags, val);
-		return 0;
-	case 'R':
-		if (q_int(c, "R=", val, &i) < 0)
-			return -1;
-		/* No more runners than MaxQueueChildren allows. */
-		if (c->cf->max_queue_children > 0 &&
-		    i > c->cf->max_queue_children)
-			i = c->cf->max_queue_children;
-		q->runners = i;
-		return 0;
-	case 'r':
-		return q_int(c, "r=", val, &q->maxrcpt);
-	default:
-		return 0;
-	}
-}
-
-/*
- * q_fields - makequeue()'s field loop: skip commas and white space; the
- * field's first byte is its code; the name runs to '=' (a ',' or the
- * end first is "`=' expected", and so is a trailing comma); white space
- * after '=' is skipped; the value is munched up to the next ','.
- */
-static int
-q_fields(const struct ctx *c, const char *gname, const char *p,
-    struct qline *q)
-{
-	char e[72];
-	char val[SM_MAXLINE];
-	int code;
-
-	while (*p != '\0') {
-		while (*p == ',' || is_space((unsigned char)*p))
-			p++;
-		code = (unsigned char)*p;
-		while (*p != '\0' && *p != '=' && *p != ',')
-			p++;
-		if (*p != '=')
-			return fail(c, EINVAL, "queue %s: `=' expected",
-			    esc_str(e, sizeof(e), gname));
-		for (p++; is_space((unsigned char)*p); p++)
-			continue;
-		p = munch(p, val, sizeof(val), ',');
-		if (q_field(c, gname, code, val, q) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* group_free - release what a defined group owns */
-static void
-group_free(struct cf_group *g)
-{
-	if (!g->defined)
-		return;
-	free(g->name);
-	free(g->path);
-	free(g->qdir);
-	free(g->flags);
-}
-
-/*
- * q_install - the end of makequeue(): the group limit (checked before
- * the name is looked up, so even a redefinition fails once 50 exist),
- * the directory (P=, or a copy of QueueDirectory, which must be set by
- * then), the default runner count, then replace a group of the same
- * name (case ignored) in place or add one.
- */
-static int
-q_install(const struct ctx *c, const char *name, struct qline *q)
-{
-	struct cf *cf = c->cf;
-	struct cf_group g;
-	char e[72];
-	size_t i;
-
-	if (cf->ngroups >= CF_MAX_GROUPS)
-		return fail(c, EINVAL, "too many queue groups defined (%d max)",
-		    CF_MAX_GROUPS);
-	if (q->path == NULL &&
-	    (cf->queue_directory == NULL || *cf->queue_directory == '\0'))
-		return fail(c, EINVAL,
-		    "queue %s: QueueDirectory must be set before queue groups",
-		    esc_str(e, sizeof(e), name));
-	memset(&g, 0, sizeof(g));
-	g.name = dup_str(c, name);
-	g.qdir = dup_str(c, q->path != NULL ? q->path : cf->queue_directory);
-	g.flags = dup_str(c, q->flags);
-	g.path = q->path;
-	q->path = NULL;
-	g.defined = true;
-	g.line = c->line;
-	g.maxrcpt = q->maxrcpt;
-	g.runners = q->runners;
-	if (g.runners < 0)
-		g.runners = cf->max_runners_per_queue > 0
-				? cf->max_runners_per_queue
-				: 1;
-	if (g.name == NULL || g.qdir == NULL || g.flags == NULL) {
-		group_free(&g);
-		return -1;
-	}
-	for (i = 0; i < cf->ngroups && !case_eq(cf->groups[i].name, name); i++)
-		continue;
-	if (i == cf->ngroups)
-		cf->ngroups++;
-	else
-		group_free(&cf->groups[i]);
-	cf->groups[i] = g;
-	return 0;
-}
-
-/*
- * queue_line - a Q line, as queue.c makequeue() reads it: the name runs
- * to the first ',', white space or the end (that one byte is dropped);
- * nothing at all after the Q is "name required", while a line starting
- * with a space or comma defines a group with an empty name, as sendmail
- * does.
- */
-static int
-queue_line(const struct ctx *c, char *s)
-{
-	struct qline q;
-	char *line = s + 1, *p;
-	int rc;
-
-	if (*line == '\0')
-		return fail(c, EINVAL, "name required for queue");
-	for (p = line; *p != '\0' && *p != ',' && !is_space((unsigned char)*p);
-	     p++)
-		continue;
-	if (*p != '\0')
-		*p++ = '\0';
-	memset(&q, 0, sizeof(q));
-	q.runners = -1;
-	rc = q_fields(c, line, p, &q);
-	if (rc == 0)
-		rc = q_install(c, line, &q);
-	free(q.path);
-	return rc;
 }
 
 /* strip_comment - translate_dollars() on a '#' at out[o]: drop the white
@@ -1423,35 +824,26 @@ struct reader {
 };
 
 /*
- * next_line - util.c fgetfolded() into out (outsz bytes).  Returns 1 with
- * *start the first physical line, 0 at the end, -1 if the logical line
- * does not fit.
+ * next_line - the next logical line (format/fold.c: util.c
+ * fgetfolded()) into out (outsz bytes).  Returns 1 with *start the first
+ * physical line, 0 at the end, -1 if the logical line does not fit.
  */
 static int
 next_line(struct reader *r, char *out, size_t outsz, unsigned *start)
 {
-	size_t n = 0;
-	char ch;
+	const unsigned char *b = (const unsigned char *)r->buf;
+	unsigned nlf, flags;
+	size_t end, n;
 
 	*start = r->lineno;
-	while (r->pos < r->len) {
-		ch = r->buf[r->pos++];
-		if (ch == '\r' && r->pos < r->len && r->buf[r->pos] == '\n')
-			ch = r->buf[r->pos++];
-		if (n + 1 >= outsz)
-			return -1;
-		out[n++] = ch;
-		if (ch != '\n')
-			continue;
-		r->lineno++;
-		if (r->pos >= r->len ||
-		    (r->buf[r->pos] != ' ' && r->buf[r->pos] != '\t'))
-			break;
-	}
-	if (n == 0)
+	if (r->pos >= r->len)
 		return 0;
-	if (out[n - 1] == '\n')
-		n--;
+	end = fold_line(b, r->len, r->pos, &nlf, &flags);
+	if (end - r->pos >= outsz)
+		return -1;
+	n = fold_cook(b + r->pos, end - r->pos, (unsigned char *)out);
+	r->pos = end;
+	r->lineno += nlf;
 	if (n > CF_MAX_LINE)
 		return -1;
 	out[n] = '\0';
@@ -1469,7 +861,7 @@ one_line(const struct ctx *c, char *s)
 	case 'O':
 		return option_line(c, s);
 	case 'Q':
-		return queue_line(c, s);
+		return cfp_queue_line(c, s);
 	case 'V':
 		version_line(c->cf, s);
 		return 0;
@@ -1492,16 +884,18 @@ cf_parse(struct cf *cf, const char *buf, size_t len, const char *name,
 	if (cf == NULL || (buf == NULL && len > 0))
 		BUG("cf_parse: no config or no buffer");
 	if (len > CF_MAX_BYTES)
-		return fail(&c, EFBIG, "larger than %zu bytes", CF_MAX_BYTES);
-	/* Room for the longest line allowed, its LF, and the NUL. */
-	cap = (len < CF_MAX_LINE + 1 ? len : CF_MAX_LINE + 1) + 1;
+		return cfp_fail(&c, EFBIG, "larger than %zu bytes", CF_MAX_BYTES);
+	/* Room for the raw bytes of the longest line allowed (each of its
+	 * bytes may be a CR LF), its LF, and the NUL: a line that does not
+	 * fit is longer than CF_MAX_LINE once cooked. */
+	cap = (len < 2 * CF_MAX_LINE + 2 ? len : 2 * CF_MAX_LINE + 2) + 1;
 	line = malloc(cap);
 	if (line == NULL)
-		return fail(&c, ENOMEM, "out of memory");
+		return cfp_fail(&c, ENOMEM, "out of memory");
 	cf->config_level = 0;
 	while (rc == 0 && (got = next_line(&r, line, cap, &c.line)) != 0) {
 		if (got < 0)
-			rc = fail(&c, EINVAL,
+			rc = cfp_fail(&c, EINVAL,
 			    "logical line longer than %zu bytes", CF_MAX_LINE);
 		else
 			rc = one_line(&c, line);
@@ -1522,10 +916,10 @@ set_cmdline(struct cf *cf, const char *name, const char *value,
 	int rc;
 
 	if (nl + vl + 2 > CF_MAX_LINE)
-		return fail(&c, EINVAL, "longer than %zu bytes", CF_MAX_LINE);
+		return cfp_fail(&c, EINVAL, "longer than %zu bytes", CF_MAX_LINE);
 	copy = malloc(nl + vl + 2);
 	if (copy == NULL)
-		return fail(&c, ENOMEM, "out of memory");
+		return cfp_fail(&c, ENOMEM, "out of memory");
 	memcpy(copy, name, nl + 1);
 	n = copy;
 	v = copy + nl + 1;
@@ -1537,7 +931,7 @@ set_cmdline(struct cf *cf, const char *name, const char *value,
 		rc = set_long(&c, n, v);
 	} else if (nl == 1) {
 		i = find_letter((unsigned char)name[0]);
-		rc = i < 0 ? fail(&c, EINVAL, "unknown option letter 0x%02x",
+		rc = i < 0 ? cfp_fail(&c, EINVAL, "unknown option letter 0x%02x",
 				 (unsigned char)name[0])
 			   : apply_option(&c, (size_t)i, NULL, v);
 	} else
@@ -1594,59 +988,6 @@ cf_init(struct cf *cf)
 	sync_default_group(cf);
 }
 
-/* cf_queue_base - setup_queues()'s base directory and wildcard prefix */
-int
-cf_queue_base(const struct cf *cf, char *base, size_t basesz, char *prefix,
-    size_t prefixsz, bool *wildcard, struct qerr *err)
-{
-	struct ctx c = { NULL, NULL, 0, false, err };
-	const char *q, *slash;
-	size_t len, blen, plen;
-
-	if (cf == NULL || base == NULL || prefix == NULL || wildcard == NULL)
-		BUG("cf_queue_base: null argument");
-	q = cf->queue_directory;
-	if (q == NULL || *q == '\0')
-		return fail(&c, EINVAL, "QueueDirectory is not set");
-	len = strlen(q);
-	if (len >= SM_MAXPATHLEN - 1)
-		return fail(&c, ENAMETOOLONG,
-		    "QueueDirectory: path too long: %zu, max %d", len,
-		    SM_MAXPATHLEN - 1);
-	*wildcard = q[len - 1] == '*';
-	if (*wildcard) {
-		slash = strrchr(q, '/');
-		if (slash == NULL)
-			return fail(&c, EINVAL,
-			    "QueueDirectory: can not wildcard a relative path");
-		blen = (size_t)(slash - q) + 1;
-		plen = len - 1 - blen;
-	} else {
-		blen = len + (q[len - 1] != '/');
-		plen = 0;
-	}
-	if (blen + 1 > basesz || plen + 1 > prefixsz)
-		return fail(&c, ERANGE, "QueueDirectory: buffer too small");
-	memcpy(base, q, blen < len ? blen : len);
-	base[blen - 1] = '/';
-	base[blen] = '\0';
-	memcpy(prefix, q + blen, plen);
-	prefix[plen] = '\0';
-	return 0;
-}
-
-/* cf_group_find - a group by name, case ignored */
-const struct cf_group *
-cf_group_find(const struct cf *cf, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < cf->ngroups; i++)
-		if (case_eq(cf->groups[i].name, name))
-			return &cf->groups[i];
-	return NULL;
-}
-
 /* cf_free - release everything */
 void
 cf_free(struct cf *cf)
@@ -1656,7 +997,7 @@ cf_free(struct cf *cf)
 	if (cf == NULL)
 		return;
 	for (i = 0; i < cf->ngroups; i++)
-		group_free(&cf->groups[i]);
+		cfp_group_free(&cf->groups[i]);
 	free(cf->queue_directory);
 	free(cf->trusted_user);
 	free(cf->run_as_user);

@@ -57,45 +57,12 @@ enum qf_consequence {
 	QF_CSQ_UNCHECKED, /* too large to judge */
 };
 
+/* What the reader finds wrong: one kind per row of qf_defects.def. */
 enum qf_defect_kind {
-	QF_D_EMPTY = 0,		  /* zero bytes */
-	QF_D_NO_NEWLINE,	  /* bytes but no LF at all */
-	QF_D_TOO_LARGE,		  /* over the reader's limits: not judged */
-	QF_D_BAD_CODE,		  /* unknown line code, blank line, ... */
-	QF_D_VERSION_TOO_NEW,	  /* V above 8 */
-	QF_D_BAD_AUTH,		  /* A value is not xtext */
-	QF_D_BAD_BODYTYPE,	  /* B is not 7BIT or 8BITMIME */
-	QF_D_FROM_LINE,		  /* a line starting "From " */
-	QF_D_BAD_DATADIR,	  /* d names no queue directory */
-	QF_D_AFTER_TERMINATOR,	  /* anything after the '.' line */
-	QF_D_NO_TERMINATOR,	  /* no '.' line: torn or truncated */
-	QF_D_QUARANTINE_HIDDEN,	  /* q line before P and T in a qf */
-	QF_D_NO_SENDER,		  /* no S line */
-	QF_D_NO_RECIPIENTS,	  /* no usable R line */
-	QF_D_RCPT_NO_COLON,	  /* R line without ':' (version 1+) */
-	QF_D_RCPT_EMPTY,	  /* R line with an empty address */
-	QF_D_EMPTY_SENDER,	  /* S line with no address */
-	QF_D_DUPLICATE_SENDER,	  /* more than one S line */
-	QF_D_NO_VERSION,	  /* no V line */
-	QF_D_BAD_VERSION,	  /* V not a number, or below 1 */
-	QF_D_VERSION_LATE,	  /* R or C lines before the V line */
-	QF_D_NO_TIME,		  /* no T line */
-	QF_D_BAD_TIME,		  /* T not a number */
-	QF_D_QUARANTINE_IN_QF,	  /* q line after P and T in a qf */
-	QF_D_HEADER_SYNTAX,	  /* H line chompheader() rejects */
-	QF_D_HEADER_NAME_LONG,	  /* H field name over 100 bytes */
-	QF_D_BAD_DELIVER_BY,	  /* ! line not "<flag> <seconds>" */
-	QF_D_NUL_BYTE,		  /* NUL inside a line sendmail reads */
-	QF_D_FOLDED_FIELD,	  /* continuation line after a non-H line */
-	QF_D_DUPLICATE,		  /* a one-per-file line repeated */
-	QF_D_NO_PRIORITY,	  /* no P line */
-	QF_D_NO_LASTTRY,	  /* no K line */
-	QF_D_NO_TRIES,		  /* no N line */
-	QF_D_BAD_NUMBER,	  /* K, N or P not a number */
-	QF_D_BAD_INODE,		  /* I not <major>/<minor>/<inode> */
-	QF_D_BAD_MACRO,		  /* $ line with a bad macro name */
-	QF_D_DANGLING_RCPT_INFO,  /* Q or r line not followed by R */
-	QF_D_HELD_NO_REASON,	  /* hf without a q line */
+#define QF_DEFECT(kind, code, name, csq, what, sendmail, flags, fix) \
+	QF_D_##kind,
+#include "qf_defects.def"
+#undef QF_DEFECT
 	QF_D_NKINDS		  /* number of kinds */
 };
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # import-problems.sh - make the f_* fixtures: one per problem code of
-# model/problems.def, each a real job written by sendmail 8.17 (from the
+# the problem table (model/problems.def, format/qf_defects.def), each a real job written by sendmail 8.17 (from the
 # shared corpus) with the one thing wrong that the problem is about.
 # Run it again after adding a problem; then make fixtures-update and
 # review the expect files.  test: every code has its fixture, and the

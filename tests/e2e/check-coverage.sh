@@ -1,13 +1,14 @@
 #!/bin/sh
-# check-coverage.sh - every problem of model/problems.def has its fixture
+# check-coverage.sh - every problem of the table (model/problems.def, and
+# pass 2's rows in format/qf_defects.def) has its fixture
 # fixtures/f_<name> (dashes as underscores), and that fixture's expected
 # report has the problem's code and name.  Exit 1 on any gap.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bad=0
 n=0
-for p in $(sed -n 's/^PROBLEM(PR_[A-Z0-9_]*, 0x\([0-9a-f]*\), "\([a-z-]*\)".*/\1:\2/p' \
-    "$root/model/problems.def"); do
+for p in $(sed -n 's/^\(PROBLEM(PR_\|QF_DEFECT(\)[A-Z0-9_]*, 0x\([0-9a-f]*\), "\([a-z-]*\)".*/\2:\3/p' \
+    "$root/model/problems.def" "$root/format/qf_defects.def" | sort); do
 	code=${p%%:*}
 	name=${p#*:}
 	n=$((n + 1))

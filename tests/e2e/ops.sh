@@ -201,7 +201,8 @@ t_prometheus() {
 		    why="${why:-mqfsck_problems for $n is not $v}"
 	done
 	codes=$(grep -c '^mqfsck_problems{' "$d/prom")
-	table=$(grep -c '^PROBLEM(' "$root/model/problems.def")
+	table=$(cat "$root/model/problems.def" "$root/format/qf_defects.def" |
+	    grep -c '^PROBLEM(\|^QF_DEFECT(')
 	[ "$codes" -eq "$table" ] || why="${why:-$codes problem series, the table has $table codes}"
 	jobs=$(sed -n 's/.*"jobs":\([0-9]*\).*/\1/p' "$d/json")
 	grep -q "^mqfsck_jobs $jobs\$" "$d/prom" || why="${why:-mqfsck_jobs is not $jobs}"
