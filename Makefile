@@ -80,17 +80,25 @@ REPAIR_SRC = $(ARC_SRC) repair/repair.c repair/repair_archive.c \
 PROG_SRC = $(FSCK_SRC) $(SYSTEM_SRC) $(MODEL_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
 
 # Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
-UNIT_TESTS = qid qf corpus esc sio sysinfo cf problem dirlist archive inomap plan repair
+UNIT_TESTS = qid qf corpus esc sio sio_write sysinfo cf problem dirlist arc_write arc_read \
+             arc_list arc_restore inomap plan repair
 UNIT_SRC_qid = format/qid.c format/err.c
 UNIT_SRC_qf = $(QF_SRC) format/err.c tests/unit/qf_expect.c
 UNIT_SRC_corpus = $(QF_SRC) format/err.c tests/unit/qf_expect.c
-UNIT_SRC_sio = $(SIO_SRC) format/esc.c format/err.c tests/unit/scratch.c
+UNIT_SRC_sio = $(SIO_SRC) format/esc.c format/err.c tests/unit/scratch.c \
+               tests/unit/sio_fixture.c
+UNIT_SRC_sio_write = $(UNIT_SRC_sio)
 UNIT_SRC_esc = format/esc.c
 UNIT_SRC_sysinfo = system/sysinfo.c $(SIO_SRC) format/esc.c format/err.c tests/unit/scratch.c
 UNIT_SRC_cf = $(CF_SRC) format/esc.c format/err.c
 UNIT_SRC_problem = fsck/problem.c model/problem_table.c model/plan.c fsck/progress.c fsck/logsys.c $(QF_SRC) format/esc.c format/err.c
 UNIT_SRC_dirlist = system/dirlist.c format/err.c
-UNIT_SRC_archive = $(ARC_SRC) format/esc.c format/qid.c $(SIO_SRC) format/err.c tests/unit/scratch.c
+ARC_TEST_SRC = $(ARC_SRC) format/esc.c format/qid.c $(SIO_SRC) format/err.c \
+               tests/unit/scratch.c tests/unit/arc_fixture.c
+UNIT_SRC_arc_write = $(ARC_TEST_SRC)
+UNIT_SRC_arc_read = $(ARC_TEST_SRC)
+UNIT_SRC_arc_list = $(ARC_TEST_SRC)
+UNIT_SRC_arc_restore = $(ARC_TEST_SRC)
 UNIT_SRC_inomap = model/inomap.c
 UNIT_SRC_plan = model/plan.c
 UNIT_SRC_repair = $(REPAIR_SRC) $(MODEL_SRC) $(FORMAT_SRC) tests/unit/scratch.c

@@ -514,14 +514,21 @@ pr_plan(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc,
     uint32_t job, const struct plan_op *ops, size_t nops)
 {
 	uint16_t qi = 0;
+	long rc;
 
 	if (ctx->plan == NULL)
 		BUG("pr_plan without a plan");
 	if (ctx->qd != NULL && ctx->set != NULL)
 		qi = (uint16_t)(ctx->qd - ctx->set->dirs);
-	if (plan_add(ctx->plan, id, job, qi, pc->id,
-		pc->id != NULL ? pc->idlen : 0,
-		ctx->opts.fixmode == FIXMODE_PREEN ? ctx->last_msg : NULL, ops,
-		nops) < 0)
+	rc = plan_add(ctx->plan, id, job, qi, pc->id,
+	    pc->id != NULL ? pc->idlen : 0,
+	    ctx->opts.fixmode == FIXMODE_PREEN ? ctx->last_msg : NULL, ops,
+	    nops);
+	/* An operation the problem's fix may not make is mqfsck's own bug:
+	 * that fix is not made, and the run says so (exit 8). */
+	if (rc == PLAN_NOT_ALLOWED)
+		ctx_error(ctx, problem_get(id)->name,
+		    "internal error: a fix of this problem planned an operation its kind never makes; it was not made");
+	else if (rc < 0)
 		ctx_error(ctx, "mqfsck", "out of memory planning the repairs: none will be made");
 }

@@ -222,6 +222,42 @@ link_job(struct plan *p, uint32_t job, uint32_t i)
 	return true;
 }
 
+/* The operations each fix kind of the problem table may plan: a pass
+ * that plans anything else for a problem is wrong, and nothing of that
+ * fix is made (plan_add() says PLAN_NOT_ALLOWED). */
+#define OPB(k) (1u << (k))
+static const unsigned fix_ops[FIX_NKINDS] = {
+	[FIX_NONE] = 0,
+	[FIX_ARCHIVE_REMOVE] = OPB(OP_REMOVE) | OPB(OP_REMOVE_JOB),
+	/* A file cut short that holds no delivery yet is removed whole. */
+	[FIX_MAKE_INERT] = OPB(OP_INERT) | OPB(OP_REMOVE_JOB),
+	[FIX_REWRITE_I] = OPB(OP_REWRITE_I),
+	[FIX_OWNER_MODE] = OPB(OP_OWNER_MODE) | OPB(OP_DIR_OWNER_MODE),
+	[FIX_MOVE] = OPB(OP_MOVE),
+	[FIX_MOVE_OUT] = OPB(OP_MOVE_OUT),
+	/* Promote the tf, or keep the qf and remove the tf (--tf-newer). */
+	[FIX_RESOLVE_TF] = OPB(OP_PROMOTE) | OPB(OP_REMOVE),
+	/* A tf without its df is made inert, not promoted. */
+	[FIX_PROMOTE] = OPB(OP_PROMOTE) | OPB(OP_INERT),
+	[FIX_KEEP_NEWER] = OPB(OP_REMOVE),
+	[FIX_RECOVER] = OPB(OP_RECOVER),
+	/* The control file made inert; an untrusted temporary file goes. */
+	[FIX_QUARANTINE] = OPB(OP_INERT) | OPB(OP_REMOVE),
+	/* A T line cannot be made up for a job whose id has no time in it:
+	 * then it is made inert. */
+	[FIX_REWRITE] = OPB(OP_REWRITE) | OPB(OP_INERT),
+	[FIX_EXCHANGE] = OPB(OP_EXCHANGE),
+};
+
+/* plan_fix_allows - fix kind `fix` may plan operation `op` */
+bool
+plan_fix_allows(enum fix_kind fix, enum op_kind op)
+{
+	if ((unsigned)fix >= FIX_NKINDS || (unsigned)op >= OP_NKINDS)
+		return false;
+	return (fix_ops[fix] & OPB(op)) != 0;
+}
+
 /* plan_add - a fix and its operations */
 long
 plan_add(struct plan *p, enum problem_id id, uint32_t job, uint16_t qdir,
@@ -232,6 +268,9 @@ plan_add(struct plan *p, enum problem_id id, uint32_t job, uint16_t qdir,
 	uint32_t i;
 	size_t k;
 
+	for (k = 0; k < nops; k++)
+		if (!plan_fix_allows(problem_get(id)->fix, ops[k].kind))
+			return PLAN_NOT_ALLOWED;
 	if (p->failed || nops > 64 ||
 	    !grow((void **)&p->fixes, &p->capfixes, p->nfixes + 1,
 		sizeof(*p->fixes)) ||

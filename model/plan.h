@@ -120,12 +120,22 @@ const char *plan_str(const struct plan *p, uint32_t off);
 /* plan_intern - copy n bytes (NUL added) into the arena; 0 on failure */
 uint32_t plan_intern(struct plan *p, const char *s, size_t n);
 
+/* plan_fix_allows - the problem table's fix kind `fix` may plan an
+ * operation of kind op (plan.c fix_ops[]) */
+bool plan_fix_allows(enum fix_kind fix, enum op_kind op);
+
+/* What plan_add() returns when an operation is not one the problem's fix
+ * kind may plan: a bug of the pass; nothing is added. */
+#define PLAN_NOT_ALLOWED (-2)
+
 /*
  * plan_add - a fix of problem `id` for job (0: none) in queue qdir, with
  * its operations (copied); idtext and msg may be NULL.  Operations
  * another fix of the same job already has (same kind, same file) are
  * left out; a fix left with none is recorded as covered.  Returns the
- * fix's index, or -1 (out of memory: p->failed is set).
+ * fix's index, -1 (out of memory: p->failed is set), or PLAN_NOT_ALLOWED
+ * when an operation is not one the problem's fix kind may plan
+ * (plan_fix_allows()).
  */
 long plan_add(struct plan *p, enum problem_id id, uint32_t job, uint16_t qdir,
     const char *idtext, size_t idlen, const char *msg,
