@@ -100,7 +100,7 @@ UNIT_SRC_arc_read = $(ARC_TEST_SRC)
 UNIT_SRC_arc_list = $(ARC_TEST_SRC)
 UNIT_SRC_arc_restore = $(ARC_TEST_SRC)
 UNIT_SRC_inomap = model/inomap.c
-UNIT_SRC_plan = model/plan.c
+UNIT_SRC_plan = model/plan.c model/problem_table.c format/err.c
 UNIT_SRC_repair = $(REPAIR_SRC) $(MODEL_SRC) $(FORMAT_SRC) tests/unit/scratch.c
 
 FUZZ_TARGETS = qname qf
