@@ -60,7 +60,7 @@ INC = $(INC_fsck) -Itests/unit
 CFLAGS_REL = $(CSTD) $(WARN) $(HARDEN) -g $(INC) $(PKG_CFLAGS) $(CFLAGS)
 CFLAGS_SAN = $(CSTD) $(WARN) $(SAN) $(INC) $(PKG_CFLAGS) $(CFLAGS)
 
-QF_SRC = format/qf.c format/qf_judge.c format/qf_edit.c format/fold.c
+QF_SRC = format/qf.c format/qf_judge.c format/qf_edit.c format/fold.c format/grow.c
 CF_SRC = format/cf.c format/cf_values.c format/cf_queue.c format/fold.c
 SIO_SRC = format/sio.c format/sio_write.c
 FORMAT_SRC = format/err.c format/esc.c format/qid.c $(sort $(QF_SRC) $(CF_SRC)) \
@@ -92,7 +92,7 @@ UNIT_SRC_esc = format/esc.c
 UNIT_SRC_sysinfo = system/sysinfo.c $(SIO_SRC) format/esc.c format/err.c tests/unit/scratch.c
 UNIT_SRC_cf = $(CF_SRC) format/esc.c format/err.c
 UNIT_SRC_problem = fsck/problem.c model/problem_table.c model/plan.c fsck/progress.c fsck/logsys.c $(QF_SRC) format/esc.c format/err.c
-UNIT_SRC_dirlist = system/dirlist.c format/err.c
+UNIT_SRC_dirlist = system/dirlist.c format/grow.c format/err.c
 ARC_TEST_SRC = $(ARC_SRC) format/esc.c format/qid.c $(SIO_SRC) format/err.c \
                tests/unit/scratch.c tests/unit/arc_fixture.c
 UNIT_SRC_arc_write = $(ARC_TEST_SRC)

@@ -13,6 +13,7 @@
 #define MQ_ERR_H
 
 #include <stddef.h>
+#include <stdlib.h>
 
 #define QERR_MSG_MAX 256
 
@@ -33,5 +34,19 @@ _Noreturn void bug_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4), noreturn));
 
 #define BUG(...) bug_at(__FILE__, __LINE__, __VA_ARGS__)
+
+/*
+ * REQUIRE - BUG() unless cond holds: misuse of the interface.  The
+ * abort() is never reached (bug_at() is _Noreturn); it is there for
+ * cppcheck 2.10, which ignores _Noreturn and would otherwise report
+ * every dereference after a NULL check.
+ */
+#define REQUIRE(cond)                                           \
+	do {                                                    \
+		if (!(cond)) {                                  \
+			BUG("%s: %s is false", __func__, #cond); \
+			abort();                                \
+		}                                               \
+	} while (0)
 
 #endif /* MQ_ERR_H */

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "fold.h"
+#include "grow.h"
 #include "qf_private.h"
 
 /* The facts of each defect kind, from the one list (qf_defects.def). */
@@ -81,22 +82,10 @@ qf_consequence_name(enum qf_consequence csq)
 int
 qfp_grow(void **p, size_t *cap, size_t need, size_t size, struct qerr *err)
 {
-	size_t ncap;
-	void *np;
-
-	if (need <= *cap)
+	if (grow_array(p, cap, need, size, 64) == 0)
 		return 0;
-	ncap = *cap == 0 ? 64 : *cap;
-	while (ncap < need)
-		ncap *= 2;
-	np = realloc(*p, ncap * size);
-	if (np == NULL) {
-		qerr_set(err, ENOMEM, "out of memory reading a control file");
-		return -1;
-	}
-	*p = np;
-	*cap = ncap;
-	return 0;
+	qerr_set(err, ENOMEM, "out of memory reading a control file");
+	return -1;
 }
 
 /* qfp_line_bytes - raw bytes of logical line i */

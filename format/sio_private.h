@@ -14,20 +14,6 @@
 
 #define MSG_NAME_MAX 160	  /* room for one escaped name in a message */
 
-/*
- * REQUIRE - BUG() unless cond holds: misuse of the interface.  The
- * abort() is never reached (bug_at() is _Noreturn); it is there for
- * cppcheck 2.10, which ignores _Noreturn and would otherwise report
- * every dereference after a NULL check.
- */
-#define REQUIRE(cond)                                           \
-	do {                                                    \
-		if (!(cond)) {                                  \
-			BUG("%s: %s is false", __func__, #cond); \
-			abort();                                \
-		}                                               \
-	} while (0)
-
 /* The capability to change the file system (sio_write.c). */
 struct sio_writer {
 	uint64_t count;		/* counted calls issued so far */

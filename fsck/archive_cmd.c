@@ -17,6 +17,7 @@
 
 #include "arc.h"
 #include "archive_cmd.h"
+#include "grow.h"
 #include "pass0_qdir.h"
 #include "qid.h"
 #include "queues.h"
@@ -148,23 +149,19 @@ known_queues_load(const struct archive_cmd *cmd, struct known_queues *kq)
 			fd = sio_open_path(sets[i].dirs[k].abspath, NULL, NULL, &err);
 			if (fd < 0)
 				continue;
-			if (fstat(fd, &st) == 0 && kq->n == cap) {
-				size_t nc = cap ? cap * 2 : 16;
-				dev_t *nd = realloc(kq->dev, nc * sizeof(*nd));
-				ino_t *ni;
+			if (fstat(fd, &st) == 0) {
+				/* Two arrays of one capacity. */
+				size_t dcap = cap, icap = cap;
 
-				if (nd != NULL)
-					kq->dev = nd;
-				ni = nd != NULL ? realloc(kq->ino, nc * sizeof(*ni)) : NULL;
-				if (ni != NULL) {
-					kq->ino = ni;
-					cap = nc;
+				if (grow_array((void **)&kq->dev, &dcap, kq->n + 1,
+					sizeof(*kq->dev), 16) == 0 &&
+				    grow_array((void **)&kq->ino, &icap, kq->n + 1,
+					sizeof(*kq->ino), 16) == 0) {
+					cap = dcap;
+					kq->dev[kq->n] = st.st_dev;
+					kq->ino[kq->n] = st.st_ino;
+					kq->n++;
 				}
-			}
-			if (kq->n < cap) {
-				kq->dev[kq->n] = st.st_dev;
-				kq->ino[kq->n] = st.st_ino;
-				kq->n++;
 			}
 			(void)close(fd);
 		}

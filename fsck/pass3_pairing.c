@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "grow.h"
 #include "pass3_private.h"
 #include "trust.h"
 
@@ -35,21 +36,17 @@ p3_shared_build(const struct qset *set, struct shared *sh)
 			if (jf->letter != 'd' || jf->nlink < 2)
 				continue;
 			if (sh->n == cap) {
-				size_t nc = cap ? cap * 2 : 64;
-				uint64_t *nd = realloc(sh->dev, nc * sizeof(*nd));
-				uint64_t *ni;
-				uint32_t *nj;
+				/* Three arrays of one capacity. */
+				size_t dcap = cap, icap = cap, jcap = cap;
 
-				if (nd == NULL)
+				if (grow_array((void **)&sh->dev, &dcap, sh->n + 1,
+					sizeof(*sh->dev), 64) < 0 ||
+				    grow_array((void **)&sh->ino, &icap, sh->n + 1,
+					sizeof(*sh->ino), 64) < 0 ||
+				    grow_array((void **)&sh->job, &jcap, sh->n + 1,
+					sizeof(*sh->job), 64) < 0)
 					return -1;
-				sh->dev = nd;
-				if ((ni = realloc(sh->ino, nc * sizeof(*ni))) == NULL)
-					return -1;
-				sh->ino = ni;
-				if ((nj = realloc(sh->job, nc * sizeof(*nj))) == NULL)
-					return -1;
-				sh->job = nj;
-				cap = nc;
+				cap = dcap;
 			}
 			sh->dev[sh->n] = (uint64_t)p3_file_dev(set, jf);
 			sh->ino[sh->n] = jf->ino;
@@ -166,15 +163,9 @@ pairing_add(struct pairing *pr, uint32_t j, const struct job *jb)
 {
 	struct unpaired *e;
 
-	if (pr->n == pr->cap) {
-		size_t nc = pr->cap ? pr->cap * 2 : 16;
-		struct unpaired *nu = realloc(pr->u, nc * sizeof(*nu));
-
-		if (nu == NULL)
-			return -1;
-		pr->u = nu;
-		pr->cap = nc;
-	}
+	if (grow_array((void **)&pr->u, &pr->cap, pr->n + 1, sizeof(*pr->u),
+		16) < 0)
+		return -1;
 	e = &pr->u[pr->n];
 	memset(e, 0, sizeof(*e));
 	e->job = j;

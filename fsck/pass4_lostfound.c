@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "dirlist.h"
+#include "grow.h"
 #include "inomap.h"
 #include "pass4_lostfound.h"
 #include "qid.h"
@@ -82,15 +83,9 @@ lf_name(const struct qset *set, uint32_t f)
 static int
 add_name(struct qset *set, uint32_t f, const char *name)
 {
-	if (set->nlfnames == set->caplfnames) {
-		size_t nc = set->caplfnames ? set->caplfnames * 2 : 16;
-		struct lfname *nn = realloc(set->lfnames, nc * sizeof(*nn));
-
-		if (nn == NULL)
-			return -1;
-		set->lfnames = nn;
-		set->caplfnames = nc;
-	}
+	if (grow_array((void **)&set->lfnames, &set->caplfnames,
+		set->nlfnames + 1, sizeof(*set->lfnames), 16) < 0)
+		return -1;
 	if ((set->lfnames[set->nlfnames].name = strdup(name)) == NULL)
 		return -1;
 	set->lfnames[set->nlfnames++].file = f;
@@ -114,15 +109,9 @@ claimed(const struct fsck_ctx *ctx, const struct stat *st)
 static int
 claim(struct fsck_ctx *ctx, const struct stat *st)
 {
-	if (ctx->nlf_claimed == ctx->caplf_claimed) {
-		size_t nc = ctx->caplf_claimed ? ctx->caplf_claimed * 2 : 16;
-		struct lf_claim *nc_ = realloc(ctx->lf_claimed, nc * sizeof(*nc_));
-
-		if (nc_ == NULL)
-			return -1;
-		ctx->lf_claimed = nc_;
-		ctx->caplf_claimed = nc;
-	}
+	if (grow_array((void **)&ctx->lf_claimed, &ctx->caplf_claimed,
+		ctx->nlf_claimed + 1, sizeof(*ctx->lf_claimed), 16) < 0)
+		return -1;
 	ctx->lf_claimed[ctx->nlf_claimed].dev = st->st_dev;
 	ctx->lf_claimed[ctx->nlf_claimed].ino = st->st_ino;
 	ctx->nlf_claimed++;

@@ -60,13 +60,6 @@
 /* The created field; 'd' stands for a decimal digit. */
 #define CREATED_PATTERN "dddd-dd-ddTdd:dd:ddZ"
 
-/* REQUIRE - BUG() unless cond holds: misuse of the interface */
-#define REQUIRE(cond)                                                   \
-	do {                                                            \
-		if (!(cond))                                            \
-			BUG("%s: %s is false", __func__, #cond);        \
-	} while (0)
-
 /* What a manifest record is (the order of kind_names[]). */
 enum kind {
 	K_DATA,

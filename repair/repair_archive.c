@@ -22,6 +22,7 @@
 
 #include "esc.h"
 #include "qf.h"
+#include "grow.h"
 #include "qid.h"
 #include "repair_private.h"
 
@@ -92,15 +93,9 @@ push_archived(struct run *r, uint32_t fi, uint16_t qdir, uint8_t sub,
 {
 	struct archived *a;
 
-	if (r->narch == r->caparch) {
-		size_t nc = r->caparch ? r->caparch * 2 : 64;
-		struct archived *na = realloc(r->arch, nc * sizeof(*na));
-
-		if (na == NULL)
-			return -1;
-		r->arch = na;
-		r->caparch = nc;
-	}
+	if (grow_array((void **)&r->arch, &r->caparch, r->narch + 1,
+		sizeof(*r->arch), 64) < 0)
+		return -1;
 	a = &r->arch[r->narch];
 	a->fix = fi;
 	a->set = (uint16_t)r->si;

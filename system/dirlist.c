@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dirlist.h"
+#include "grow.h"
 
 /* dirlist_init - empty */
 void
@@ -58,26 +59,11 @@ add(struct dirlist *dl, const char *name, unsigned char type)
 
 	if (dl->used + len > UINT32_MAX)
 		return -1;
-	if (dl->used + len > dl->cap) {
-		size_t ncap = dl->cap ? dl->cap * 2 : 65536;
-		char *na;
-
-		while (ncap < dl->used + len)
-			ncap *= 2;
-		if ((na = realloc(dl->arena, ncap)) == NULL)
-			return -1;
-		dl->arena = na;
-		dl->cap = ncap;
-	}
-	if (dl->n == dl->offcap) {
-		size_t ncap = dl->offcap ? dl->offcap * 2 : 4096;
-		uint32_t *no = realloc(dl->off, ncap * sizeof(*no));
-
-		if (no == NULL)
-			return -1;
-		dl->off = no;
-		dl->offcap = ncap;
-	}
+	if (grow_array((void **)&dl->arena, &dl->cap, dl->used + len, 1,
+		65536) < 0 ||
+	    grow_array((void **)&dl->off, &dl->offcap, dl->n + 1,
+		sizeof(*dl->off), 4096) < 0)
+		return -1;
 	dl->arena[dl->used] = (char)type;
 	memcpy(dl->arena + dl->used + 1, name, len - 1);
 	dl->off[dl->n++] = (uint32_t)dl->used + 1;

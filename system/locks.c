@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 
+#include "grow.h"
 #include "locks.h"
 
 /* lockset_init - empty */
@@ -38,19 +39,15 @@ lockset_free(struct lockset *ls)
 static int
 add(struct lockset *ls, uint64_t dev, uint64_t ino)
 {
-	if (ls->n == ls->cap) {
-		size_t ncap = ls->cap ? ls->cap * 2 : 64;
-		uint64_t *nd = realloc(ls->dev, ncap * sizeof(*nd)), *ni;
+	size_t dcap = ls->cap, icap = ls->cap;
 
-		if (nd == NULL)
-			return -1;
-		ls->dev = nd;
-		ni = realloc(ls->ino, ncap * sizeof(*ni));
-		if (ni == NULL)
-			return -1;
-		ls->ino = ni;
-		ls->cap = ncap;
-	}
+	/* Two arrays of one capacity: each grows the same way. */
+	if (grow_array((void **)&ls->dev, &dcap, ls->n + 1, sizeof(*ls->dev),
+		64) < 0 ||
+	    grow_array((void **)&ls->ino, &icap, ls->n + 1, sizeof(*ls->ino),
+		64) < 0)
+		return -1;
+	ls->cap = dcap;
 	ls->dev[ls->n] = dev;
 	ls->ino[ls->n] = ino;
 	ls->n++;

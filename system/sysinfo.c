@@ -57,19 +57,6 @@
 #define MOUNTINFO_FIELDS 5
 #define FSTAB_FIELDS 4
 
-/*
- * REQUIRE - BUG() unless cond holds: misuse of the interface.  The
- * abort() is never reached; it is there for cppcheck, which ignores
- * _Noreturn (see sio.c).
- */
-#define REQUIRE(cond)                                           \
-	do {                                                    \
-		if (!(cond)) {                                  \
-			BUG("%s: %s is false", __func__, #cond); \
-			abort();                                \
-		}                                               \
-	} while (0)
-
 /* ------------------------------------------------------------------ */
 /* Helpers */
 
