@@ -14,9 +14,9 @@
  * is left.  Then the summary and an fsck(8) exit status.  A check (-n)
  * has no struct sio_writer at all: nothing it runs can change anything.
  * --list and --restore read an archive instead (repair/arc_list.c, arc_restore.c).
- * Around the passes: progress (-C, the terminal bar: progress.c), syslog
- * (-p, --syslog: logsys.c), metrics (--format=prometheus: metrics.c),
- * and signals, which stop a run at the next safe point with status 32.
+ * Around the passes: progress (-C, the terminal bar: progress.c), every
+ * record said by report.c (the line for people, JSON, syslog through
+ * logsys.c, metrics through metrics.c), and signals, which stop a run at the next safe point with status 32.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,15 +30,14 @@
 
 #include "arc.h"
 #include "archive_cmd.h"
-#include "esc.h"
 #include "pass3_jobs.h"
 #include "logsys.h"
 #include "pass4_lostfound.h"
-#include "metrics.h"
 #include "plan.h"
 #include "pass0_qdir.h"
 #include "queues.h"
 #include "repair.h"
+#include "report.h"
 #include "pass1_scan.h"
 #include <sys/file.h>
 
@@ -676,29 +675,6 @@ fixes_made(const struct qset *set)
 	return false;
 }
 
-/* summary_counts - "no-df 1, orphan-df 2" for problems or notices */
-static void
-summary_counts(const struct fsck_ctx *ctx, bool notices, char *out,
-    size_t outsz)
-{
-	size_t o = 0;
-	int i;
-
-	out[0] = '\0';
-	for (i = 0; i < PR_COUNT; i++) {
-		const struct problem *p = problem_get((enum problem_id)i);
-		int n;
-
-		if (ctx->count[i] == 0 || ((p->flags & PRF_NOTICE) != 0) != notices)
-			continue;
-		n = snprintf(out + o, outsz - o, "%s%s %lu", o ? ", " : "",
-		    p->name, ctx->count[i]);
-		if (n < 0 || (size_t)n >= outsz - o)
-			break;
-		o += (size_t)n;
-	}
-}
-
 /* The repair reports through these (repair.h struct repair_report): to
  * the run's report, its progress and its stop rule. */
 static void
@@ -782,75 +758,10 @@ static void
 print_summary(struct fsck_ctx *ctx, size_t nqueues, double secs,
     const struct repair_summary *rs, unsigned long left, bool repaired)
 {
-	char probs[2048], notes[2048], line[4800], fixline[1300], a[1100];
-	bool first;
-	int i;
+	const struct report_totals t = { nqueues, secs, repaired, rs->fixed,
+		rs->not_fixed, left, rs->archive };
 
-	summary_counts(ctx, false, probs, sizeof(probs));
-	summary_counts(ctx, true, notes, sizeof(notes));
-	(void)snprintf(line, sizeof(line),
-	    "%zu queue%s, %lu jobs, %lu files: %lu problem%s%s%s%s, "
-	    "%lu notice%s%s%s%s; %lu in use, %lu in flight (%.3f s)",
-	    nqueues, nqueues == 1 ? "" : "s", ctx->jobs, ctx->files,
-	    ctx->problems, ctx->problems == 1 ? "" : "s",
-	    probs[0] ? " (" : "", probs, probs[0] ? ")" : "", ctx->notices,
-	    ctx->notices == 1 ? "" : "s", notes[0] ? " (" : "", notes,
-	    notes[0] ? ")" : "", ctx->in_use, ctx->in_flight, secs);
-	if (repaired)
-		(void)snprintf(fixline, sizeof(fixline),
-		    "%lu fix%s made, %lu not made; %lu problem%s left%s%s",
-		    rs->fixed, rs->fixed == 1 ? "" : "es", rs->not_fixed, left,
-		    left == 1 ? "" : "s", rs->archive[0] ? "; archive " : "",
-		    rs->archive[0] ? esc_str(a, sizeof(a), rs->archive) : "");
-	logsys(LOGSYS_SUMMARY, line);
-	if (repaired)
-		logsys(LOGSYS_SUMMARY, fixline);
-	if (ctx->opts.fixmode == FIXMODE_PREEN && ctx->unexpected > 0)
-		logsys(LOGSYS_UNEXPECTED,
-		    "UNEXPECTED INCONSISTENCY; RUN mqfsck MANUALLY.");
-	progress_clear(&ctx->progress);
-	if (ctx->opts.format == OUT_PROMETHEUS) {
-		struct run_totals t = { nqueues, secs, rs->fixed, rs->not_fixed,
-			left };
-
-		metrics_write(ctx->out, ctx, &t);
-		return;
-	}
-	if (ctx->opts.format == OUT_JSON) {
-		(void)fprintf(ctx->out,
-		    "{\"schema\":\"mqfsck/1\",\"type\":\"summary\",\"queues\":%zu,"
-		    "\"jobs\":%lu,\"files\":%lu,\"problems\":%lu,\"notices\":%lu,"
-		    "\"in_use\":%lu,\"in_flight\":%lu,\"errors\":%lu,\"by_name\":{",
-		    nqueues, ctx->jobs, ctx->files, ctx->problems, ctx->notices,
-		    ctx->in_use, ctx->in_flight, ctx->errors);
-		for (i = 0, first = true; i < PR_COUNT; i++) {
-			if (ctx->count[i] == 0)
-				continue;
-			(void)fprintf(ctx->out, "%s\"%s\":%lu", first ? "" : ",",
-			    problem_get((enum problem_id)i)->name, ctx->count[i]);
-			first = false;
-		}
-		(void)fprintf(ctx->out, "},\"fixed\":%lu,\"not_fixed\":%lu,"
-				       "\"left\":%lu,\"archive\":",
-		    rs->fixed, rs->not_fixed, left);
-		esc_json(ctx->out, rs->archive);
-		(void)fprintf(ctx->out, ",\"seconds\":%.3f,\"exit\":%d}\n", secs,
-		    ctx->status);
-		return;
-	}
-	if (ctx->opts.quiet)
-		goto unexpected;
-	(void)fprintf(ctx->out, "mqfsck: %s\n", line);
-	if (repaired)
-		(void)fprintf(ctx->out, "mqfsck: %s\n", fixline);
-unexpected:
-	/* e2fsck's words, so that boot scripts and people know them. */
-	if (ctx->opts.fixmode == FIXMODE_PREEN && ctx->unexpected > 0)
-		(void)fprintf(ctx->out,
-		    "mqfsck: UNEXPECTED INCONSISTENCY; RUN mqfsck MANUALLY.\n"
-		    "\t(i.e., without -p: %lu problem%s need%s a human)\n",
-		    ctx->unexpected, ctx->unexpected == 1 ? "" : "s",
-		    ctx->unexpected == 1 ? "s" : "");
+	report_summary(ctx, &t);
 }
 
 /* ctx_setup - the run's context from the options: the mode, progress,

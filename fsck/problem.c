@@ -22,7 +22,7 @@
 
 #include "esc.h"
 #include "fsck.h"
-#include "logsys.h"
+#include "report.h"
 #include "qf.h"
 
 /* pctx_init - an empty problem context */
@@ -207,36 +207,6 @@ pr_expand(const struct fsck_ctx *ctx, enum problem_id id,
 	}
 }
 
-/* print_json - one problem object */
-static void
-print_json(const struct fsck_ctx *ctx, const struct problem *p,
-    const struct pctx *pc, const char *msg, bool will_fix)
-{
-	FILE *f = ctx->out;
-	char buf[256];
-
-	(void)fprintf(f, "{\"schema\":\"mqfsck/1\",\"type\":\"problem\","
-			 "\"code\":\"0x%06x\",\"name\":",
-	    p->code);
-	esc_json_text(f, p->name);
-	(void)fprintf(f, ",\"severity\":\"%s\",\"queue\":",
-	    (p->flags & PRF_NOTICE) ? "notice" : "problem");
-	esc_json_text(f, ctx->qd != NULL ? esc_str(buf, sizeof(buf), ctx->qd->path)
-				    : "");
-	(void)fputs(",\"id\":", f);
-	esc_json_text(f, pc->id != NULL ? esc_bytes(buf, sizeof(buf), pc->id, pc->idlen)
-				   : "");
-	(void)fputs(",\"file\":", f);
-	esc_json_text(f, pc->file != NULL ? esc_str(buf, sizeof(buf), pc->file) : "");
-	(void)fprintf(f, ",\"line\":%u,\"message\":", pc->line);
-	esc_json_text(f, msg);
-	(void)fputs(",\"fix\":", f);
-	esc_json_text(f, fix_name(p->fix));
-	(void)fprintf(f, ",\"preen\":%s,\"will_fix\":%s}\n",
-	    (p->flags & PRF_PREEN_OK) ? "true" : "false",
-	    will_fix ? "true" : "false");
-}
-
 /* fix_prompt - what the question offers to do */
 static const char *
 fix_prompt(const struct fsck_ctx *ctx, enum fix_kind fix)
@@ -357,8 +327,7 @@ bool
 pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc)
 {
 	const struct problem *p = problem_get(id);
-	char idbuf[64] = "-", qbuf[512], line[2048];
-	bool fix, unexpected;
+	bool fix, unexpected, human;
 
 	if (ctx->rechecking) {
 		/* The silent pass after repairs: what is left. */
@@ -378,25 +347,12 @@ pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc)
 	if ((p->flags & PRF_VERBOSE) && !ctx->opts.verbose &&
 	    ctx->opts.format != OUT_JSON)
 		return false;
-	if (pc->id != NULL)
-		(void)esc_bytes(idbuf, sizeof(idbuf), pc->id, pc->idlen);
-	(void)snprintf(line, sizeof(line), "%s: %06x %s %s: %s",
-	    ctx->qd != NULL ? esc_str(qbuf, sizeof(qbuf), ctx->qd->path)
-			    : "mqfsck",
-	    p->code, p->name, idbuf, ctx->last_msg);
-	logsys((p->flags & PRF_NOTICE) ? LOGSYS_NOTICE : LOGSYS_PROBLEM, line);
-	progress_clear(&ctx->progress);
-	if (ctx->opts.format == OUT_JSON) {
-		print_json(ctx, p, pc, ctx->last_msg, fix);
-		return fix;
-	}
-	if (ctx->opts.format != OUT_HUMAN)
-		return fix;
 	/* Preen prints a fixed problem once, with its fix; one that a fix
 	 * already decided covers is not printed at all. */
-	if (ctx->opts.fixmode == FIXMODE_PREEN && (fix || pc->covered))
+	human = !(ctx->opts.fixmode == FIXMODE_PREEN && (fix || pc->covered));
+	report_problem(ctx, p, pc, ctx->last_msg, fix, human);
+	if (ctx->opts.format != OUT_HUMAN || !human)
 		return fix;
-	(void)fprintf(ctx->out, "%s\n", line);
 	if (fix && ctx->opts.fixmode == FIXMODE_ASK)
 		fix = ask(ctx, p);
 	return fix;
@@ -408,104 +364,26 @@ pr_fixed(struct fsck_ctx *ctx, const char *queue, enum problem_id id,
     const char *idtext, const char *msg, enum fix_result result,
     const char *what)
 {
-	static const char *const words[] = { "NOT FIXED", "FIXED",
-		"NOT FIXED", "NOT NEEDED" };
-	static const char *const json_words[] = { "not-fixed", "fixed",
-		"not-fixed", "not-needed" };
-	const struct problem *p = problem_get(id);
-	char buf[256], w[1024], line[3072];
-
-	if ((unsigned)result > (unsigned)FIXR_COVERED)
-		BUG("pr_fixed: result %d", result);
-
-	(void)snprintf(line, sizeof(line), "%s: %06x %s %s: %s%s%s: %s",
-	    esc_str(buf, sizeof(buf), queue), p->code, p->name,
-	    idtext[0] != '\0' ? esc_str(w, sizeof(w), idtext) : "-",
-	    msg != NULL && msg[0] != '\0' ? msg : "",
-	    msg != NULL && msg[0] != '\0' ? ": " : "",
-	    words[result], what);
-	logsys(result == 1 || result == 3 ? LOGSYS_FIXED : LOGSYS_NOT_FIXED, line);
-	progress_clear(&ctx->progress);
-	if (ctx->opts.format == OUT_JSON) {
-		FILE *f = ctx->out;
-
-		(void)fprintf(f, "{\"schema\":\"mqfsck/1\",\"type\":\"fix\","
-				 "\"code\":\"0x%06x\",\"name\":",
-		    p->code);
-		esc_json_text(f, p->name);
-		(void)fputs(",\"queue\":", f);
-		esc_json_text(f, esc_str(buf, sizeof(buf), queue));
-		(void)fputs(",\"id\":", f);
-		esc_json_text(f, esc_str(buf, sizeof(buf), idtext));
-		(void)fputs(",\"action\":", f);
-		esc_json_text(f, fix_name(p->fix));
-		(void)fprintf(f, ",\"result\":\"%s\",\"detail\":",
-		    json_words[result]);
-		esc_json_text(f, esc_str(w, sizeof(w), what));
-		(void)fputs("}\n", f);
-		return;
-	}
-	if (ctx->opts.format == OUT_HUMAN)
-		(void)fprintf(ctx->out, "%s\n", line);
+	report_fix(ctx, queue, problem_get(id), idtext, msg, result, what);
 }
 
 /* ctx_warn - a limit of this run, not an error of the queue check */
 void
 ctx_warn(struct fsck_ctx *ctx, const char *what, const char *why)
 {
-	char w[512], y[1024];
-
-	if (ctx->rechecking)
-		return;
-	/* why is text (fixed words and escaped names): esc_text() keeps it
-	 * and escapes whatever raw byte a caller let slip in. */
-	(void)esc_text(y, sizeof(y), why);
-	(void)fflush(ctx->out);
-	progress_clear(&ctx->progress);
-	if (ctx->opts.format == OUT_JSON) {
-		(void)fputs("{\"schema\":\"mqfsck/1\",\"type\":\"warning\",\"what\":",
-		    ctx->out);
-		esc_json_text(ctx->out, esc_str(w, sizeof(w), what));
-		(void)fputs(",\"why\":", ctx->out);
-		esc_json_text(ctx->out, y);
-		(void)fputs("}\n", ctx->out);
-		return;
-	}
-	(void)fprintf(stderr, "mqfsck: warning: %s: %s\n",
-	    esc_str(w, sizeof(w), what), y);
+	if (!ctx->rechecking)
+		report_warning(ctx, what, why);
 }
 
 /* ctx_error - an operational error */
 void
 ctx_error(struct fsck_ctx *ctx, const char *what, const char *why)
 {
-	char w[512], y[1024];
-
 	if (ctx->rechecking)
 		return;
-	(void)esc_text(y, sizeof(y), why);
 	ctx->errors++;
 	ctx->status |= FSCK_ERROR;
-	(void)fflush(ctx->out);
-	progress_clear(&ctx->progress);
-	if (logsys_on()) {
-		char line[1600];
-
-		(void)snprintf(line, sizeof(line), "%s: %s",
-		    esc_str(w, sizeof(w), what), y);
-		logsys(LOGSYS_ERROR, line);
-	}
-	if (ctx->opts.format == OUT_JSON) {
-		(void)fputs("{\"schema\":\"mqfsck/1\",\"type\":\"error\",\"what\":",
-		    ctx->out);
-		esc_json_text(ctx->out, esc_str(w, sizeof(w), what));
-		(void)fputs(",\"why\":", ctx->out);
-		esc_json_text(ctx->out, y);
-		(void)fputs("}\n", ctx->out);
-		return;
-	}
-	(void)fprintf(stderr, "mqfsck: %s: %s\n", esc_str(w, sizeof(w), what),
-	    y);
+	report_error(ctx, what, why);
 }
 
 /* pr_plan - add the fix pr_fix() said yes to */
