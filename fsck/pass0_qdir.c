@@ -492,10 +492,22 @@ sendmail_check(struct fsck_ctx *ctx, const struct qset *set, long *pids,
 	struct sysinfo_pidfile pf;
 	struct qerr err;
 	struct pctx pc;
+	struct stat base;
 	char from[600] = "";
+	bool have_base = false;
+	int basefd;
 
 	*npids = 0;
-	if (sysinfo_sendmail_running(pids, maxpids, npids, &err) < 0)
+	/* A sendmail at work on these queues has their base as its working
+	 * directory (queue.c setup_queues() chdir()s there first): one of
+	 * another queue, configuration or container is not counted. */
+	if (set->base != NULL &&
+	    (basefd = sio_open_path(set->base, NULL, NULL, &err)) >= 0) {
+		have_base = fstat(basefd, &base) == 0;
+		(void)close(basefd);
+	}
+	if (sysinfo_sendmail_running(pids, maxpids, npids,
+		have_base ? &base : NULL, &err) < 0)
 		*npids = 0; /* no /proc: only the pid file can tell */
 	memset(&pf, 0, sizeof(pf));
 	if (set->pol.pidfile[0] != '\0' &&

@@ -23,8 +23,9 @@ void pass0_qdir(struct fsck_ctx *ctx, const struct qset *set, struct qdir *qd,
     const struct sys_paths *sp);
 
 /*
- * sendmail_check - whether a sendmail may be running: the set's PidFile
- * names a live sendmail, or a process is named sendmail.  Reports a
+ * sendmail_check - whether a sendmail may be running on the set's queues:
+ * its PidFile names a live sendmail, or a sendmail process works in the
+ * queues' base directory (sysinfo_sendmail_running()).  Reports a
  * running daemon (a notice) and sets ctx->sendmail_may_run; fills pids
  * (up to maxpids) with live sendmail processes.
  */

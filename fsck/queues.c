@@ -455,6 +455,9 @@ config_dirs(const struct cf *cf, struct qset *set, struct qerr *err)
 	if (cf_queue_base(cf, base, sizeof(base), prefix, sizeof(prefix), &wild,
 		err) < 0)
 		return -1;
+	free(set->base);
+	if ((set->base = strdup(base)) == NULL)
+		goto nomem;
 	for (g = 0; g < cf->ngroups; g++) {
 		const char *dir = cf->groups[g].qdir;
 
@@ -624,14 +627,15 @@ set_of_dir(struct fsck_ctx *ctx, const struct queue_opts *qo,
 		cf = &defaults;
 		set = new_set(sets, nsets, "built-in defaults");
 	}
-	rc = set == NULL || add_dir(set, dir, ".") < 0
+	rc = set == NULL || add_dir(set, dir, ".") < 0 ||
+		(set->base = strdup(dir)) == NULL
 	    ? -1 : make_policy(ctx, set->source, cf, qo, dir, &set->pol);
 	if (cf == &defaults)
 		cf_free(&defaults);
 	return rc;
 }
 
-/* free_dirs - release a set's queue directories */
+/* free_dirs - release a set's queue directories and their base */
 static void
 free_dirs(struct qset *set)
 {
@@ -646,6 +650,8 @@ free_dirs(struct qset *set)
 	free(set->dirs);
 	set->dirs = NULL;
 	set->ndirs = 0;
+	free(set->base);
+	set->base = NULL;
 }
 
 /* queues_free - release every set */

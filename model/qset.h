@@ -106,6 +106,8 @@ struct lfname {
  * d line may put a job's df in another of them. */
 struct qset {
 	char *source;		/* configuration file, or "built-in defaults" */
+	char *base;		/* the queue base sendmail chdir()s into
+				   (queue.c setup_queues()); NULL: unknown */
 	struct policy pol;
 	struct qdir *dirs;
 	size_t ndirs;

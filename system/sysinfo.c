@@ -264,6 +264,24 @@ proc_exe_is_sendmail(int procfd, long pid)
 }
 
 /*
+ * proc_cwd_is - process pid works in directory `dir` (its cwd has dir's
+ * device and inode).  A cwd this user may not look at (another user's,
+ * without ptrace rights) counts as yes: it cannot be told apart.
+ */
+static bool
+proc_cwd_is(int procfd, long pid, const struct stat *dir)
+{
+	char rel[32];
+	struct stat st;
+
+	(void)snprintf(rel, sizeof(rel), "%ld/cwd", pid);
+	/* Following the magic link stats the directory itself. */
+	if (fstatat(procfd, rel, &st, 0) < 0)
+		return errno == EACCES || errno == EPERM;
+	return st.st_dev == dir->st_dev && st.st_ino == dir->st_ino;
+}
+
+/*
  * proc_is_sendmail - whether process pid is a running sendmail (see
  * sysinfo_sendmail_running()).  Sets *yes; returns 0, or -1.
  */
@@ -303,7 +321,7 @@ parse_pid_name(const char *s)
 /* sysinfo_sendmail_running - the processes that look like sendmail */
 int
 sysinfo_sendmail_running(long *pids, size_t maxpids, size_t *npids,
-    struct qerr *err)
+    const struct stat *cwd, struct qerr *err)
 {
 	struct dirent *de;
 	DIR *d;
@@ -339,7 +357,7 @@ sysinfo_sendmail_running(long *pids, size_t maxpids, size_t *npids,
 			continue;
 		if (proc_is_sendmail(dirfd(d), pid, &yes, err) < 0)
 			goto out;
-		if (!yes)
+		if (!yes || (cwd != NULL && !proc_cwd_is(dirfd(d), pid, cwd)))
 			continue;
 		if (*npids < maxpids)
 			pids[*npids] = pid;

@@ -135,6 +135,13 @@ int sysinfo_read_pidfile(const char *path, struct sysinfo_pidfile *out,
  * "sendmail-msp", and their exe is /usr/lib/sm.bin/sendmail.  This
  * process is skipped.
  *
+ * With cwd, only a sendmail working in that directory counts: sendmail
+ * chdir()s into its queue base before it touches a queue (queue.c
+ * setup_queues()), so every sendmail process working on the queues of
+ * that base has it as its working directory, and one of another queue,
+ * another configuration or another container does not.  A cwd this
+ * user may not read counts (it cannot be told apart).
+ *
  * A process that exits during the scan is skipped.  A process whose
  * /proc entry this user may not read (another user's under hidepid=, or
  * its exe link without ptrace rights) is judged by what can be read, so
@@ -146,7 +153,7 @@ int sysinfo_read_pidfile(const char *path, struct sysinfo_pidfile *out,
  * larger than maxpids.  Returns 0, or -1 when /proc cannot be read.
  */
 int sysinfo_sendmail_running(long *pids, size_t maxpids, size_t *npids,
-    struct qerr *err);
+    const struct stat *cwd, struct qerr *err);
 
 /* ------------------------------------------------------------------ */
 /* Mounts */

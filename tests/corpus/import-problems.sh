@@ -74,7 +74,7 @@ new sendmail_running A "a sendmail is running (a process named sendmail)"
 cat >"$fx/args.only" <<'EOF'
 -n -c none -g 0 --owner queue-dir -o QueueFileMode=0640 -o TempFileMode=0640 -o DontBlameSendmail=TrustStickyBit -o PidFile=nosuch.pid
 EOF
-prep 'cp /bin/sleep ./sendmail && (exec ./sendmail 300) & echo $! >>.hold_pids'
+prep 'cp /bin/sleep ./sendmail && (cd queue && exec ../sendmail 300) & echo $! >>.hold_pids'
 prep 'i=0; while ! grep -q "^sendmail$" /proc/$(tail -n 1 .hold_pids)/comm 2>/dev/null; do i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.05; done'
 new subdir_symlink A "qf/ is a symbolic link to a directory outside the queue"
 prep 'mkdir realqf && ln -s ../realqf queue/qf'
@@ -269,7 +269,7 @@ cat >"$fx/args.only" <<'EOF'
 -n -v -c none --owner queue-dir -o QueueFileMode=0640 -o TempFileMode=0640 -o DontBlameSendmail=TrustStickyBit -o PidFile=nosuch.pid
 EOF
 prep 'for f in $(find queue -type f); do touch -d @1795420790 "$f"; done'
-prep 'cp /bin/sleep ./sendmail && (exec ./sendmail 300) & echo $! >>.hold_pids'
+prep 'cp /bin/sleep ./sendmail && (cd queue && exec ../sendmail 300) & echo $! >>.hold_pids'
 prep 'i=0; while ! grep -q "^sendmail$" /proc/$(tail -n 1 .hold_pids)/comm 2>/dev/null; do i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.05; done'
 
 # --- pass 4 ---------------------------------------------------------

@@ -15,6 +15,10 @@
 #   time-limit   --time-limit stops a check (8, nothing changed) and a
 #                repair between two jobs (8+4, rerun converges); -p's
 #                default is shorter than the systemd unit's timeout
+#   running      a process named sendmail working in another directory
+#                (another queue's, another container's) leaves -y
+#                repairing; one working in the queue's base makes it a
+#                check (notice and warning, nothing changed, exit 4)
 #   install      make install DESTDIR=...: the program, both man pages,
 #                the systemd unit and drop-in, the SysV snippet, all
 #                naming the installed path
@@ -292,6 +296,64 @@ t_interrupt() {
 	[ -z "$why" ] && ok interrupt-repair || bad interrupt-repair "$why"
 }
 
+# --------------------------------------------------------------- running
+# fake_sendmail DIR - start a process named sendmail (a copy of sleep(1))
+# with DIR as its working directory; its pid in fake
+fake_sendmail() {
+	(cd "$1" && exec "$top/sendmail" 600) &
+	fake=$!
+	# Wait until it is the program named sendmail, not the subshell.
+	n=0
+	while [ "$(readlink "/proc/$fake/exe" 2>/dev/null)" != "$top/sendmail" ] &&
+	    [ $n -lt 2000 ]; do
+		n=$((n + 1))
+		sleep 0.01
+	done
+}
+
+# A sendmail is at work on a queue when the pid file of its
+# configuration names it, or when it works in the queue's base (sendmail
+# chdir()s there before it touches a queue): not whenever some process
+# on the host is named sendmail.  Run without --assume-stopped.
+t_running() {
+	why=
+	cp "$(command -v sleep)" "$top/sendmail"
+	mkdir -p "$top/elsewhere"
+	prepare running-elsewhere
+	d=$top/running-elsewhere
+	fake_sendmail "$top/elsewhere"
+	st=0
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -y --no-syslog -a arch $FIXTURE_OPTS \
+	    --lost-found lf queue >"$d/out" 2>"$d/err") || st=$?
+	kill "$fake" 2>/dev/null
+	wait "$fake" 2>/dev/null
+	[ $((st & 1)) -eq 1 ] ||
+	    why="${why:-a sendmail elsewhere: exit $st, no fix made}"
+	grep -q 'sendmail-running' "$d/out" &&
+	    why="${why:-a sendmail elsewhere was taken as running on the queue}"
+
+	prepare running-here
+	d=$top/running-here
+	tree running-here >"$top/before"
+	fake_sendmail "$d/queue"
+	st=0
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -y --no-syslog -a arch $FIXTURE_OPTS \
+	    --lost-found lf queue >"$d/out" 2>"$d/err") || st=$?
+	kill "$fake" 2>/dev/null
+	wait "$fake" 2>/dev/null
+	tree running-here >"$top/after"
+	[ "$st" -eq 4 ] || why="${why:-a sendmail in the queue: exit $st, not 4}"
+	grep -q "sendmail-running .*pid $fake" "$d/out" ||
+	    why="${why:-a sendmail in the queue: no sendmail-running notice with its pid}"
+	grep -q 'checking only' "$d/err" ||
+	    why="${why:-a sendmail in the queue: no warning that it only checks}"
+	cmp -s "$top/before" "$top/after" ||
+	    why="${why:-a sendmail in the queue: the queue was changed}"
+	[ -z "$why" ] && ok running || bad running "$why"
+}
+
 # ------------------------------------------------------------ time limit
 # tree NAME - every path under $top/NAME/queue with its mode, size and
 # digest, to see that a run changed nothing
@@ -397,5 +459,6 @@ t_bar
 t_prometheus
 t_interrupt
 t_time_limit
+t_running
 t_install
 exit $failed

@@ -266,14 +266,14 @@ fi
 prepare daemon f_xf_stale
 d=$top/daemon
 cp /bin/sleep "$d/sendmail"
-(exec "$d/sendmail" 60) &
+# It works in the queue, as a sendmail does (it chdir()s into its base).
+(cd "$d/queue" && exec "$d/sendmail" 60) &
 holders="$holders $!"
 i=0
 while ! grep -qx sendmail "/proc/$!/comm" 2>/dev/null; do
 	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
 done
-# The real clock here: against the tests' fixed one, files just copied
-# (ctime now) would look younger than any grace period.
+# The real clock here, and -g 0: nothing is young.
 run "$d" env -u MQFSCK_TIME "$mqfsck" -y -g 0 -a "$d/.archive" $BASE \
     -o PidFile=nosuch.pid queue
 st1=$?

@@ -193,7 +193,7 @@ running(long *pids)
 	struct qerr err;
 	size_t n = 0;
 
-	assert_int_equal(sysinfo_sendmail_running(pids, MAX_PIDS, &n, &err),
+	assert_int_equal(sysinfo_sendmail_running(pids, MAX_PIDS, &n, NULL, &err),
 	    0);
 	assert_true(n <= MAX_PIDS);
 	return n;
@@ -215,6 +215,9 @@ struct holder {
 static int live_release[MAX_HOLDERS];
 static size_t nlive;
 
+/* A directory the next holder works in (fchdir()), or -1. */
+static int holder_cwd = -1;
+
 /*
  * holder_child - in the child: take the name comm (if any), write
  * dfd/name as log_sendmail_pid() does (if name is not NULL) holding the
@@ -230,6 +233,8 @@ holder_child(int dfd, const char *name, const char *comm,
 
 	if (comm != NULL && prctl(PR_SET_NAME, comm, 0, 0, 0) != 0)
 		_exit(20);
+	if (holder_cwd >= 0 && fchdir(holder_cwd) != 0)
+		_exit(26);
 	if (name != NULL) {
 		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC |
 		    O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -719,13 +724,46 @@ test_running_count(void **state)
 
 	holder_start(&a, sc->dfd, NULL, "sendmail", HOLD_NONE);
 	holder_start(&b, sc->dfd, NULL, "sendmail", HOLD_NONE);
-	assert_int_equal(sysinfo_sendmail_running(NULL, 0, &n, &err), 0);
-	assert_int_equal(sysinfo_sendmail_running(pids, 1, &m, &err), 0);
+	assert_int_equal(sysinfo_sendmail_running(NULL, 0, &n, NULL, &err), 0);
+	assert_int_equal(sysinfo_sendmail_running(pids, 1, &m, NULL, &err), 0);
 	holder_stop(&a);
 	holder_stop(&b);
 	assert_true(n >= 2);
 	assert_true(m >= 2);
 	assert_true(pids[0] > 0);
+}
+
+/* With a directory, only a sendmail working in it counts: sendmail
+ * chdir()s into its queue base before it touches a queue. */
+static void
+test_running_in_base(void **state)
+{
+	struct scratch *sc = *state;
+	struct holder h;
+	struct stat base, other;
+	struct qerr err;
+	long pids[MAX_PIDS];
+	size_t n = 0;
+
+	assert_int_equal(mkdirat(sc->dfd, "base", 0700), 0);
+	assert_int_equal(mkdirat(sc->dfd, "other", 0700), 0);
+	assert_int_equal(fstatat(sc->dfd, "base", &base, 0), 0);
+	assert_int_equal(fstatat(sc->dfd, "other", &other, 0), 0);
+	holder_cwd = openat(sc->dfd, "base", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(holder_cwd >= 0);
+	holder_start(&h, sc->dfd, NULL, "sendmail", HOLD_NONE);
+	assert_int_equal(close(holder_cwd), 0);
+	holder_cwd = -1;
+	assert_int_equal(sysinfo_sendmail_running(pids, MAX_PIDS, &n, &base,
+	    &err), 0);
+	assert_true(has_pid(pids, n, (long)h.pid));
+	/* Another queue's base: that sendmail is not at work here. */
+	assert_int_equal(sysinfo_sendmail_running(pids, MAX_PIDS, &n, &other,
+	    &err), 0);
+	assert_false(has_pid(pids, n, (long)h.pid));
+	/* Without a directory, every sendmail counts. */
+	assert_true(has_pid(pids, running(pids), (long)h.pid));
+	holder_stop(&h);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1117,7 +1155,7 @@ misuse_in_child(enum misuse m)
 		(void)sysinfo_read_pidfile("/x", NULL, &err);
 		break;
 	case M_NULL_COUNT:
-		(void)sysinfo_sendmail_running(NULL, 0, NULL, &err);
+		(void)sysinfo_sendmail_running(NULL, 0, NULL, NULL, &err);
 		break;
 	case M_NULL_QUEUE:
 		(void)sysinfo_check_fstab("/etc/fstab", SYSINFO_MOUNTINFO, NULL,
@@ -1158,6 +1196,7 @@ main(void)
 		T(test_running_skips_self),
 		T(test_running_skips_zombie),
 		T(test_running_count),
+		T(test_running_in_base),
 		T(test_fstab_unmounted_ancestor),
 		T(test_fstab_mounted_or_elsewhere),
 		T(test_fstab_ignored_lines),
