@@ -89,13 +89,18 @@ walk_error(const struct walk *w, const char *name, const char *why)
 	ctx_error(w->ctx, label, why);
 }
 
-/* young - younger than the grace period while sendmail may be running */
+/*
+ * young - written within the grace period while sendmail may be running:
+ * possibly in flight.  By the last write (mtime), the time sendmail's own
+ * age checks read: a file being written has it fresh, while a queue
+ * restored from a backup, chowned or renamed has a new ctime only and is
+ * judged at once.
+ */
 static bool
 young(const struct fsck_ctx *ctx, const struct stat *st)
 {
-	time_t t = st->st_mtime > st->st_ctime ? st->st_mtime : st->st_ctime;
-
-	return ctx->sendmail_may_run && (long long)(ctx->now - t) < ctx->opts.grace;
+	return ctx->sendmail_may_run &&
+	    (long long)(ctx->now - st->st_mtime) < ctx->opts.grace;
 }
 
 /* file_locked - another process holds a lock on the file */
