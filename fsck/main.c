@@ -771,12 +771,12 @@ ctx_setup(struct fsck_ctx *ctx, struct options *o)
 {
 	const char *tenv;
 
-	/* No mode: ask on a terminal, else only check (fsck(8)). */
+	/* No mode: ask on a terminal (main() refused a run for people that
+	 * has none); JSON and metrics are read by programs, which cannot
+	 * answer: they only check. */
 	if (!o->mode_given)
-		o->fo.fixmode = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
-		    o->fo.format == OUT_HUMAN ? FIXMODE_ASK : FIXMODE_NO;
-	if (o->fo.fixmode == FIXMODE_ASK && o->fo.format != OUT_HUMAN)
-		o->fo.fixmode = FIXMODE_NO;
+		o->fo.fixmode = o->fo.format == OUT_HUMAN ? FIXMODE_ASK
+							  : FIXMODE_NO;
 	if (o->fo.time_limit < 0)
 		o->fo.time_limit = o->fo.fixmode == FIXMODE_PREEN
 		    ? MQ_PREEN_TIME_LIMIT : 0;
@@ -896,6 +896,18 @@ main(int argc, char **argv)
 		free((void *)o.qo.configs);
 		free((void *)o.qo.overrides);
 		return rc;
+	}
+	/* e2fsck's rule: questions need a terminal to answer them.  Without
+	 * one, a run that would ask is an error, not a quiet -n, so that a
+	 * script that forgot its mode learns it. */
+	if (!o.mode_given && o.fo.format == OUT_HUMAN &&
+	    !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
+		(void)fprintf(stderr,
+		    "mqfsck: need a terminal for interactive repairs: give -n to only check, -p or -y to repair\n");
+		free((void *)o.qo.dirs);
+		free((void *)o.qo.configs);
+		free((void *)o.qo.overrides);
+		return FSCK_ERROR;
 	}
 	ctx_setup(&ctx, &o);
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);

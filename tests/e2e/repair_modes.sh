@@ -5,7 +5,9 @@
 #              the rest, exits 4; a queue with only safe problems: exit 1,
 #              then a second run exits 0
 #   ask        no mode on a terminal: one question per fix, yes/no/all/quit
-#   not-a-tty  no mode and no terminal: a check (-n), nothing changes
+#   not-a-tty  no mode and no terminal: exit 8 with a message saying to
+#              give -n, -p or -y (e2fsck's rule), nothing changes;
+#              with --json no mode is a check
 #   swapped-*  a file swapped between the check and the repair (another
 #              inode, a symbolic link): never written through, left as it
 #              is, reported NOT FIXED
@@ -171,12 +173,19 @@ prepare notty f_xf_stale
 before=$(cd "$top/notty" && find . -path './.*' -prune -o -printf '%p %m %s\n' | sort)
 run "$top/notty" $BASE --assume-stopped queue </dev/null
 st=$?
+told=no
+grep -q 'need a terminal for interactive repairs: give -n to only check, -p or -y' "$top/notty/.out" &&
+    ! grep -q '\[yes/no' "$top/notty/.out" && told=yes
+out_notty=$(cat "$top/notty/.out")
 after=$(cd "$top/notty" && find . -path './.*' -prune -o -printf '%p %m %s\n' | sort)
-if [ $st -eq 4 ] && [ "$before" = "$after" ] &&
-    ! grep -q '\[yes/no' "$top/notty/.out"; then
-	ok "not-a-tty (no mode off a terminal is a check: nothing asked, nothing changed)"
+run "$top/notty" $BASE --assume-stopped --json queue </dev/null
+st_json=$?
+after_json=$(cd "$top/notty" && find . -path './.*' -prune -o -printf '%p %m %s\n' | sort)
+if [ $st -eq 8 ] && [ "$before" = "$after" ] &&
+    [ $told = yes ] && [ $st_json -eq 4 ] && [ "$before" = "$after_json" ]; then
+	ok "not-a-tty (no mode off a terminal: exit 8, told to give a mode, nothing changed; --json: a check)"
 else
-	bad not-a-tty "status $st" "$(cat "$top/notty/.out")"
+	bad not-a-tty "status $st, with --json $st_json" "$out_notty"
 fi
 
 # ------------------------------------------------- swapped between check
