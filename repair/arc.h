@@ -147,6 +147,11 @@ size_t arc_count(const struct arc *a);
  */
 int arc_commit(struct arc *a, char *name, size_t namesz, struct qerr *err);
 
+/* arc_failure - why the archive can take nothing more (the first step
+ * that failed, e.g. "write to the archive: No space left on device"), or
+ * NULL while it is whole */
+const char *arc_failure(const struct arc *a);
+
 /* arc_free - release; an archive not committed leaves nothing behind */
 void arc_free(struct arc *a);
 

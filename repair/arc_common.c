@@ -173,8 +173,14 @@ ar_la_fail(struct archive *ar, const char *what, struct qerr *err)
 	const char *s = ar != NULL ? archive_error_string(ar) : NULL;
 	int e = ar != NULL ? archive_errno(ar) : 0;
 
-	qerr_set(err, e > 0 ? e : EIO, "%s: %s", what,
-	    s != NULL ? s : "libarchive failed");
+	/* libarchive's words ("Write error") do not say why; the errno
+	 * does ("No space left on device"). */
+	if (e > 0 && (s == NULL || strstr(s, strerror(e)) == NULL))
+		qerr_set(err, e, "%s: %s: %s", what,
+		    s != NULL ? s : "libarchive failed", strerror(e));
+	else
+		qerr_set(err, e > 0 ? e : EIO, "%s: %s", what,
+		    s != NULL ? s : "libarchive failed");
 	return -1;
 }
 

@@ -53,6 +53,7 @@ struct arc {
 	unsigned nqueues;
 	size_t nfiles;
 	bool broken;			/* a step failed: only arc_free() */
+	char why[QERR_MSG_MAX];		/* the first failure, when broken */
 	bool committed;
 	time_t now;
 	char namehost[ARC_HOST_NAME_MAX + 1]; /* host as the name has it */
@@ -165,12 +166,30 @@ sb_free(struct sbuf *b)
 /* ------------------------------------------------------------------ */
 /* Writing */
 
+/* broke - a step of a failed (err): nothing more may be written; the
+ * first failure is kept for arc_failure(); returns rc */
+static int
+broke(struct arc *a, int rc, const struct qerr *err)
+{
+	if (!a->broken)
+		(void)snprintf(a->why, sizeof(a->why), "%s", err->msg);
+	a->broken = true;
+	return rc;
+}
+
+/* arc_failure - why the archive cannot be completed, or NULL */
+const char *
+arc_failure(const struct arc *a)
+{
+	return a != NULL && a->broken ? a->why : NULL;
+}
+
 /* usable - a may take more: not failed, not committed */
 static int
 usable(const struct arc *a, struct qerr *err)
 {
 	if (a->broken) {
-		qerr_set(err, EIO, "the archive failed earlier");
+		qerr_set(err, EIO, "the archive failed earlier: %s", a->why);
 		return -1;
 	}
 	if (a->committed) {
@@ -235,8 +254,7 @@ open_writer(struct arc *a, struct qerr *err)
 	if (archive_write_set_format_pax_restricted(a->ar) != ARCHIVE_OK ||
 	    archive_write_add_filter_gzip(a->ar) != ARCHIVE_OK ||
 	    archive_write_open_fd(a->ar, a->tmp.fd) != ARCHIVE_OK) {
-		a->broken = true;
-		return ar_la_fail(a->ar, "start the archive", err);
+		return broke(a, ar_la_fail(a->ar, "start the archive", err), err);
 	}
 	return 0;
 }
@@ -428,9 +446,8 @@ write_header(struct arc *a, struct archive_entry *e, struct qerr *err)
 	archive_entry_free(e);
 	if (r == ARCHIVE_OK || r == ARCHIVE_WARN)
 		return 0;
-	if (r == ARCHIVE_FATAL)
-		a->broken = true;
-	return ar_la_fail(a->ar, "write an entry header", err);
+	(void)ar_la_fail(a->ar, "write an entry header", err);
+	return r == ARCHIVE_FATAL ? broke(a, -1, err) : -1;
 }
 
 /* write_data - n bytes of the current entry */
@@ -441,8 +458,7 @@ write_data(struct arc *a, const void *p, size_t n, struct qerr *err)
 
 	if (r >= 0 && (size_t)r == n)
 		return 0;
-	a->broken = true;
-	return ar_la_fail(a->ar, "write to the archive", err);
+	return broke(a, ar_la_fail(a->ar, "write to the archive", err), err);
 }
 
 /* finish_entry - pad and close the current entry */
@@ -453,8 +469,7 @@ finish_entry(struct arc *a, struct qerr *err)
 
 	if (r == ARCHIVE_OK || r == ARCHIVE_WARN)
 		return 0;
-	a->broken = true;
-	return ar_la_fail(a->ar, "finish an entry", err);
+	return broke(a, ar_la_fail(a->ar, "finish an entry", err), err);
 }
 
 /* stale - the file changed while it was read */
@@ -875,8 +890,7 @@ arc_commit(struct arc *a, char *name, size_t namesz, struct qerr *err)
 	a->committed = true;
 	return 0;
 fail:
-	a->broken = true;
-	return -1;
+	return broke(a, -1, err);
 }
 
 /* arc_free - release; an archive not committed leaves nothing behind */

@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -528,6 +529,28 @@ sign_with_key(const struct repair_env *env, struct arc *a)
 	env->rep.warn(env->rep.cookie, path, why);
 }
 
+/*
+ * archive_failed - say that the archive in adir could not be written
+ * (why), with the space the files to archive need and the space the
+ * file system has
+ */
+static void
+archive_failed(const struct repair_env *env, const char *adir, int adirfd,
+    const char *why, unsigned long long want)
+{
+	char msg[QERR_MSG_MAX + 200], space[120] = "";
+	struct statvfs vfs;
+
+	if (fstatvfs(adirfd, &vfs) == 0)
+		(void)snprintf(space, sizeof(space), ", %llu bytes are free there",
+		    (unsigned long long)vfs.f_bavail *
+			(unsigned long long)vfs.f_frsize);
+	(void)snprintf(msg, sizeof(msg),
+	    "the archive could not be written (%s): the files to archive need about %llu bytes before compression%s; nothing was changed",
+	    why, want, space);
+	env->rep.error(env->rep.cookie, adir, msg);
+}
+
 /* repair_sets - archive, commit, apply */
 unsigned long
 repair_sets(const struct repair_env *env, struct qset *sets, size_t nsets,
@@ -600,6 +623,16 @@ repair_sets(const struct repair_env *env, struct qset *sets, size_t nsets,
 	if (archive_all(&r, sets, nsets, orders) < 0) {
 		env->rep.error(env->rep.cookie, "mqfsck", "out of memory");
 		fail_all(env, sets, nsets, "out of memory: nothing was changed", rs);
+		goto out;
+	}
+	/* An archive that could not be written (a full disk, a read-only or
+	 * failing file system) is an operational error, whatever the fixes
+	 * it had taken: nothing is changed. */
+	if (arc_failure(r.arc) != NULL) {
+		archive_failed(env, adir, adirfd, arc_failure(r.arc),
+		    r.want_bytes);
+		fail_all(env, sets, nsets,
+		    "the archive could not be written, so nothing was changed", rs);
 		goto out;
 	}
 	/* Step 2: commit, unless every fix failed to archive. */

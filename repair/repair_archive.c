@@ -211,6 +211,7 @@ archive_data(struct run *r, uint32_t fi, enum op_kind kind, uint16_t qdir,
 	if (too_big_to_copy(&st))
 		return archive_aside(r, fi, kind, qdir, sub, name, &st, action,
 		    err);
+	r->want_bytes += (unsigned long long)st.st_size;
 	fd = sio_open_entry(dirfd, name, &st, &fst, err);
 	if (fd < 0)
 		return -1;

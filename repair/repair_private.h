@@ -63,6 +63,8 @@ struct run {
 	struct inomap *links;	/* per set: dfs with several names */
 	bool *links_built;
 	unsigned long done;	/* fixes reported, for the progress */
+	unsigned long long want_bytes; /* of the regular files step 1 copies
+					  into the archive (or tried to) */
 };
 
 /* Why a fix was not made, or what it did. */

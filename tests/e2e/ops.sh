@@ -21,6 +21,9 @@
 #                check (notice and warning, nothing changed, exit 4) in
 #                which a file last written long ago is judged, whatever
 #                its ctime
+#   archive-full an archive directory on a full file system: -y changes
+#                nothing, its status has 8, and it says where and how
+#                many bytes the files to archive need
 #   install      make install DESTDIR=...: the program, both man pages,
 #                the systemd unit and drop-in, the SysV snippet, all
 #                naming the installed path
@@ -361,6 +364,45 @@ t_running() {
 	[ -z "$why" ] && ok running || bad running "$why"
 }
 
+# ---------------------------------------------------------- archive full
+# The archive directory on a 64 KiB tmpfs, mounted in a private mount
+# namespace; six orphaned data files of 300,000 bytes to archive.
+t_archive_full() {
+	if ! unshare --mount true 2>/dev/null; then
+		skip archive-full "unshare --mount is not permitted here"
+		return
+	fi
+	why=
+	prepare archive-full
+	d=$top/archive-full
+	for i in 1 2 3 4 5 6; do
+		head -c 300000 /dev/urandom >"$d/queue/df6AN5zzzz00000$i"
+		touch -d @1795413600 "$d/queue/df6AN5zzzz00000$i"
+	done
+	mkdir -m 700 "$d/small"
+	tree archive-full >"$top/full.before"
+	{
+		echo 'mount --make-rprivate / &&'
+		echo "    mount -t tmpfs -o size=64k,mode=0700 tmpfs '$d/small' || exit 99"
+		echo "cd '$d' && exec '$mqfsck' -y --no-syslog -a '$d/small/arch' $BASE queue"
+	} >"$d/run.sh"
+	st=0
+	unshare --mount sh "$d/run.sh" >"$d/out" 2>"$d/err" || st=$?
+	if [ "$st" -eq 99 ]; then
+		skip archive-full "cannot mount a tmpfs in a mount namespace here"
+		return
+	fi
+	tree archive-full >"$top/full.after"
+	[ $((st & 8)) -eq 8 ] || why="${why:-exit $st, without the error bit 8}"
+	cmp -s "$top/full.before" "$top/full.after" ||
+	    why="${why:-the queue was changed without an archive}"
+	grep -q "$d/small/arch: the archive could not be written (.*No space left on device.*): the files to archive need about [0-9]* bytes" "$d/err" ||
+	    why="${why:-no message naming the directory, the cause and the space needed: $(head -n 3 "$d/err")}"
+	{ grep -q 'NOT FIXED' "$d/out" && ! grep -q ': FIXED:' "$d/out"; } ||
+	    why="${why:-a fix was reported made}"
+	[ -z "$why" ] && ok archive-full || bad archive-full "$why"
+}
+
 # ------------------------------------------------------------ time limit
 # tree NAME - every path under $top/NAME/queue with its mode, size and
 # digest, to see that a run changed nothing
@@ -467,5 +509,6 @@ t_prometheus
 t_interrupt
 t_time_limit
 t_running
+t_archive_full
 t_install
 exit $failed
