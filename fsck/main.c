@@ -46,6 +46,7 @@
 
 static const char usage_text[] =
     "usage: mqfsck [-n | -p | -y] [-fqvV] [-a dir] [-c file]... [-o name=value]...\n"
+    "              [-O name=value]...\n"
     "              [-g seconds] [--time-limit seconds] [--owner user|queue-dir]\n"
     "              [--adopt-owner user] [--assume-stopped] [--remove-foreign]\n"
     "              [--key file] [--tf-newer promote|keep] [-C fd]\n"
@@ -53,7 +54,8 @@ static const char usage_text[] =
     "              [queue_dir ...]\n"
     "       mqfsck --list archive\n"
     "       mqfsck --restore archive [--restore-unverified] [queue_dir]\n"
-    "  -n            check only, change nothing (the default off a terminal)\n"
+    "  -n            check only, change nothing (the default with --json or\n"
+    "                --format; with neither, off a terminal: an error)\n"
     "  -p            preen: make the fixes that are safe without a human\n"
     "  -y            make every fix there is\n"
     "                (neither, on a terminal: ask before each fix)\n"
@@ -63,7 +65,9 @@ static const char usage_text[] =
     "  -c file       sendmail configuration to take the queues from\n"
     "                (repeatable; default /etc/mail/sendmail.cf and\n"
     "                /etc/mail/submit.cf; \"-c none\": built-in defaults)\n"
-    "  -o name=value override a sendmail option (as sendmail -O does)\n"
+    "  -o name=value override a sendmail option (as sendmail -O does); also\n"
+    "                sendmail's -oXvalue (-oQ/var/spool/mqueue)\n"
+    "  -O name=value the same, as sendmail -O\n"
     "  -g seconds    grace period for files in flight while sendmail runs\n"
     "                (default 600)\n"
     "  --time-limit seconds  stop at a safe point after that long (exit 8);\n"
@@ -80,7 +84,8 @@ static const char usage_text[] =
     "  --syslog      problems and fixes also to syslog, facility mail (on\n"
     "                under -p; --no-syslog turns it off)\n"
     "  -C fd         progress lines (\"pass current total queue\") on fd;\n"
-    "                -C 0: a progress bar on the terminal from the start\n"
+    "                -C 0: a progress bar on the terminal from the start;\n"
+    "                -C file (not a number): a configuration, as -c\n"
     "  --assume-stopped  no sendmail runs (at boot): no file is in flight\n"
     "  --remove-foreign  -y and questions archive and remove files that are\n"
     "                not sendmail's (without it they are only reported)\n"
@@ -180,7 +185,23 @@ struct options {
 	bool mode_given;	/* -n, -p or -y */
 	const char *list;	/* --list ARCHIVE */
 	const char *restore;	/* --restore ARCHIVE */
+	char **owned;		/* strings made here (override_arg()) */
+	size_t nowned;
 };
+
+/* options_free - what parse_options() allocated */
+static void
+options_free(struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nowned; i++)
+		free(o->owned[i]);
+	free(o->owned);
+	free((void *)o->qo.dirs);
+	free((void *)o->qo.configs);
+	free((void *)o->qo.overrides);
+}
 
 /* set_mode - -n, -p or -y; more than one is a usage error */
 static void
@@ -326,6 +347,8 @@ repair_option(int ch, const char *arg, struct options *o)
 	}
 }
 
+static void queue_option(int ch, const char *arg, struct options *o);
+
 /* output_option - an option of the report: format, syslog, progress */
 static void
 output_option(int ch, const char *arg, struct options *o)
@@ -334,7 +357,7 @@ output_option(int ch, const char *arg, struct options *o)
 	case 'J':
 		o->fo.format = OUT_JSON;
 		break;
-	case 'O':
+	case 'X':
 		o->fo.format = parse_format(arg);
 		break;
 	case 'Y':
@@ -344,7 +367,11 @@ output_option(int ch, const char *arg, struct options *o)
 		o->fo.syslog = 0;
 		break;
 	case 'C':
-		o->fo.progress_fd = parse_progress_fd(arg);
+		/* fsck(8)'s -C FD, or sendmail's -C file: a configuration */
+		if (arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg))
+			o->fo.progress_fd = parse_progress_fd(arg);
+		else
+			queue_option('c', arg, o);
 		break;
 	default:
 		BUG("output_option: %c", ch);
@@ -379,6 +406,44 @@ system_option(int ch, const char *arg, struct options *o)
 	}
 }
 
+/*
+ * override_arg - an -o argument as queues.h keeps it: "Name=value" (a
+ * name longer than one byte before '=', as -O takes it) stays; anything
+ * else is sendmail's own -oXvalue, option letter X ("-oQ/var/spool/mq",
+ * "-oT5d"; one '=' after the letter is dropped), kept as "=Xvalue"
+ */
+static const char *
+override_arg(struct options *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n = eq != NULL ? (size_t)(eq - arg) : 0;
+	const char *value = arg[0] != '\0' ? arg + 1 + (arg[1] == '=') : arg;
+	size_t vl = strlen(value);
+	char *letter, **no;
+
+	while (n > 0 && (arg[n - 1] == ' ' || arg[n - 1] == '\t'))
+		n--;
+	if (eq != NULL && n > 1)
+		return arg;
+	if (arg[0] == '\0') {
+		(void)fprintf(stderr, "mqfsck: -o wants an option: -oXvalue or -o Name=value\n");
+		exit(FSCK_USAGE);
+	}
+	/* Freed with the options (options_free()). */
+	no = realloc(o->owned, (o->nowned + 1) * sizeof(*no));
+	if (no != NULL)
+		o->owned = no;
+	if (no == NULL || (letter = malloc(vl + 3)) == NULL) {
+		(void)fprintf(stderr, "mqfsck: out of memory\n");
+		exit(FSCK_ERROR);
+	}
+	letter[0] = '=';
+	letter[1] = arg[0];
+	memcpy(letter + 2, value, vl + 1);
+	o->owned[o->nowned++] = letter;
+	return letter;
+}
+
 /* queue_option - which queues, their settings, owners and times */
 static void
 queue_option(int ch, const char *arg, struct options *o)
@@ -395,6 +460,10 @@ queue_option(int ch, const char *arg, struct options *o)
 		}
 		break;
 	case 'o':
+		push(&o->qo.overrides, &o->qo.noverrides, override_arg(o, arg));
+		break;
+	case 'O':
+		/* sendmail's -O Name=value */
 		push(&o->qo.overrides, &o->qo.noverrides, arg);
 		break;
 	case 'g':
@@ -426,7 +495,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "owner", required_argument, NULL, 'U' },
 		{ "adopt-owner", required_argument, NULL, 'A' },
 		{ "json", no_argument, NULL, 'J' },
-		{ "format", required_argument, NULL, 'O' },
+		{ "format", required_argument, NULL, 'X' },
 		{ "syslog", no_argument, NULL, 'Y' },
 		{ "no-syslog", no_argument, NULL, 'N' },
 		{ "progress-fd", required_argument, NULL, 'C' },
@@ -462,11 +531,12 @@ parse_options(int argc, char **argv, struct options *o)
 	o->sp.fstab = "/etc/fstab";
 	o->sp.mountinfo = "/proc/self/mountinfo";
 	o->sp.locks = "/proc/locks";
-	while ((ch = getopt_long(argc, argv, "a:C:c:fg:hno:pqvVy", longopts,
+	while ((ch = getopt_long(argc, argv, "a:C:c:fg:hno:O:pqvVy", longopts,
 		    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 		case 'o':
+		case 'O':
 		case 'g':
 		case 't':
 		case 'U':
@@ -474,7 +544,7 @@ parse_options(int argc, char **argv, struct options *o)
 			queue_option(ch, optarg, o);
 			break;
 		case 'J':
-		case 'O':
+		case 'X':
 		case 'Y':
 		case 'N':
 		case 'C':
@@ -892,9 +962,7 @@ main(int argc, char **argv)
 		struct archive_cmd ac = { o.list, o.restore, &o.qo, &o.fo };
 		int rc = archive_cmd(&ac);
 
-		free((void *)o.qo.dirs);
-		free((void *)o.qo.configs);
-		free((void *)o.qo.overrides);
+		options_free(&o);
 		return rc;
 	}
 	/* e2fsck's rule: questions need a terminal to answer them.  Without
@@ -904,9 +972,7 @@ main(int argc, char **argv)
 	    !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
 		(void)fprintf(stderr,
 		    "mqfsck: need a terminal for interactive repairs: give -n to only check, -p or -y to repair\n");
-		free((void *)o.qo.dirs);
-		free((void *)o.qo.configs);
-		free((void *)o.qo.overrides);
+		options_free(&o);
 		return FSCK_ERROR;
 	}
 	ctx_setup(&ctx, &o);
@@ -919,9 +985,7 @@ main(int argc, char **argv)
 	if (ctx.opts.fixmode != FIXMODE_NO &&
 	    (ctx.writer = sio_writer_new(&err)) == NULL) {
 		(void)fprintf(stderr, "mqfsck: %s\n", err.msg);
-		free((void *)o.qo.configs);
-		free((void *)o.qo.overrides);
-		free((void *)o.qo.dirs);
+		options_free(&o);
 		return FSCK_ERROR;
 	}
 	checked = false;
@@ -972,9 +1036,7 @@ main(int argc, char **argv)
 	qf_free(&env.qf);
 	sio_buf_free(&env.buf);
 	lockset_free(&env.locks);
-	free((void *)o.qo.configs);
-	free((void *)o.qo.overrides);
-	free((void *)o.qo.dirs);
+	options_free(&o);
 	if (fflush(stdout) != 0) {
 		(void)fprintf(stderr, "mqfsck: writing the report: %s\n",
 		    strerror(errno));

@@ -47,6 +47,22 @@ struct config {
 /* ------------------------------------------------------------------ */
 /* Reading configurations */
 
+
+/* apply_override - one -o/-O setting (queues.h): "=Xvalue" is option
+ * letter X (sendmail's -oXvalue), anything else "Name=value" (-O) */
+static int
+apply_override(struct cf *cf, const char *s, struct qerr *err)
+{
+	char letter[2];
+
+	if (s[0] == '=' && s[1] != '\0') {
+		letter[0] = s[1];
+		letter[1] = '\0';
+		return cf_set_option(cf, letter, s + 2, err);
+	}
+	return cf_set_option_arg(cf, s, err);
+}
+
 /* read_config - parse file `path` (a system file, not the queue) */
 static int
 read_config(const char *path, const struct queue_opts *qo, struct cf *cf,
@@ -60,7 +76,7 @@ read_config(const char *path, const struct queue_opts *qo, struct cf *cf,
 
 	cf_init(cf);
 	for (i = 0; i < qo->noverrides; i++)
-		if (cf_set_option_arg(cf, qo->overrides[i], err) < 0)
+		if (apply_override(cf, qo->overrides[i], err) < 0)
 			return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
@@ -92,7 +108,7 @@ defaults_config(const struct queue_opts *qo, struct cf *cf, struct qerr *err)
 
 	cf_init(cf);
 	for (i = 0; i < qo->noverrides; i++)
-		if (cf_set_option_arg(cf, qo->overrides[i], err) < 0)
+		if (apply_override(cf, qo->overrides[i], err) < 0)
 			return -1;
 	return 0;
 }

@@ -21,7 +21,8 @@ struct queue_opts {
 	const char **configs;	/* -c files; NULL: the defaults */
 	size_t nconfigs;
 	bool no_config;		/* -c none */
-	const char **overrides;	/* -o Name=value */
+	const char **overrides;	/* -o and -O, in order: "Name=value", or
+				   "=Xvalue" for sendmail's -oXvalue */
 	size_t noverrides;
 	const char *owner;	/* --owner USER, or "queue-dir"; NULL */
 	const char *adopt;	/* --adopt-owner USER; NULL */

@@ -24,6 +24,10 @@
 #   archive-full an archive directory on a full file system: -y changes
 #                nothing, its status has 8, and it says where and how
 #                many bytes the files to archive need
+#   sendmail-options  sendmail's own option syntax names the queue as
+#                well as a queue argument does: -oQ/path, -o Q=/path,
+#                -O QueueDirectory=/path, and -C FILE (a configuration;
+#                -C with a number stays fsck(8)'s progress descriptor)
 #   install      make install DESTDIR=...: the program, both man pages,
 #                the systemd unit and drop-in, the SysV snippet, all
 #                naming the installed path
@@ -142,7 +146,9 @@ t_progress() {
 	[ -z "$why" ] && ok progress-fd || bad progress-fd "$why"
 
 	why=
-	for c in 1 2 "x" 1000; do
+	# (-C with anything but a number is sendmail's -C FILE: see
+	# sendmail-options)
+	for c in 1 2 1000; do
 		st=0
 		"$mqfsck" -n -C "$c" -c none "$d/queue" >/dev/null 2>&1 || st=$?
 		[ $st -eq 16 ] || why="-C $c: exit status $st, expected 16 (usage)"
@@ -403,6 +409,32 @@ t_archive_full() {
 	[ -z "$why" ] && ok archive-full || bad archive-full "$why"
 }
 
+# ------------------------------------------------------- sendmail options
+t_sendmail_options() {
+	why=
+	prepare options
+	d=$top/options
+	q=$d/queue
+	# The reference: the queue named as an argument.
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -n $BASE "$q" >"$d/ref" 2>&1)
+	ref=$?
+	printf 'V10\nO QueueDirectory=%s\n' "$q" >"$d/q.cf"
+	n=0
+	for opts in "-oQ$q" "-o Q=$q" "-O QueueDirectory=$q" "-C $d/q.cf"; do
+		n=$((n + 1))
+		st=0
+		# shellcheck disable=SC2086
+		(cd "$d" && "$mqfsck" -n $BASE $opts >"$d/out$n" 2>&1) || st=$?
+		[ "$st" -eq "$ref" ] || why="${why:-$opts: exit $st, not $ref}"
+		# Same findings; only the settings' source may differ.
+		grep -v 'settings from' "$d/ref" | sed 's/([0-9.]* s)//' >"$d/a"
+		grep -v 'settings from' "$d/out$n" | sed 's/([0-9.]* s)//' >"$d/b"
+		cmp -s "$d/a" "$d/b" || why="${why:-$opts: not the same report as the queue argument: $(diff "$d/a" "$d/b" | head -n 3)}"
+	done
+	[ -z "$why" ] && ok sendmail-options || bad sendmail-options "$why"
+}
+
 # ------------------------------------------------------------ time limit
 # tree NAME - every path under $top/NAME/queue with its mode, size and
 # digest, to see that a run changed nothing
@@ -510,5 +542,6 @@ t_interrupt
 t_time_limit
 t_running
 t_archive_full
+t_sendmail_options
 t_install
 exit $failed
