@@ -77,6 +77,7 @@ struct fsck_opts {
 	int syslog;		/* --syslog 1, --no-syslog 0, else -1: on
 				   under -p */
 	int progress_fd;	/* -C FD; -1 none, 0 a bar from the start */
+	const char *metrics_file; /* --metrics-file: written on every run */
 };
 
 struct plan;

@@ -81,6 +81,8 @@ static const char usage_text[] =
     "                (the default: what sendmail meant) or keep the qf\n"
     "  --json        one JSON object per problem and fix, and a summary\n"
     "  --format prometheus  only node_exporter textfile metrics, at the end\n"
+    "  --metrics-file path  also write those metrics to path (atomically),\n"
+    "                whatever the exit status\n"
     "  --syslog      problems and fixes also to syslog, facility mail (on\n"
     "                under -p; --no-syslog turns it off)\n"
     "  -C fd         progress lines (\"pass current total queue\") on fd;\n"
@@ -357,6 +359,9 @@ output_option(int ch, const char *arg, struct options *o)
 	case 'J':
 		o->fo.format = OUT_JSON;
 		break;
+	case 'P':
+		o->fo.metrics_file = arg;
+		break;
 	case 'X':
 		o->fo.format = parse_format(arg);
 		break;
@@ -495,6 +500,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "owner", required_argument, NULL, 'U' },
 		{ "adopt-owner", required_argument, NULL, 'A' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "metrics-file", required_argument, NULL, 'P' },
 		{ "format", required_argument, NULL, 'X' },
 		{ "syslog", no_argument, NULL, 'Y' },
 		{ "no-syslog", no_argument, NULL, 'N' },
@@ -544,6 +550,7 @@ parse_options(int argc, char **argv, struct options *o)
 			queue_option(ch, optarg, o);
 			break;
 		case 'J':
+		case 'P':
 		case 'X':
 		case 'Y':
 		case 'N':

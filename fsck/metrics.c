@@ -9,9 +9,18 @@
  * appears; labels are the stable code and name, never a queue id or a
  * path, so the number of series is fixed.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "metrics.h"
+
+#define LAST_CLEAN "mqfsck_last_clean_run_timestamp_seconds"
+#define OLD_READ_MAX ((size_t)256 * 1024) /* of the file replaced, for LAST_CLEAN */
 
 /* gauge - HELP and TYPE lines, then one unlabelled sample */
 static void
@@ -21,11 +30,24 @@ gauge(FILE *f, const char *name, const char *help, unsigned long long v)
 	    help, name, name, v);
 }
 
-void
-metrics_write(FILE *f, const struct fsck_ctx *ctx, const struct run_totals *t)
+/* clean - the run left nothing and met no error (status 0 or 1) */
+static bool
+clean(const struct fsck_ctx *ctx)
+{
+	return (ctx->status & ~FSCK_NONDESTRUCT) == 0;
+}
+
+/* write_all - the metrics, with the last clean run's time when known */
+static void
+write_all(FILE *f, const struct fsck_ctx *ctx, const struct run_totals *t,
+    unsigned long long last_clean)
 {
 	int i;
 
+	if (last_clean > 0)
+		gauge(f, LAST_CLEAN,
+		    "When the last run that left the queues clean (exit status 0 or 1) started.",
+		    last_clean);
 	gauge(f, "mqfsck_last_run_timestamp_seconds",
 	    "When the last mqfsck run started, in seconds since the epoch.",
 	    (unsigned long long)ctx->now);
@@ -71,4 +93,110 @@ metrics_write(FILE *f, const struct fsck_ctx *ctx, const struct run_totals *t)
 		    p->code, p->name,
 		    (p->flags & PRF_NOTICE) ? "notice" : "problem", ctx->count[i]);
 	}
+}
+
+/* metrics_write - every metric of the run to f */
+void
+metrics_write(FILE *f, const struct fsck_ctx *ctx, const struct run_totals *t)
+{
+	write_all(f, ctx, t, clean(ctx) ? (unsigned long long)ctx->now : 0);
+}
+
+/* old_last_clean - LAST_CLEAN from the metrics file dfd/name replaces */
+static unsigned long long
+old_last_clean(int dfd, const char *name)
+{
+	char *buf, *p, *end;
+	unsigned long long v = 0;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	buf = malloc(OLD_READ_MAX + 1);
+	while (buf != NULL && len < OLD_READ_MAX &&
+	    ((n = read(fd, buf + len, OLD_READ_MAX - len)) > 0 ||
+		(n < 0 && errno == EINTR)))
+		len += n > 0 ? (size_t)n : 0;
+	(void)close(fd);
+	if (buf == NULL)
+		return 0;
+	buf[len] = '\0';
+	for (p = buf; (p = strstr(p, LAST_CLEAN " ")) != NULL; p++)
+		if (p == buf || p[-1] == '\n') {
+			errno = 0;
+			v = strtoull(p + sizeof(LAST_CLEAN), &end, 10);
+			if (errno != 0 || end == p + sizeof(LAST_CLEAN) ||
+			    (*end != '\n' && *end != '\0'))
+				v = 0;
+			break;
+		}
+	free(buf);
+	return v;
+}
+
+/* metrics_publish - the metrics into path, atomically */
+int
+metrics_publish(const char *path, const struct fsck_ctx *ctx,
+    const struct run_totals *t, struct qerr *err)
+{
+	char dir[PATH_MAX], tmp[NAME_MAX + 1];
+	const char *slash = strrchr(path, '/'), *name;
+	unsigned long long last;
+	FILE *f;
+	int dfd, fd;
+
+	name = slash != NULL ? slash + 1 : path;
+	if (name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	    strlen(name) + 24 > sizeof(tmp)) {
+		qerr_set(err, EINVAL, "%s: not a file name", path);
+		return -1;
+	}
+	if (slash == NULL)
+		(void)snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		(void)snprintf(dir, sizeof(dir), "/");
+	else if ((size_t)(slash - path) < sizeof(dir))
+		(void)snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else {
+		qerr_set(err, ENAMETOOLONG, "%s: name too long", path);
+		return -1;
+	}
+	dfd = sio_open_path(dir, NULL, NULL, err);
+	if (dfd < 0)
+		return -1;
+	last = clean(ctx) ? (unsigned long long)ctx->now : old_last_clean(dfd, name);
+	(void)snprintf(tmp, sizeof(tmp), ".%s.%ld", name, (long)getpid());
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		qerr_set(err, errno, "%s/%s: %s", dir, tmp, strerror(errno));
+		if (fd >= 0) {
+			(void)close(fd);
+			(void)unlinkat(dfd, tmp, 0);
+		}
+		(void)close(dfd);
+		return -1;
+	}
+	write_all(f, ctx, t, last);
+	/* The collector must never read half a file: complete and on disk
+	 * before the rename. */
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || ferror(f)) {
+		qerr_set(err, errno, "%s/%s: %s", dir, tmp, strerror(errno));
+		(void)fclose(f);
+		(void)unlinkat(dfd, tmp, 0);
+		(void)close(dfd);
+		return -1;
+	}
+	if (fclose(f) != 0 || renameat(dfd, tmp, dfd, name) != 0) {
+		qerr_set(err, errno, "%s: %s", path, strerror(errno));
+		(void)unlinkat(dfd, tmp, 0);
+		(void)close(dfd);
+		return -1;
+	}
+	(void)sio_fsync_retry(dfd);
+	(void)close(dfd);
+	return 0;
 }

@@ -247,6 +247,17 @@ report_summary(struct fsck_ctx *ctx, const struct report_totals *t)
 		logsys(LOGSYS_UNEXPECTED,
 		    "UNEXPECTED INCONSISTENCY; RUN mqfsck MANUALLY.");
 	progress_clear(&ctx->progress);
+	if (ctx->opts.metrics_file != NULL) {
+		struct run_totals rt = { t->queues, t->seconds, t->fixed,
+			t->not_fixed, t->left };
+		struct qerr err;
+
+		/* Whatever the run came to: a monitor needs the metrics of
+		 * a failed run most.  A metrics file that cannot be written
+		 * does not change the exit status. */
+		if (metrics_publish(ctx->opts.metrics_file, ctx, &rt, &err) < 0)
+			report_warning(ctx, "--metrics-file", err.msg);
+	}
 	if (ctx->opts.format == OUT_PROMETHEUS) {
 		struct run_totals rt = { t->queues, t->seconds, t->fixed,
 			t->not_fixed, t->left };

@@ -28,6 +28,10 @@
 #                well as a queue argument does: -oQ/path, -o Q=/path,
 #                -O QueueDirectory=/path, and -C FILE (a configuration;
 #                -C with a number stays fsck(8)'s progress descriptor)
+#   metrics-file --metrics-file publishes on every exit status (4, then 1,
+#                then 4 again), atomically (no temporary file left), with
+#                the last clean run's time carried over; a path that
+#                cannot be written is a warning, not another status
 #   install      make install DESTDIR=...: the program, both man pages,
 #                the systemd unit and drop-in, the SysV snippet, all
 #                naming the installed path
@@ -435,6 +439,57 @@ t_sendmail_options() {
 	[ -z "$why" ] && ok sendmail-options || bad sendmail-options "$why"
 }
 
+# ----------------------------------------------------------- metrics file
+# metric NAME FILE - the value of an unlabelled metric, or "none"
+metric() {
+	awk -v n="$1" '$1 == n { print $2; f = 1 } END { if (!f) print "none" }' "$2"
+}
+
+t_metrics_file() {
+	why=
+	scratch_copy "$root/fixtures/f_xf_stale" "$top/metrics"
+	d=$top/metrics
+	m=$d/collector/mqfsck.prom
+	mkdir "$d/collector"
+	run1=0
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -n -q $FIXTURE_OPTS --assume-stopped --metrics-file "$m" queue) >/dev/null 2>&1 || run1=$?
+	[ "$run1" -eq 4 ] || why="${why:-the check: exit $run1, not 4}"
+	[ "$(metric mqfsck_exit_status "$m")" = 4 ] ||
+	    why="${why:-a run with problems left (exit 4) published no status 4}"
+	[ "$(metric mqfsck_last_clean_run_timestamp_seconds "$m")" = none ] ||
+	    why="${why:-a clean run time before any clean run}"
+	run2=0
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -y -q -a arch $FIXTURE_OPTS --assume-stopped --metrics-file "$m" queue) >/dev/null 2>&1 || run2=$?
+	[ "$(metric mqfsck_exit_status "$m")" = "$run2" ] && [ "$run2" -eq 1 ] ||
+	    why="${why:-the repair: exit $run2, published $(metric mqfsck_exit_status "$m")}"
+	[ "$(metric mqfsck_last_clean_run_timestamp_seconds "$m")" = "$MQFSCK_TIME" ] ||
+	    why="${why:-a clean run (exit 1) did not publish its time as the last clean run}"
+	# Damage again, later: the last clean run is the one before.
+	touch -d @1795413600 "$d/queue/xf6AN5c54B012922"
+	run3=0
+	# shellcheck disable=SC2086
+	(cd "$d" && MQFSCK_TIME=$((MQFSCK_TIME + 100)) "$mqfsck" -n -q $FIXTURE_OPTS --assume-stopped \
+	    --metrics-file "$m" queue) >/dev/null 2>&1 || run3=$?
+	[ "$(metric mqfsck_exit_status "$m")" = 4 ] && [ "$run3" -eq 4 ] ||
+	    why="${why:-the check after new damage: exit $run3, published $(metric mqfsck_exit_status "$m")}"
+	[ "$(metric mqfsck_last_run_timestamp_seconds "$m")" = $((MQFSCK_TIME + 100)) ] ||
+	    why="${why:-the last run time is not the last run's}"
+	[ "$(metric mqfsck_last_clean_run_timestamp_seconds "$m")" = "$MQFSCK_TIME" ] ||
+	    why="${why:-the last clean run time was not carried over}"
+	[ "$(find "$d/collector" -type f | wc -l)" -eq 1 ] ||
+	    why="${why:-files left beside the metrics: $(ls -A "$d/collector")}"
+	# A path that cannot be written: a warning, the status stays.
+	run4=0
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" -n -q $FIXTURE_OPTS --assume-stopped --metrics-file "$d/nosuch/m.prom" queue) \
+	    >/dev/null 2>"$d/err4" || run4=$?
+	[ "$run4" -eq 4 ] && grep -q 'warning: --metrics-file' "$d/err4" ||
+	    why="${why:-an unwritable metrics file: exit $run4, $(head -n 1 "$d/err4")}"
+	[ -z "$why" ] && ok metrics-file || bad metrics-file "$why"
+}
+
 # ------------------------------------------------------------ time limit
 # tree NAME - every path under $top/NAME/queue with its mode, size and
 # digest, to see that a run changed nothing
@@ -543,5 +598,6 @@ t_time_limit
 t_running
 t_archive_full
 t_sendmail_options
+t_metrics_file
 t_install
 exit $failed
