@@ -13,8 +13,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "metrics.h"
@@ -102,38 +102,44 @@ metrics_write(FILE *f, const struct fsck_ctx *ctx, const struct run_totals *t)
 	write_all(f, ctx, t, clean(ctx) ? (unsigned long long)ctx->now : 0);
 }
 
-/* old_last_clean - LAST_CLEAN from the metrics file dfd/name replaces */
+/* old_last_clean - LAST_CLEAN from the metrics file dfd/name replaces
+ * (opened and read as sio does any file: no link, regular, bounded) */
 static unsigned long long
 old_last_clean(int dfd, const char *name)
 {
-	char *buf, *p, *end;
+	static const char key[] = LAST_CLEAN " ";
+	struct sio_buf b = { 0 };
 	unsigned long long v = 0;
-	ssize_t n;
-	size_t len = 0;
+	const char *p, *end, *nl;
+	bool truncated, found = false;
+	struct qerr err;
+	struct stat st;
 	int fd;
 
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = sio_open_regular(dfd, name, &st, &err);
 	if (fd < 0)
 		return 0;
-	buf = malloc(OLD_READ_MAX + 1);
-	while (buf != NULL && len < OLD_READ_MAX &&
-	    ((n = read(fd, buf + len, OLD_READ_MAX - len)) > 0 ||
-		(n < 0 && errno == EINTR)))
-		len += n > 0 ? (size_t)n : 0;
-	(void)close(fd);
-	if (buf == NULL)
-		return 0;
-	buf[len] = '\0';
-	for (p = buf; (p = strstr(p, LAST_CLEAN " ")) != NULL; p++)
-		if (p == buf || p[-1] == '\n') {
-			errno = 0;
-			v = strtoull(p + sizeof(LAST_CLEAN), &end, 10);
-			if (errno != 0 || end == p + sizeof(LAST_CLEAN) ||
-			    (*end != '\n' && *end != '\0'))
-				v = 0;
-			break;
+	if (sio_read(fd, &b, OLD_READ_MAX, &truncated, &err) == 0) {
+		p = (const char *)b.data;
+		end = p + b.len;
+		for (; p < end && !found; p = nl + 1) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			if (nl == NULL)
+				nl = end;
+			if ((size_t)(nl - p) > sizeof(key) - 1 &&
+			    memcmp(p, key, sizeof(key) - 1) == 0) {
+				found = true;
+				for (p += sizeof(key) - 1; p < nl &&
+				     *p >= '0' && *p <= '9' && v < ULLONG_MAX / 10;
+				     p++)
+					v = v * 10 + (unsigned long long)(*p - '0');
+				if (p != nl)
+					v = 0; /* not a plain number: start again */
+			}
 		}
-	free(buf);
+	}
+	(void)close(fd);
+	sio_buf_free(&b);
 	return v;
 }
 

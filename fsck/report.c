@@ -222,6 +222,8 @@ summary_json(const struct fsck_ctx *ctx, const struct report_totals *t)
 void
 report_summary(struct fsck_ctx *ctx, const struct report_totals *t)
 {
+	const struct run_totals rt = { t->queues, t->seconds, t->fixed,
+		t->not_fixed, t->left };
 	char probs[2048], notes[2048], line[4800], fixline[1300], a[1100];
 
 	summary_counts(ctx, false, probs, sizeof(probs));
@@ -248,8 +250,6 @@ report_summary(struct fsck_ctx *ctx, const struct report_totals *t)
 		    "UNEXPECTED INCONSISTENCY; RUN mqfsck MANUALLY.");
 	progress_clear(&ctx->progress);
 	if (ctx->opts.metrics_file != NULL) {
-		struct run_totals rt = { t->queues, t->seconds, t->fixed,
-			t->not_fixed, t->left };
 		struct qerr err;
 
 		/* Whatever the run came to: a monitor needs the metrics of
@@ -259,9 +259,6 @@ report_summary(struct fsck_ctx *ctx, const struct report_totals *t)
 			report_warning(ctx, "--metrics-file", err.msg);
 	}
 	if (ctx->opts.format == OUT_PROMETHEUS) {
-		struct run_totals rt = { t->queues, t->seconds, t->fixed,
-			t->not_fixed, t->left };
-
 		metrics_write(ctx->out, ctx, &rt);
 		return;
 	}
