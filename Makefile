@@ -60,7 +60,8 @@ INC = $(INC_fsck) -Itests/unit
 CFLAGS_REL = $(CSTD) $(WARN) $(HARDEN) -g $(INC) $(PKG_CFLAGS) $(CFLAGS)
 CFLAGS_SAN = $(CSTD) $(WARN) $(SAN) $(INC) $(PKG_CFLAGS) $(CFLAGS)
 
-QF_SRC = format/qf.c format/qf_judge.c format/qf_edit.c format/fold.c format/grow.c
+QF_SRC = format/qf.c format/qf_judge.c format/qf_edit.c format/qf_class.c \
+    format/fold.c format/grow.c
 CF_SRC = format/cf.c format/cf_values.c format/cf_queue.c format/fold.c
 SIO_SRC = format/sio.c format/sio_write.c
 FORMAT_SRC = format/err.c format/esc.c format/qid.c $(sort $(QF_SRC) $(CF_SRC)) \

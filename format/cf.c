@@ -78,6 +78,7 @@ enum opt_kind {
 	OK_DIRFSYNC,
 	OK_MAXRUNNERS,
 	OK_MAXQCHILDREN,
+	OK_MAXQRUNSIZE,
 };
 
 #define OF_SUBOPT 0x1	  /* takes ".suboption", sticky per suboption */
@@ -160,7 +161,7 @@ static const struct opt_info opt_tab[] = {
 	{ "SafeFileEnvironment", 0, 0, OK_IGNORE },
 	{ "MaxMessageSize", 0, 0, OK_MAXMSGSIZE },
 	{ "ColonOkInAddr", 0, 0, OK_IGNORE },
-	{ "MaxQueueRunSize", 0, 0, OK_IGNORE },
+	{ "MaxQueueRunSize", 0, 0, OK_MAXQRUNSIZE },
 	{ "MaxDaemonChildren", 0, 0, OK_IGNORE },
 	{ "DontExpandCnames", 0, 0, OK_IGNORE },
 	{ "MustQuoteChars", 0, 0, OK_IGNORE },
@@ -484,6 +485,9 @@ apply_number(const struct ctx *c, const struct opt_info *o, const char *val)
 	case OK_MAXRUNNERS:
 		cf->max_runners_per_queue = (int)v;
 		break;
+	case OK_MAXQRUNSIZE:
+		cf->max_queue_run_size = (int)v;
+		break;
 	default:
 		cf->max_queue_children = (int)v;
 		break;
@@ -546,6 +550,7 @@ apply_kind(const struct ctx *c, const struct opt_info *o, const char *sub,
 	case OK_XFBUFSIZE:
 	case OK_MAXRUNNERS:
 	case OK_MAXQCHILDREN:
+	case OK_MAXQRUNSIZE:
 		return apply_number(c, o, val);
 	case OK_USEMSP:
 		cf->use_msp = cfp_read_bool(val);
@@ -850,6 +855,32 @@ next_line(struct reader *r, char *out, size_t outsz, unsigned *start)
 	return 1;
 }
 
+/*
+ * precedence_line - readcf() case 'P': "Pname=value" defines a Precedence:
+ * header value (the name is every byte up to the first '=', the value is
+ * atoi() of the rest).  No '=' is a bad line sendmail reports and skips;
+ * past MAXPRIORITIES (25) it says "too many" and ignores the line.
+ */
+static int
+precedence_line(const struct ctx *c, const char *s)
+{
+	struct cf *cf = c->cf;
+	const char *eq = strchr(s + 1, '=');
+	struct cf_precedence *pr;
+
+	if (eq == NULL || cf->nprecedences >= CF_MAX_PRECEDENCES)
+		return 0;
+	pr = &cf->precedences[cf->nprecedences];
+	pr->name = malloc((size_t)(eq - (s + 1)) + 1);
+	if (pr->name == NULL)
+		return cfp_fail(c, ENOMEM, "out of memory");
+	memcpy(pr->name, s + 1, (size_t)(eq - (s + 1)));
+	pr->name[eq - (s + 1)] = '\0';
+	pr->value = cfp_atoi(eq + 1);
+	cf->nprecedences++;
+	return 0;
+}
+
 /* one_line - readcf()'s handling of one logical line */
 static int
 one_line(const struct ctx *c, char *s)
@@ -860,6 +891,8 @@ one_line(const struct ctx *c, char *s)
 	switch (s[0]) {
 	case 'O':
 		return option_line(c, s);
+	case 'P':
+		return precedence_line(c, s);
 	case 'Q':
 		return cfp_queue_line(c, s);
 	case 'V':
@@ -1005,5 +1038,7 @@ cf_free(struct cf *cf)
 	if (cf->pid_file != default_pid_file)
 		free(cf->pid_file);
 	free(cf->host_status_dir);
+	for (i = 0; i < cf->nprecedences; i++)
+		free(cf->precedences[i].name);
 	memset(cf, 0, sizeof(*cf));
 }

@@ -51,6 +51,7 @@
 #define CF_MAX_BYTES ((size_t)4 * 1024 * 1024) /* larger files are refused */
 #define CF_MAX_LINE ((size_t)64 * 1024)	       /* longest logical line */
 #define CF_MAX_GROUPS 50		       /* conf.h MAXQUEUEGROUPS */
+#define CF_MAX_PRECEDENCES 25		       /* conf.h MAXPRIORITIES */
 
 /* convtime() of "now": the job bounces at the next run (sendmail's NOW). */
 #define CF_TIME_NOW (-1LL)
@@ -69,6 +70,12 @@ enum cf_toc {
 	CF_TOC_NONURGENT,
 	CF_TOC_DSN,
 	CF_TOC_N
+};
+
+/* A P line: a Precedence: header value and its class (readcf.c). */
+struct cf_precedence {
+	char *name;
+	int value;
 };
 
 /* SuperSafe (readcf.c setoption() case 's'). */
@@ -199,6 +206,15 @@ struct cf {
 	 * no limit): kept because they give a group its runner count. */
 	int max_runners_per_queue;
 	int max_queue_children;
+
+	/* MaxQueueRunSize: the most jobs one queue run takes, after
+	 * sorting (queue.c gatherq()); default 0, no limit. */
+	int max_queue_run_size;
+
+	/* P lines in file order (headers.c priencode() takes the first
+	 * whose name matches, case-insensitively). */
+	struct cf_precedence precedences[CF_MAX_PRECEDENCES];
+	size_t nprecedences;
 
 	/* The last V line's level; cf_parse() starts each file at 0.  At 3
 	 * and above a '#' inside a line starts a comment. */

@@ -123,6 +123,9 @@ void cfp_group_free(struct cf_group *g);
  */
 bool cfp_read_long(const char *s, long min, long max, long *out);
 
+/* cfp_atoi - atoi(): the leading number, 0 if none; clamped to int */
+int cfp_atoi(const char *s);
+
 /*
  * cfp_read_bool - util.c atobool(): true when empty or starting with t, T, y
  * or Y; anything else, "1" and "on" included, is false.

@@ -94,6 +94,30 @@ cfp_read_long(const char *s, long min, long max, long *out)
 }
 
 /*
+ * cfp_atoi - atoi(): leading white space, a sign, the digits up to the
+ * first other byte (none: 0); clamped to int where atoi() would overflow.
+ */
+int
+cfp_atoi(const char *s)
+{
+	long long v = 0;
+	bool neg = false;
+
+	while (is_space((unsigned char)*s))
+		s++;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	for (; *s >= '0' && *s <= '9'; s++)
+		if (v <= (long long)INT_MAX + 1)
+			v = v * 10 + (*s - '0');
+	if (neg)
+		v = -v;
+	if (v > INT_MAX)
+		return INT_MAX;
+	return v < INT_MIN ? INT_MIN : (int)v;
+}
+
+/*
  * cfp_read_mode - util.c atooct() & 0777: octal digits only (empty is 0);
  * sendmail stops at anything else, here it is refused.  Only the low
  * nine bits are kept, so no length of digits can overflow.

@@ -232,6 +232,38 @@ size_t qf_span_value(const struct qf_file *qf, const struct qf_span *span,
 size_t qf_line_value(const struct qf_file *qf, size_t index, char *out,
     size_t outsz);
 
+/* Message timeout classes (sendmail.h TOC_*; cf.h's enum cf_toc order). */
+enum qf_toc {
+	QF_TOC_NORMAL = 0,
+	QF_TOC_URGENT,
+	QF_TOC_NONURGENT,
+	QF_TOC_DSN
+};
+
+/* A Precedence: value the configuration defines (its P lines). */
+struct qf_precedence {
+	const char *name;
+	int value;
+};
+
+/*
+ * qf_timeout_class - the class eatheader() gives the job on every run:
+ * a Precedence: header through the P lines (negative: non-urgent,
+ * positive: urgent; unknown: 0), a Content-Type of multipart/report with
+ * report-type=delivery-status (dsn), then a Priority: header of urgent,
+ * normal or non-urgent, else the r flag (dsn).  *class_out (may be NULL)
+ * gets the precedence's value (e_class).
+ */
+enum qf_toc qf_timeout_class(const struct qf_file *qf,
+    const struct qf_precedence *prec, size_t nprec, int *class_out);
+
+/*
+ * qf_warns - whether dropenvelope() may send a delay warning for it: no
+ * w (already sent) or r flag, a precedence not negative, a sender that
+ * is not <>, owner-* or *-request.
+ */
+bool qf_warns(const struct qf_file *qf, int e_class);
+
 /* An H line taken apart as dochompheader() does. */
 struct qf_header {
 	const char *cond;	/* between the two '?'; NULL if none */

@@ -153,6 +153,48 @@ not_mostly_foreign(struct fsck_ctx *ctx, struct qset *set, struct qdir *qd)
 	}
 }
 
+/*
+ * run_size_check - after pass 1: a queue group holding more jobs (qf
+ * files) than MaxQueueRunSize lets one queue run through (queue.c
+ * gatherq() stops there, after sorting): the others wait, which on a
+ * clogged queue can be most of them.  Counted per group, whose
+ * directories one run gathers together.
+ */
+static void
+run_size_check(struct fsck_ctx *ctx, const struct qset *set)
+{
+	long long cap = set->pol.max_queue_run_size;
+	unsigned long long n;
+	struct pctx pc;
+	size_t i, k;
+
+	if (cap <= 0)
+		return;
+	for (i = 0; i < set->ndirs; i++) {
+		if (!set->dirs[i].reachable)
+			continue;
+		for (k = 0; k < i; k++)
+			if (set->dirs[k].reachable &&
+			    strcmp(set->dirs[k].group, set->dirs[i].group) == 0)
+				break;
+		if (k < i)
+			continue; /* the group was counted at its first */
+		for (n = 0, k = i; k < set->ndirs; k++)
+			if (set->dirs[k].reachable &&
+			    strcmp(set->dirs[k].group, set->dirs[i].group) == 0)
+				n += set->dirs[k].nqf;
+		if (n <= (unsigned long long)cap)
+			continue;
+		pctx_init(&pc);
+		pc.str = set->dirs[i].group;
+		pc.num = (long long)n;
+		pc.num2 = cap;
+		ctx->qd = &set->dirs[i];
+		(void)pr_fix(ctx, PR_1_RUN_SIZE, &pc);
+	}
+	ctx->qd = NULL;
+}
+
 /* usage - print the synopsis; exit with status */
 static void
 usage(FILE *f, int status)
@@ -681,6 +723,8 @@ run_passes(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 		pass1_scan(ctx, env, set, (uint16_t)i);
 		not_mostly_foreign(ctx, set, &set->dirs[i]);
 	}
+	if (!ctx->rechecking)
+		run_size_check(ctx, set);
 	/* Locks taken while the walk went on count too. */
 	if (env->locks.loaded)
 		(void)lockset_load(&env->locks, sp->locks, &err);

@@ -392,6 +392,8 @@ check_filesystem(struct fsck_ctx *ctx, const struct policy *pol,
 {
 	struct sysinfo_mount mnt;
 	long long avail;
+	const char *net;
+	long long fstype;
 	long bsize;
 	struct qerr err;
 	struct pctx pc;
@@ -404,6 +406,17 @@ check_filesystem(struct fsck_ctx *ctx, const struct policy *pol,
 		pc.str = mnt.fstab_device;
 		pc.str2 = mnt.fstab_mountpoint;
 		(void)pr_fix(ctx, PR_0_NOT_MOUNTED, &pc);
+	}
+	/* A network file system by the kernel's type, or by mountinfo's
+	 * name for it (which also names FUSE ones such as sshfs). */
+	net = sysinfo_fs_type(qd->fd, &fstype, &err) == 0
+	    ? sysinfo_network_fs(fstype) : NULL;
+	if (net == NULL && mnt.fstype[0] != '\0')
+		net = sysinfo_network_fstype(mnt.fstype);
+	if (net != NULL) {
+		pctx_init(&pc);
+		pc.str = net;
+		(void)pr_fix(ctx, PR_0_NETWORK_FS, &pc);
 	}
 	if (sysinfo_free_blocks(qd->fd, &avail, &bsize, &err) < 0) {
 		ctx_error(ctx, qd->path, err.msg);

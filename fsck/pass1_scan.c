@@ -607,6 +607,32 @@ keep_facts(const struct walk *w, struct job *jb, char letter)
 	scan_take_facts(w->set, jb, qf, letter);
 }
 
+/*
+ * take_timeout_class - the class sendmail gives the job on its next run
+ * and whether a delay warning may still go out: neither is stored in the
+ * qf, both come from its headers and flags (headers.c eatheader(),
+ * envelope.c dropenvelope()).
+ */
+static void
+take_timeout_class(const struct qset *set, struct job *jb,
+    const struct qf_file *qf)
+{
+	struct qf_precedence prec[QSET_MAX_PREC];
+	enum qf_toc toc;
+	unsigned i;
+	int cls;
+
+	for (i = 0; i < set->pol.nprec; i++) {
+		prec[i].name = set->pol.prec_name[i];
+		prec[i].value = set->pol.prec_value[i];
+	}
+	toc = qf_timeout_class(qf, prec, set->pol.nprec, &cls);
+	jb->jflags &= (uint8_t) ~(JB_TOC_MASK | JB_WARNS);
+	jb->jflags |= (uint8_t)(((unsigned)toc << JB_TOC_SHIFT) & JB_TOC_MASK);
+	if (qf_warns(qf, cls))
+		jb->jflags |= JB_WARNS;
+}
+
 /* scan_take_facts - the facts pass 3 needs from a control file */
 void
 scan_take_facts(const struct qset *set, struct job *jb,
@@ -626,6 +652,7 @@ scan_take_facts(const struct qset *set, struct job *jb,
 	}
 	jb->ctime_T = qf->has_ctime && qf->ctime > 0 && qf->ctime <= UINT32_MAX
 	    ? (uint32_t)qf->ctime : 0;
+	take_timeout_class(set, jb, qf);
 	jb->datadir = DATADIR_NONE;
 	if (qf->datadir.len > 0) {
 		jb->jflags |= JB_DATADIR;
@@ -755,6 +782,8 @@ index_entry(const struct walk *w, int fd, const char *name, const char *rel,
 		keep_facts(w, &idx->jobs[j], qn->letter);
 	w->ctx->files++;
 	w->qd->nqueue++;
+	if (qn->letter == 'q')
+		w->qd->nqf++;
 }
 
 /*

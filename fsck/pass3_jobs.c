@@ -20,7 +20,8 @@
  *    file anywhere (lost+found too) names its id, or an I line its inode;
  *  - a tf beside a control file: empty (R1), partial (R2), complete and
  *    older, or complete and newer (R3); a tf alone; Tf (R8); xf (R7);
- *  - the T line in the future or past Timeout.queuereturn.
+ *  - the T line in the future, past Timeout.queuereturn, or past
+ *    Timeout.queuewarn with no warning sent (per timeout class).
  * Before the jobs are judged one at a time, one pass over the index
  * answers the questions about inodes that span jobs (struct pairing):
  * which data file holds the body each I line names, when that is not
@@ -994,28 +995,46 @@ check_temp_files(struct fsck_ctx *ctx, const struct qset *set,
 	}
 }
 
-/* check_times - the T line: in the future, or past queuereturn */
+/*
+ * check_times - the T line: in the future, past the job's
+ * Timeout.queuereturn (sendmail bounces it), or past its
+ * Timeout.queuewarn with no warning sent (sendmail sends one).  The
+ * class comes from the job's headers as sendmail reads them on each run
+ * (headers.c eatheader()); the limits are envelope.c dropenvelope()'s:
+ * now >= T + timeout, a timeout of 0 or "now" aside.
+ */
 static void
 check_times(struct fsck_ctx *ctx, const struct qset *set,
     const struct jview *v)
 {
+	static const char *const toc_name[QSET_TOC_N] = {
+		"normal", "urgent", "non-urgent", "dsn"
+	};
 	const struct jfile *ctrl = v->q != NULL ? v->q : v->h;
 	long long t = v->jb->ctime_T, now = (long long)ctx->now;
+	unsigned toc = (v->jb->jflags & JB_TOC_MASK) >> JB_TOC_SHIFT;
+	long long ret = set->pol.queue_return[toc];
+	long long warn = set->pol.queue_warn[toc];
 	char n1[64];
 	struct pctx pc;
 
 	if (ctrl == NULL || t == 0 || v->jb->ctrl != ctrl->letter)
 		return;
 	job_pctx(&pc, v, ctrl, n1, sizeof(n1));
+	pc.str = toc_name[toc];
 	/* Five minutes of clock skew between machines is no news. */
 	if (t > now + 300) {
 		pc.num = t - now;
 		(void)pr_fix(ctx, PR_3_TIME_FUTURE, &pc);
-	} else if (set->pol.queuereturn > 0 &&
-	    now - t > set->pol.queuereturn) {
+	} else if (ret > 0 && now - t >= ret) {
 		pc.num = now - t;
-		pc.num2 = set->pol.queuereturn;
+		pc.num2 = ret;
 		(void)pr_fix(ctx, PR_3_EXPIRED, &pc);
+	} else if (warn > 0 && now - t >= warn &&
+	    (v->jb->jflags & JB_WARNS) != 0) {
+		pc.num = now - t;
+		pc.num2 = warn;
+		(void)pr_fix(ctx, PR_3_DELAY_WARNING, &pc);
 	}
 }
 

@@ -302,16 +302,24 @@ make_policy(struct fsck_ctx *ctx, const char *source, const struct cf *cf,
 		p->has_adopt = true;
 	}
 	dir_layout(p);
-	/* Timeouts: the largest class, unless one returns at once. */
-	p->queuereturn = 0;
+	/* Timeouts per class; the P lines that choose a job's class. */
+	_Static_assert(QSET_TOC_N == CF_TOC_N, "one timeout class list");
+	_Static_assert(QSET_MAX_PREC == CF_MAX_PRECEDENCES, "one P line limit");
 	for (t = 0; t < CF_TOC_N; t++) {
-		if (cf->queue_return[t] <= 0) {
-			p->queuereturn = 0;
-			break;
-		}
-		if (cf->queue_return[t] > p->queuereturn)
-			p->queuereturn = cf->queue_return[t];
+		p->queue_return[t] = cf->queue_return[t];
+		p->queue_warn[t] = cf->queue_warn[t];
 	}
+	p->nprec = 0;
+	for (t = 0; t < (int)cf->nprecedences; t++) {
+		const struct cf_precedence *pr = &cf->precedences[t];
+
+		if (strlen(pr->name) >= sizeof(p->prec_name[0]))
+			continue;
+		(void)snprintf(p->prec_name[p->nprec], sizeof(p->prec_name[0]),
+		    "%s", pr->name);
+		p->prec_value[p->nprec++] = pr->value;
+	}
+	p->max_queue_run_size = cf->max_queue_run_size;
 	p->min_free_blocks = cf->min_free_blocks;
 	(void)snprintf(p->pidfile, sizeof(p->pidfile), "%s",
 	    cf->pid_file != NULL ? cf->pid_file : CF_DEFAULT_PIDFILE);
@@ -368,9 +376,10 @@ absolute(const char *path)
 	return out;
 }
 
-/* add_dir - append a queue directory to a set, once */
+/* add_dir - append a queue directory of a queue group to a set, once */
 static int
-add_dir(struct qset *set, const char *path, const char *qp_name)
+add_dir(struct qset *set, const char *path, const char *qp_name,
+    const char *group)
 {
 	struct qdir *nd, *qd;
 	size_t i;
@@ -392,6 +401,7 @@ add_dir(struct qset *set, const char *path, const char *qp_name)
 	for (s = 0; s < SUB_COUNT; s++)
 		qd->subfd[s] = -1;
 	qd->selected = true;
+	(void)snprintf(qd->group, sizeof(qd->group), "%s", group);
 	qd->path = strdup(path);
 	qd->abspath = absolute(path);
 	qd->qp_name = strdup(qp_name);
@@ -419,7 +429,7 @@ qp_name_of(const char *path, const char *base)
 /* add_wildcard - the directories of parent starting with prefix */
 static int
 add_wildcard(struct qset *set, const char *parent, const char *prefix,
-    const char *base)
+    const char *base, const char *group)
 {
 	struct dirlist dl;
 	struct qerr err;
@@ -446,7 +456,7 @@ add_wildcard(struct qset *set, const char *parent, const char *prefix,
 			if (!join_path(path, sizeof(path), parent, name))
 				continue; /* longer than any path sendmail takes */
 			n = set->ndirs;
-			rc = add_dir(set, path, qp_name_of(path, base));
+			rc = add_dir(set, path, qp_name_of(path, base), group);
 			if (rc == 0 && set->ndirs > n)
 				set->dirs[set->ndirs - 1].wild = true;
 		}
@@ -490,9 +500,11 @@ config_dirs(const struct cf *cf, struct qset *set, struct qerr *err)
 			    !copy_span(prefix, sizeof(prefix), slash + 1,
 				n - 1 - (size_t)(slash - dir + 1)))
 				continue;
-			if (add_wildcard(set, parent, prefix, base) < 0)
+			if (add_wildcard(set, parent, prefix, base,
+				cf->groups[g].name) < 0)
 				goto nomem;
-		} else if (add_dir(set, dir, qp_name_of(dir, base)) < 0)
+		} else if (add_dir(set, dir, qp_name_of(dir, base),
+			       cf->groups[g].name) < 0)
 			goto nomem;
 	}
 	return 0;
@@ -643,7 +655,7 @@ set_of_dir(struct fsck_ctx *ctx, const struct queue_opts *qo,
 		cf = &defaults;
 		set = new_set(sets, nsets, "built-in defaults");
 	}
-	rc = set == NULL || add_dir(set, dir, ".") < 0 ||
+	rc = set == NULL || add_dir(set, dir, ".", CF_DEFAULT_GROUP) < 0 ||
 		(set->base = strdup(dir)) == NULL
 	    ? -1 : make_policy(ctx, set->source, cf, qo, dir, &set->pol);
 	if (cf == &defaults)

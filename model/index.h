@@ -84,6 +84,9 @@ _Static_assert(sizeof(struct job) <= 56, "struct job stays within 56 bytes");
 #define JB_DATADIR 0x04	  /* a d line was read */
 #define JB_LOST_FACTS 0x08 /* the facts are a lost+found control file's: the
 			      job has none in the queue */
+#define JB_TOC_SHIFT 4	  /* the timeout class (qf.h enum qf_toc), */
+#define JB_TOC_MASK 0x30  /* from the headers as sendmail reads them */
+#define JB_WARNS 0x40	  /* a delay warning may still go out (no w flag) */
 
 /* A hash slot keeps the id's whole hash beside the job, so a probe
  * touches a job (a cache miss in a big queue) only when the hashes agree. */

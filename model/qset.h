@@ -18,6 +18,9 @@
 
 struct plan;
 
+#define QSET_TOC_N 4	  /* timeout classes: cf.h CF_TOC_N */
+#define QSET_MAX_PREC 25  /* P lines: cf.h CF_MAX_PRECEDENCES */
+
 /* The subdirectories multiqueue_cache() looks for. */
 enum subdir { SUB_QF = 0, SUB_DF, SUB_XF, SUB_COUNT };
 
@@ -55,7 +58,16 @@ struct policy {
 				   from it); when false it may be either */
 	bool has_adopt;		/* --adopt-owner: files of adopt_uid are */
 	uid_t adopt_uid;	/* taken as the queue's own (an admin's word) */
-	long long queuereturn;	/* seconds; the largest class */
+	/* Timeout.queuereturn and .queuewarn per class (cf.h CF_TOC_*), in
+	 * seconds; 0 or less: no check (CF_TIME_NOW bounces at once). */
+	long long queue_return[QSET_TOC_N];
+	long long queue_warn[QSET_TOC_N];
+	/* The P lines (Precedence: values), for the timeout class; a name
+	 * longer than the field is left out (none is that long). */
+	char prec_name[QSET_MAX_PREC][64];
+	int prec_value[QSET_MAX_PREC];
+	unsigned nprec;
+	int max_queue_run_size;	/* MaxQueueRunSize; 0: no limit */
 	long long min_free_blocks;
 	char pidfile[512];
 	char host_status_dir[256]; /* a relative HostStatusDirectory: its
@@ -83,6 +95,8 @@ struct qdir {
 	bool wild;		/* found by a wildcard, not named */
 	uint32_t nforeign;	/* entries sendmail never writes (pass 1) */
 	uint32_t nqueue;	/* queue files found in it (pass 1) */
+	uint32_t nqf;		/* of them, qf files: jobs a queue run takes */
+	char group[64];		/* its queue group (Q line), for messages */
 	const char *refuse;	/* why it must not be repaired as a queue
 				   (not a queue, or others can replace
 				   it); NULL: it may be */

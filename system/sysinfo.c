@@ -55,6 +55,7 @@
  * 4 * PATH_MAX once escaped, the others short. */
 #define LINE_BUF_SIZE (8 * PATH_MAX + 1024)
 #define MOUNTINFO_FIELDS 5
+#define MOUNTINFO_MAX_FIELDS 32 /* with optional fields, '-' and fstype */
 #define FSTAB_FIELDS 4
 
 /* ------------------------------------------------------------------ */
@@ -749,6 +750,8 @@ struct mount_scan {
 	size_t qlen;
 	struct candidate c[MAX_CANDIDATES];
 	size_t n;
+	size_t mount_len;	/* the deepest mount point holding the queue */
+	char fstype[SYSINFO_FSTYPE_MAX]; /* its type; "" unknown */
 };
 
 /*
@@ -833,16 +836,20 @@ fstab_line(struct mount_scan *ms, struct line_reader *lr, struct qerr *err)
 	return add_candidate(ms, len, f[0], err);
 }
 
-/* mountinfo_line - mark the candidates mounted at this line's field 5 */
+/*
+ * mountinfo_line - mark the candidates mounted at this line's field 5,
+ * and keep the type (the field after the "-" separator) of the deepest
+ * mount point on the queue path
+ */
 static int
 mountinfo_line(struct mount_scan *ms, struct line_reader *lr,
     struct qerr *err)
 {
-	char v[MSG_PATH], *f[MOUNTINFO_FIELDS];
-	size_t i, n;
+	char v[MSG_PATH], *f[MOUNTINFO_MAX_FIELDS];
+	size_t i, n, nf, len;
 
-	if (lr->nul || split_fields(lr->buf, f, MOUNTINFO_FIELDS, lr->cut) <
-	    MOUNTINFO_FIELDS) {
+	if (lr->nul || (nf = split_fields(lr->buf, f, MOUNTINFO_MAX_FIELDS,
+			    lr->cut)) < MOUNTINFO_FIELDS) {
 		qerr_set(err, EINVAL, "%s line %lu: not a mountinfo line",
 		    vis(v, sizeof(v), lr->path), lr->lineno);
 		return -1;
@@ -852,6 +859,18 @@ mountinfo_line(struct mount_scan *ms, struct line_reader *lr,
 	for (i = 0; i < ms->n; i++)
 		if (ms->c[i].len == n && memcmp(ms->queue, f[4], n) == 0)
 			ms->c[i].mounted = true;
+	len = strcmp(f[4], "/") == 0 ? 1 : ancestor_len(ms, f[4]);
+	/* A later line for the same mount point is mounted over it. */
+	if (len == 0 || len < ms->mount_len)
+		return 0;
+	ms->mount_len = len;
+	ms->fstype[0] = '\0';
+	for (i = MOUNTINFO_FIELDS; i + 1 < nf; i++)
+		if (strcmp(f[i], "-") == 0) {
+			(void)snprintf(ms->fstype, sizeof(ms->fstype), "%s",
+			    f[i + 1]);
+			break;
+		}
 	return 0;
 }
 
@@ -916,16 +935,21 @@ sysinfo_check_fstab(const char *fstab_path, const char *mountinfo_path,
 		return -1;
 	}
 	r = scan_file(fstab_path, true, buf, fstab_line, &ms, err);
-	if (r != 0) {
+	if (r < 0) {
 		free(buf);
-		return r > 0 ? 0 : -1;
-	}
-	out->fstab_present = true;
-	r = ms.n > 0 ? scan_file(mountinfo_path, false, buf, mountinfo_line,
-	    &ms, err) : 0;
-	free(buf);
-	if (r != 0)
 		return -1;
+	}
+	out->fstab_present = r == 0;
+	/* mountinfo is needed for the fstab entries on the path; for the
+	 * queue's file system type alone, a failure only leaves it unknown. */
+	r = scan_file(mountinfo_path, false, buf, mountinfo_line, &ms, err);
+	free(buf);
+	if (r != 0 && ms.n > 0)
+		return -1;
+	if (r == 0)
+		memcpy(out->fstype, ms.fstype, sizeof(out->fstype));
+	else
+		qerr_clear(err);
 	for (i = 0; i < ms.n; i++)
 		if (!ms.c[i].mounted && (best == NULL || ms.c[i].len < best->len))
 			best = &ms.c[i];
@@ -964,6 +988,73 @@ sysinfo_free_blocks(int dirfd, long long *avail_blocks, long *block_size,
 		*avail_blocks = LLONG_MAX;
 	else
 		*avail_blocks = (long long)fs.f_bavail;
+	return 0;
+}
+
+/* sysinfo_network_fs - see sysinfo.h; magic numbers of linux/magic.h
+ * and the file systems' own headers */
+const char *
+sysinfo_network_fs(long long f_type)
+{
+	static const struct {
+		unsigned long long magic;
+		const char *name;
+	} net[] = {
+		{ 0x6969, "nfs" },
+		{ 0x517b, "smb" },
+		{ 0xff534d42, "cifs" },
+		{ 0xfe534d42, "smb2" },
+		{ 0x73757245, "coda" },
+		{ 0x5346414f, "afs" },
+		{ 0x6b414653, "afs" },
+		{ 0x00c36400, "ceph" },
+		{ 0x01021997, "9p" },
+		{ 0x564c, "ncp" },
+		{ 0x0bd00bd0, "lustre" },
+		{ 0x01161970, "gfs2" },
+		{ 0x7461636f, "ocfs2" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(net) / sizeof(net[0]); i++)
+		if ((unsigned long long)f_type == net[i].magic)
+			return net[i].name;
+	return NULL;
+}
+
+/* sysinfo_network_fstype - see sysinfo.h */
+const char *
+sysinfo_network_fstype(const char *fstype)
+{
+	static const char *const net[] = {
+		"nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "coda", "afs",
+		"ceph", "9p", "lustre", "gfs2", "ocfs2", "glusterfs",
+		"fuse.sshfs", "fuse.glusterfs", "fuse.ceph-fuse", "fuse.s3fs",
+		"fuse.rclone", "fuse.gcsfuse", "fuse.davfs",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(net) / sizeof(net[0]); i++)
+		if (strcmp(fstype, net[i]) == 0)
+			return net[i];
+	return NULL;
+}
+
+/* sysinfo_fs_type - see sysinfo.h */
+int
+sysinfo_fs_type(int dirfd, long long *f_type, struct qerr *err)
+{
+	struct statfs fs;
+	int e;
+
+	REQUIRE(f_type != NULL);
+	if (fstatfs(dirfd, &fs) < 0) {
+		e = errno;
+		qerr_set(err, e, "fstatfs: %s", strerror(e));
+		return -1;
+	}
+	/* f_type is a signed word; the magic numbers are its 32 bits. */
+	*f_type = (long long)(unsigned int)fs.f_type;
 	return 0;
 }
 

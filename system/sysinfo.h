@@ -47,6 +47,7 @@
 
 #define SYSINFO_CMDLINE_MAX 256
 #define SYSINFO_DEVICE_MAX 256
+#define SYSINFO_FSTYPE_MAX 64
 
 /* ------------------------------------------------------------------ */
 /* Pid files */
@@ -166,6 +167,9 @@ struct sysinfo_mount {
 	char fstab_mountpoint[PATH_MAX]; /* its mount point, decoded */
 	char fstab_device[SYSINFO_DEVICE_MAX]; /* its first field, decoded,
 				 * cut to fit */
+	char fstype[SYSINFO_FSTYPE_MAX]; /* mountinfo's type of the file
+				 * system holding the queue (the deepest
+				 * mount point on its path); "" unknown */
 };
 
 /*
@@ -199,8 +203,11 @@ struct sysinfo_mount {
  *
  * When several considered entries are unmounted, the one nearest the
  * root is reported (the others sit on it).  A missing fstab file is not
- * an error (fstab_present is false).  mountinfo is read only when some
- * fstab entry is considered.
+ * an error (fstab_present is false).  mountinfo is always read, for
+ * out->fstype (the type after the " - " separator of the deepest mount
+ * point that is queue_path or an ancestor, "/" included); its errors
+ * are errors only when some fstab entry is considered, and otherwise
+ * leave fstype empty.
  * Returns 0 with *out filled, or -1: queue_path not absolute (EINVAL),
  * a file unreadable or not a regular file, a mountinfo line malformed
  * (EINVAL), more than 32 distinct fstab mount points on the queue path
@@ -226,6 +233,26 @@ int sysinfo_check_fstab(const char *fstab_path, const char *mountinfo_path,
  */
 int sysinfo_free_blocks(int dirfd, long long *avail_blocks, long *block_size,
     struct qerr *err);
+
+/*
+ * sysinfo_network_fs - the name of a network or cluster file system
+ * type (statfs() f_type), NULL for any other.  sendmail's queue
+ * documentation warns that a queue must never be shared among machines:
+ * their sendmails do not see each other's locks, so a job can be run
+ * twice and a crashed host's locks become undetectable.  FUSE is not
+ * named: it is as often local as not.
+ */
+const char *sysinfo_network_fs(long long f_type);
+
+/*
+ * sysinfo_network_fstype - the same by mountinfo's type name ("nfs4",
+ * "fuse.sshfs"), which also names the FUSE file systems that reach
+ * other machines; NULL for any other.
+ */
+const char *sysinfo_network_fstype(const char *fstype);
+
+/* sysinfo_fs_type - statfs() f_type of dirfd's file system; -1: failed */
+int sysinfo_fs_type(int dirfd, long long *f_type, struct qerr *err);
 
 /*
  * sysinfo_enough_space - whether sendmail would accept a message of

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,47 @@ test_debian_quar(void **state)
 		fail_msg("%s", err.msg);
 	check_debian_mta(&cf);
 	assert_int_equal(cf.ngroups, 1);
+	/* Debian's P lines, in order. */
+	assert_int_equal(cf.nprecedences, 5);
+	assert_string_equal(cf.precedences[0].name, "first-class");
+	assert_int_equal(cf.precedences[0].value, 0);
+	assert_string_equal(cf.precedences[1].name, "special-delivery");
+	assert_int_equal(cf.precedences[1].value, 100);
+	assert_string_equal(cf.precedences[3].name, "bulk");
+	assert_int_equal(cf.precedences[3].value, -60);
+	assert_int_equal(cf.max_queue_run_size, 0);
+	cf_free(&cf);
+}
+
+/* P lines as readcf() takes them, and MaxQueueRunSize */
+static void
+test_precedence_lines(void **state)
+{
+	struct cf cf;
+	char text[2048];
+	size_t o = 0;
+	int i;
+
+	(void)state;
+	/* The name runs to the first '='; the value is atoi(); a line
+	 * without '=' is skipped; MaxQueueRunSize is kept. */
+	parse_ok(&cf, "Pa b=-5x\nPnoequals\nPc==7\nPd=\nO MaxQueueRunSize=250\n");
+	assert_int_equal(cf.nprecedences, 3);
+	assert_string_equal(cf.precedences[0].name, "a b");
+	assert_int_equal(cf.precedences[0].value, -5);
+	assert_string_equal(cf.precedences[1].name, "c");
+	assert_int_equal(cf.precedences[1].value, 0);
+	assert_string_equal(cf.precedences[2].name, "d");
+	assert_int_equal(cf.max_queue_run_size, 250);
+	cf_free(&cf);
+	/* Past 25 (MAXPRIORITIES) the lines are ignored; atoi() clamps. */
+	for (i = 0; i < 30; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "Pp%d=%s\n", i,
+		    i == 0 ? "99999999999999" : "1");
+	parse_ok(&cf, text);
+	assert_int_equal(cf.nprecedences, CF_MAX_PRECEDENCES);
+	assert_int_equal(cf.precedences[0].value, INT_MAX);
+	assert_string_equal(cf.precedences[24].name, "p24");
 	cf_free(&cf);
 }
 
@@ -1134,6 +1176,7 @@ main(void)
 		cmocka_unit_test(test_set_option),
 		cmocka_unit_test(test_sticky),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_precedence_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

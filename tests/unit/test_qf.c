@@ -781,6 +781,100 @@ test_man_page_lists_every_defect(void **state)
 	}
 }
 
+/* class_of - the timeout class of a qf with these flags, sender and
+ * headers, under Debian's P lines */
+static enum qf_toc
+class_of(const char *flags, const char *sender, const char *hdrs, int *cls,
+    bool *warns)
+{
+	static const struct qf_precedence debian[] = {
+		{ "first-class", 0 }, { "special-delivery", 100 },
+		{ "list", -30 }, { "bulk", -60 }, { "junk", -100 },
+	};
+	static char text[2048];
+	struct qf_file qf;
+	enum qf_toc toc;
+
+	(void)snprintf(text, sizeof(text),
+	    "V8\nT1795411634\nK0\nN0\nP30000\nF%s\nS%s\n"
+	    "RPFD:bob@example.org\n%s.\n",
+	    flags, sender, hdrs);
+	qf_init(&qf);
+	parse_text(&qf, text, 0);
+	toc = qf_timeout_class(&qf, debian, sizeof(debian) / sizeof(debian[0]),
+	    cls);
+	*warns = qf_warns(&qf, *cls);
+	qf_free(&qf);
+	return toc;
+}
+
+/* The timeout class and delay warnings, as eatheader() and
+ * dropenvelope() decide them on every run. */
+static void
+test_timeout_class(void **state)
+{
+	int cls;
+	bool w;
+
+	(void)state;
+	assert_int_equal(class_of("", "alice@example.com", "H??Subject: x\n",
+			     &cls, &w), QF_TOC_NORMAL);
+	assert_true(w);
+	/* Precedence: through the P lines, case-insensitively; the first
+	 * header of the name decides; an unknown name is 0. */
+	assert_int_equal(class_of("", "a@b", "H??Precedence: BULK\n", &cls, &w),
+	    QF_TOC_NONURGENT);
+	assert_int_equal(cls, -60);
+	assert_false(w);	/* negative precedence: no warning */
+	assert_int_equal(class_of("", "a@b",
+			     "H??Precedence: special-delivery\n"
+			     "H??Precedence: junk\n", &cls, &w),
+	    QF_TOC_URGENT);
+	assert_int_equal(class_of("", "a@b", "H??Precedence: nosuch\n", &cls, &w),
+	    QF_TOC_NORMAL);
+	/* Only one leading space is dropped: "  bulk" is no P line's name. */
+	assert_int_equal(class_of("", "a@b", "H??Precedence:  bulk\n", &cls, &w),
+	    QF_TOC_NORMAL);
+	/* A DSN by its Content-Type (comments and quotes as MIME has them). */
+	assert_int_equal(class_of("", "a@b",
+			     "H??Content-Type: multipart/report (x);\n"
+			     "\treport-type=\"delivery-status\"; boundary=z\n",
+			     &cls, &w),
+	    QF_TOC_DSN);
+	assert_int_equal(class_of("", "a@b",
+			     "H??Content-Type: multipart/report; "
+			     "report-type=disposition-notification\n", &cls, &w),
+	    QF_TOC_NORMAL);
+	assert_int_equal(class_of("", "a@b",
+			     "H??Content-Type: multipart/mixed; "
+			     "report-type=delivery-status\n", &cls, &w),
+	    QF_TOC_NORMAL);
+	/* Priority: overrides; r alone makes a DSN. */
+	assert_int_equal(class_of("", "a@b",
+			     "H??Precedence: junk\nH??Priority: urgent\n", &cls,
+			     &w), QF_TOC_URGENT);
+	assert_int_equal(class_of("", "a@b", "H??Priority: Non-Urgent\n", &cls,
+			     &w), QF_TOC_NONURGENT);
+	assert_true(w);	/* Priority: does not stop warnings; e_class does */
+	assert_int_equal(class_of("r", "a@b", "", &cls, &w), QF_TOC_DSN);
+	assert_false(w);
+	assert_int_equal(class_of("r", "a@b", "H??Priority: odd\n", &cls, &w),
+	    QF_TOC_DSN);
+	assert_int_equal(class_of("r", "a@b", "H??Priority: normal\n", &cls, &w),
+	    QF_TOC_NORMAL);
+	/* Warnings: not twice (w), not to <>, owner-*, *-request. */
+	(void)class_of("w", "a@b", "", &cls, &w);
+	assert_false(w);
+	(void)class_of("", "<>", "", &cls, &w);
+	assert_false(w);
+	(void)class_of("", "Owner-list@b", "", &cls, &w);
+	assert_false(w);
+	(void)class_of("", "list-REQUEST", "", &cls, &w);
+	assert_false(w);
+	(void)class_of("", "-request", "", &cls, &w);
+	assert_true(w);	/* eight bytes: too short to end in it */
+}
+
 int
 main(void)
 {
@@ -805,6 +899,7 @@ main(void)
 		cmocka_unit_test(test_complete),
 		cmocka_unit_test(test_defect_table),
 		cmocka_unit_test(test_man_page_lists_every_defect),
+		cmocka_unit_test(test_timeout_class),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

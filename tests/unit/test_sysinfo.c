@@ -833,6 +833,45 @@ assert_fine(const struct scratch *sc, const char *fstab,
 
 #define Q "/var/spool/mqueue"
 
+/* The type of the file system holding the queue: the deepest mount
+ * point on its path (later lines mount over earlier ones), from the
+ * field after "-"; read with no fstab at all, and unknown (no error)
+ * when mountinfo cannot be read and no fstab entry needs it. */
+static void
+test_mount_fstype(void **state)
+{
+	struct scratch *sc = *state;
+	struct sysinfo_mount m;
+	struct qerr err;
+	char none[PATH_MAX], mpath[PATH_MAX];
+
+	assert_int_equal(fstab_check(sc, "", NULL, Q, &m, &err), 0);
+	assert_string_equal(m.fstype, "ext4");
+	assert_int_equal(fstab_check(sc, "", NULL, "/srv/mail spool/q", &m,
+			     &err), 0);
+	assert_string_equal(m.fstype, "ext4");
+	assert_int_equal(fstab_check(sc, "",
+			     "27 1 254:0 / / rw - ext4 /dev/vda rw\n"
+			     "40 27 0:40 / /var/spool rw shared:3 master:1 - "
+			     "nfs4 host:/x rw\n"
+			     "41 27 0:41 / /var/spool/mq rw - tmpfs t rw\n", Q,
+			     &m, &err), 0);
+	assert_string_equal(m.fstype, "nfs4");
+	assert_string_equal(sysinfo_network_fstype(m.fstype), "nfs4");
+	assert_int_equal(fstab_check(sc, "",
+			     "40 27 0:40 / /var/spool rw - nfs4 host:/x rw\n"
+			     "42 40 0:42 / /var/spool rw - fuse.sshfs h:/ rw\n",
+			     Q, &m, &err), 0);
+	assert_string_equal(sysinfo_network_fstype(m.fstype), "fuse.sshfs");
+	assert_null(sysinfo_network_fstype("ext4"));
+	assert_null(sysinfo_network_fstype("fuse"));
+	join(none, sizeof(none), sc->path, "nosuch");
+	join(mpath, sizeof(mpath), sc->path, "nosuch-mountinfo");
+	assert_int_equal(sysinfo_check_fstab(none, mpath, Q, &m, &err), 0);
+	assert_false(m.fstab_present);
+	assert_string_equal(m.fstype, "");
+}
+
 static void
 test_fstab_unmounted_ancestor(void **state)
 {
@@ -1095,6 +1134,15 @@ test_free_blocks(void **state)
 
 	assert_fails(sysinfo_free_blocks(-1, &avail, &bsize, &err), &err,
 	    EBADF);
+	/* The scratch directory's own file system is named by f_type; NFS,
+	 * CIFS, Ceph are network file systems, local ones are not. */
+	assert_int_equal(sysinfo_fs_type(sc->dfd, &lo, &err), 0);
+	assert_string_equal(sysinfo_network_fs(0x6969), "nfs");
+	assert_string_equal(sysinfo_network_fs(0xff534d42), "cifs");
+	assert_string_equal(sysinfo_network_fs(0x00c36400), "ceph");
+	assert_null(sysinfo_network_fs(0xef53));	/* ext4 */
+	assert_null(sysinfo_network_fs(0x01021994)); /* tmpfs */
+	assert_fails(sysinfo_fs_type(-1, &lo, &err), &err, EBADF);
 }
 
 static void
@@ -1198,6 +1246,7 @@ main(void)
 		T(test_running_count),
 		T(test_running_in_base),
 		T(test_fstab_unmounted_ancestor),
+		T(test_mount_fstype),
 		T(test_fstab_mounted_or_elsewhere),
 		T(test_fstab_ignored_lines),
 		T(test_fstab_escapes),
