@@ -78,6 +78,20 @@ struct fsck_opts {
 				   under -p */
 	int progress_fd;	/* -C FD; -1 none, 0 a bar from the start */
 	const char *metrics_file; /* --metrics-file: written on every run */
+	long max_lines;		/* --max-lines: human lines per problem
+				   code (and per outcome of its fixes);
+				   0 all, -1 not given (-v: all, else
+				   MQ_MAX_LINES) */
+};
+
+/* Lines per problem code on a terminal or in a log, unless -v. */
+#define MQ_MAX_LINES 10
+
+/* What one queue directory came to, for the summary per queue. */
+struct queue_tally {
+	const char *path;	/* the queue directory, as named */
+	unsigned long jobs, problems, notices, fixed, not_fixed;
+	unsigned long count[PR_COUNT];
 };
 
 struct plan;
@@ -110,6 +124,13 @@ struct fsck_ctx {
 
 	/* Counters for the summary. */
 	unsigned long count[PR_COUNT];
+	/* Human lines shown and left out, per code: the problem's, and
+	 * its fixes' made and not made. */
+	unsigned long shown[PR_COUNT], hidden[PR_COUNT];
+	unsigned long shown_fix[PR_COUNT][2], hidden_fix[PR_COUNT];
+	struct queue_tally *tally; /* one per queue directory met */
+	size_t ntally, captally;
+	struct queue_tally *last_tally;
 	unsigned long problems, notices, fixed, not_fixed;
 	unsigned long unexpected; /* -p: problems that need a human */
 	unsigned long left;	/* problems the silent recheck found */

@@ -46,7 +46,7 @@
 
 static const char usage_text[] =
     "usage: mqfsck [-n | -p | -y] [-fqvV] [-a dir] [-c file]... [-o name=value]...\n"
-    "              [-O name=value]...\n"
+    "              [-O name=value]... [--max-lines n] [--metrics-file path]\n"
     "              [-g seconds] [--time-limit seconds] [--owner user|queue-dir]\n"
     "              [--adopt-owner user] [--assume-stopped] [--remove-foreign]\n"
     "              [--key file] [--tf-newer promote|keep] [-C fd]\n"
@@ -99,7 +99,10 @@ static const char usage_text[] =
     "  --key file    the host key that signs archives (default\n"
     "                " ARC_DEFAULT_KEY ", made on first use)\n"
     "  -q            problems only, no summary\n"
-    "  -v            also list every job\n"
+    "  -v            also list every job, and every line of each problem\n"
+    "  --max-lines n  at most n lines per problem code, and per outcome\n"
+    "                of its fixes (default 10; -v or 0: all); the summary\n"
+    "                says how many more there were\n"
     "exit status: 0 clean, 1 fixed (nothing left), 4 problems left,\n"
     "8 operational error, 16 usage, 32 interrupted\n";
 
@@ -305,6 +308,22 @@ parse_time_limit(const char *s)
 	return v;
 }
 
+/* parse_max_lines - --max-lines N (0: every line) */
+static long
+parse_max_lines(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0) {
+		(void)fprintf(stderr, "mqfsck: --max-lines wants a number of lines (0: all)\n");
+		exit(FSCK_USAGE);
+	}
+	return v;
+}
+
 /* parse_progress_fd - -C FD */
 static int
 parse_progress_fd(const char *s)
@@ -412,6 +431,9 @@ output_option(int ch, const char *arg, struct options *o)
 		break;
 	case 'N':
 		o->fo.syslog = 0;
+		break;
+	case 'W':
+		o->fo.max_lines = parse_max_lines(arg);
 		break;
 	case 'C':
 		/* fsck(8)'s -C FD, or sendmail's -C file: a configuration */
@@ -543,6 +565,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "adopt-owner", required_argument, NULL, 'A' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "metrics-file", required_argument, NULL, 'P' },
+		{ "max-lines", required_argument, NULL, 'W' },
 		{ "format", required_argument, NULL, 'X' },
 		{ "syslog", no_argument, NULL, 'Y' },
 		{ "no-syslog", no_argument, NULL, 'N' },
@@ -576,6 +599,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->fo.time_limit = -1;
 	o->fo.syslog = -1;
 	o->fo.progress_fd = -1;
+	o->fo.max_lines = -1;
 	o->sp.fstab = "/etc/fstab";
 	o->sp.mountinfo = "/proc/self/mountinfo";
 	o->sp.locks = "/proc/locks";
@@ -597,6 +621,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'Y':
 		case 'N':
 		case 'C':
+		case 'W':
 			output_option(ch, optarg, o);
 			break;
 		case 'F':
@@ -1081,6 +1106,7 @@ main(int argc, char **argv)
 	    &rs, left, repaired);
 	sets_free(sets, nsets);
 	free(ctx.lf_claimed);
+	free(ctx.tally);
 	progress_clear(&ctx.progress);
 	logsys_close();
 	sio_writer_free(ctx.writer);

@@ -1083,11 +1083,15 @@ judge_job(struct fsck_ctx *ctx, const struct scan_env *env,
 {
 	struct jview v;
 	struct pctx pc;
+	struct queue_tally *t;
 	char n1[64];
 	unsigned long before;
 
 	view_of(set, j, &v);
 	ctx->jobs++;
+	if ((t = ctx_tally(ctx, ctx->qd != NULL ? ctx->qd->path : NULL,
+		 true)) != NULL)
+		t->jobs++;
 	if (v.locked || in_flight(ctx, env, &v)) {
 		const struct jfile *f = v.q != NULL ? v.q : v.h != NULL ? v.h
 		    : v.d != NULL ? v.d : &set->idx.files[v.jb->first];

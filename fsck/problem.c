@@ -22,6 +22,7 @@
 
 #include "esc.h"
 #include "fsck.h"
+#include "grow.h"
 #include "report.h"
 #include "qf.h"
 
@@ -322,11 +323,81 @@ decide(struct fsck_ctx *ctx, const struct problem *p, const struct pctx *pc,
 	return false;
 }
 
+/* line_limit - the human lines each code may have: 0 for all */
+static unsigned long
+line_limit(const struct fsck_ctx *ctx)
+{
+	if (ctx->opts.max_lines >= 0)
+		return (unsigned long)ctx->opts.max_lines;
+	return ctx->opts.verbose ? 0 : MQ_MAX_LINES;
+}
+
+/* ctx_tally - the tally of queue directory `path` (made on first use
+ * when create: path must then live as long as the run's sets); NULL
+ * when there is none, or no memory (the summary per queue then leaves
+ * it out) */
+struct queue_tally *
+ctx_tally(struct fsck_ctx *ctx, const char *path, bool create)
+{
+	struct queue_tally *t;
+	size_t i;
+
+	if (path == NULL || ctx->rechecking)
+		return NULL;
+	if (ctx->last_tally != NULL && (ctx->last_tally->path == path ||
+	    strcmp(ctx->last_tally->path, path) == 0))
+		return ctx->last_tally;
+	for (i = 0; i < ctx->ntally; i++)
+		if (strcmp(ctx->tally[i].path, path) == 0)
+			return ctx->last_tally = &ctx->tally[i];
+	if (!create || grow_array((void **)&ctx->tally, &ctx->captally,
+			   ctx->ntally + 1, sizeof(*t), 4) < 0)
+		return NULL;
+	t = &ctx->tally[ctx->ntally++];
+	memset(t, 0, sizeof(*t));
+	t->path = path;
+	return ctx->last_tally = t;
+}
+
+/*
+ * would_do - under -n, what -p and -y would do about this problem, in
+ * the fix's short name: nothing for a notice; "no fix" for what needs
+ * a human in every mode; what -p leaves (ending a boot's preen with
+ * UNEXPECTED INCONSISTENCY) and -y does.  NULL in other modes.  As the
+ * check sees it: the repair may still refuse a file that changed, a job
+ * sendmail locks, or a queue it must not repair.
+ */
+static const char *
+would_do(const struct fsck_ctx *ctx, const struct problem *p,
+    const struct pctx *pc, char *out, size_t outsz)
+{
+	const char *fix = fix_name(p->fix);
+
+	if (ctx->opts.fixmode != FIXMODE_NO || (p->flags & PRF_NOTICE))
+		return NULL;
+	if (pc->covered)
+		(void)snprintf(out, outsz,
+		    "-p, -y: nothing more (a fix of another problem covers it)");
+	else if (p->fix == FIX_NONE || (p->flags & PRF_NO_FIX))
+		(void)snprintf(out, outsz, "-p, -y: no fix (needs a human)");
+	else if (p->id == PR_1_FOREIGN)
+		(void)snprintf(out, outsz,
+		    "-p: nothing; -y: nothing, -y --remove-foreign: %s", fix);
+	else if (p->flags & PRF_PREEN_OK)
+		(void)snprintf(out, outsz, "-p, -y: %s", fix);
+	else
+		(void)snprintf(out, outsz, "-p: nothing (needs a human); -y: %s",
+		    fix);
+	return out;
+}
+
 /* pr_fix - report a problem; whether to fix it */
 bool
 pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc)
 {
 	const struct problem *p = problem_get(id);
+	struct queue_tally *t;
+	char would[160];
 	bool fix, unexpected, human;
 
 	if (ctx->rechecking) {
@@ -340,6 +411,14 @@ pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc)
 		ctx->notices++;
 	else
 		ctx->problems++;
+	if ((t = ctx_tally(ctx, ctx->qd != NULL ? ctx->qd->path : NULL,
+		 true)) != NULL) {
+		t->count[id]++;
+		if (p->flags & PRF_NOTICE)
+			t->notices++;
+		else
+			t->problems++;
+	}
 	fix = decide(ctx, p, pc, &unexpected);
 	if (unexpected)
 		ctx->unexpected++;
@@ -350,7 +429,19 @@ pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc)
 	/* Preen prints a fixed problem once, with its fix; one that a fix
 	 * already decided covers is not printed at all. */
 	human = !(ctx->opts.fixmode == FIXMODE_PREEN && (fix || pc->covered));
-	report_problem(ctx, p, pc, ctx->last_msg, fix, human);
+	/* Past the limit of lines for its code, a problem is counted, not
+	 * printed (the summary says how many were left out), unless a
+	 * question about it follows. */
+	if (human && ctx->opts.format == OUT_HUMAN && line_limit(ctx) > 0 &&
+	    !(fix && ctx->opts.fixmode == FIXMODE_ASK)) {
+		if (ctx->shown[id] >= line_limit(ctx)) {
+			ctx->hidden[id]++;
+			human = false;
+		} else
+			ctx->shown[id]++;
+	}
+	report_problem(ctx, p, pc, ctx->last_msg, fix, human,
+	    would_do(ctx, p, pc, would, sizeof(would)));
 	if (ctx->opts.format != OUT_HUMAN || !human)
 		return fix;
 	if (fix && ctx->opts.fixmode == FIXMODE_ASK)
@@ -364,7 +455,25 @@ pr_fixed(struct fsck_ctx *ctx, const char *queue, enum problem_id id,
     const char *idtext, const char *msg, enum fix_result result,
     const char *what)
 {
-	report_fix(ctx, queue, problem_get(id), idtext, msg, result, what);
+	bool made = result == FIXR_FIXED || result == FIXR_COVERED;
+	struct queue_tally *t = ctx_tally(ctx, queue, false);
+	bool human = true;
+
+	if (t != NULL) {
+		if (made)
+			t->fixed++;
+		else
+			t->not_fixed++;
+	}
+	if (ctx->opts.format == OUT_HUMAN && line_limit(ctx) > 0) {
+		if (ctx->shown_fix[id][made] >= line_limit(ctx)) {
+			ctx->hidden_fix[id]++;
+			human = false;
+		} else
+			ctx->shown_fix[id][made]++;
+	}
+	report_fix(ctx, queue, problem_get(id), idtext, msg, result, what,
+	    human);
 }
 
 /* ctx_warn - a limit of this run, not an error of the queue check */

@@ -44,10 +44,19 @@ struct pctx {
 				   reported, never fixed on its own */
 };
 
+struct fsck_ctx;
+struct queue_tally;
+
+/*
+ * ctx_tally - what queue directory `path` came to, for the summary per
+ * queue; made on first use when create (path must then live as long as
+ * the run's sets).  NULL: none, or no memory.
+ */
+struct queue_tally *ctx_tally(struct fsck_ctx *ctx, const char *path,
+    bool create);
+
 /* pctx_init - an empty context */
 void pctx_init(struct pctx *pc);
-
-struct fsck_ctx;
 
 /*
  * pr_fix - report problem `id` in context pc; returns whether to fix it

@@ -6,6 +6,7 @@
  * esc_json_text() inside JSON.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "esc.h"
@@ -60,7 +61,8 @@ problem_json(const struct fsck_ctx *ctx, const struct problem *p,
 /* report_problem - a problem or notice found */
 void
 report_problem(struct fsck_ctx *ctx, const struct problem *p,
-    const struct pctx *pc, const char *msg, bool will_fix, bool human)
+    const struct pctx *pc, const char *msg, bool will_fix, bool human,
+    const char *would)
 {
 	char idbuf[64] = "-", qbuf[512], line[2048];
 
@@ -75,14 +77,16 @@ report_problem(struct fsck_ctx *ctx, const struct problem *p,
 	if (ctx->opts.format == OUT_JSON)
 		problem_json(ctx, p, pc, msg, will_fix);
 	else if (ctx->opts.format == OUT_HUMAN && human)
-		(void)fprintf(ctx->out, "%s\n", line);
+		(void)fprintf(ctx->out, "%s%s%s%s\n", line,
+		    would != NULL ? " [" : "", would != NULL ? would : "",
+		    would != NULL ? "]" : "");
 }
 
 /* report_fix - the line of a fix made, or not made */
 void
 report_fix(struct fsck_ctx *ctx, const char *queue, const struct problem *p,
     const char *idtext, const char *msg, enum fix_result result,
-    const char *what)
+    const char *what, bool human)
 {
 	char buf[256], w[1024], line[3072];
 	bool has_msg = msg != NULL && msg[0] != '\0';
@@ -113,7 +117,7 @@ report_fix(struct fsck_ctx *ctx, const char *queue, const struct problem *p,
 		    result_json[result]);
 		esc_json_text(f, esc_str(w, sizeof(w), what));
 		(void)fputs("}\n", f);
-	} else if (ctx->opts.format == OUT_HUMAN)
+	} else if (ctx->opts.format == OUT_HUMAN && human)
 		(void)fprintf(f, "%s\n", line);
 }
 
@@ -165,9 +169,10 @@ report_error(struct fsck_ctx *ctx, const char *what, const char *why)
 	said(ctx, "error", "", what, why, true);
 }
 
-/* summary_counts - "no-df 1, orphan-df 2" for problems or notices */
+/* summary_counts - "no-df 1, orphan-df 2" for problems or notices, of
+ * the counts by code `count` */
 static void
-summary_counts(const struct fsck_ctx *ctx, bool notices, char *out,
+summary_counts(const unsigned long *count, bool notices, char *out,
     size_t outsz)
 {
 	size_t o = 0;
@@ -178,10 +183,10 @@ summary_counts(const struct fsck_ctx *ctx, bool notices, char *out,
 		const struct problem *p = problem_get((enum problem_id)i);
 		int n;
 
-		if (ctx->count[i] == 0 || ((p->flags & PRF_NOTICE) != 0) != notices)
+		if (count[i] == 0 || ((p->flags & PRF_NOTICE) != 0) != notices)
 			continue;
 		n = snprintf(out + o, outsz - o, "%s%s %lu", o ? ", " : "",
-		    p->name, ctx->count[i]);
+		    p->name, count[i]);
 		if (n < 0 || (size_t)n >= outsz - o)
 			break;
 		o += (size_t)n;
@@ -218,6 +223,98 @@ summary_json(const struct fsck_ctx *ctx, const struct report_totals *t)
 	    ctx->status);
 }
 
+/* lines_left_out - for each code past the limit of lines, how many */
+static void
+lines_left_out(const struct fsck_ctx *ctx)
+{
+	int i;
+
+	for (i = 0; i < PR_COUNT; i++) {
+		const struct problem *p = problem_get((enum problem_id)i);
+
+		if (ctx->hidden[i] > 0)
+			(void)fprintf(ctx->out,
+			    "mqfsck: %06x %s: %lu more not shown (-v shows every one)\n",
+			    p->code, p->name, ctx->hidden[i]);
+		if (ctx->hidden_fix[i] > 0)
+			(void)fprintf(ctx->out,
+			    "mqfsck: %06x %s: %lu more fix%s not shown (-v shows every one)\n",
+			    p->code, p->name, ctx->hidden_fix[i],
+			    ctx->hidden_fix[i] == 1 ? "" : "es");
+	}
+}
+
+/* by_path - qsort() order of tallies: by the queue's path */
+static int
+by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct queue_tally *)a)->path,
+	    ((const struct queue_tally *)b)->path);
+}
+
+/* per_queue - with more than one queue, a line for each that had jobs
+ * or findings, in the order of their paths: its jobs, problems and
+ * notices by code, fixes */
+static void
+per_queue(struct fsck_ctx *ctx)
+{
+	char probs[2048], notes[2048], q[512];
+	size_t i;
+
+	if (ctx->ntally < 2)
+		return;
+	qsort(ctx->tally, ctx->ntally, sizeof(ctx->tally[0]), by_path);
+	ctx->last_tally = NULL;
+	for (i = 0; i < ctx->ntally; i++) {
+		const struct queue_tally *t = &ctx->tally[i];
+
+		summary_counts(t->count, false, probs, sizeof(probs));
+		summary_counts(t->count, true, notes, sizeof(notes));
+		(void)fprintf(ctx->out,
+		    "mqfsck: queue %s: %lu jobs: %lu problem%s%s%s%s, "
+		    "%lu notice%s%s%s%s; %lu fix%s made, %lu not made\n",
+		    esc_str(q, sizeof(q), t->path), t->jobs, t->problems,
+		    t->problems == 1 ? "" : "s", probs[0] ? " (" : "", probs,
+		    probs[0] ? ")" : "", t->notices, t->notices == 1 ? "" : "s",
+		    notes[0] ? " (" : "", notes, notes[0] ? ")" : "", t->fixed,
+		    t->fixed == 1 ? "" : "es", t->not_fixed);
+	}
+}
+
+/* status_words - the exit status, and what each of its bits means */
+static void
+status_words(const struct fsck_ctx *ctx)
+{
+	static const struct {
+		int bit;
+		const char *words;
+	} bits[] = {
+		{ FSCK_NONDESTRUCT, "fixes made, nothing left" },
+		{ FSCK_UNCORRECTED, "problems left" },
+		{ FSCK_ERROR, "an operational error" },
+		{ FSCK_USAGE, "a usage error" },
+		{ FSCK_CANCELED, "interrupted" },
+	};
+	char w[256] = "clean";
+	size_t i, o = 0;
+
+	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		int n;
+
+		/* 4 with 1: fixes were made, but something is left. */
+		if ((ctx->status & bits[i].bit) == 0 ||
+		    (bits[i].bit == FSCK_NONDESTRUCT &&
+		     (ctx->status & FSCK_UNCORRECTED) != 0))
+			continue;
+		n = snprintf(w + o, sizeof(w) - o, "%s%s", o ? ", " : "",
+		    bits[i].words);
+		if (n < 0 || (size_t)n >= sizeof(w) - o)
+			break;
+		o += (size_t)n;
+	}
+	(void)fprintf(ctx->out, "mqfsck: exit status %d: %s\n", ctx->status, w);
+}
+
 /* report_summary - the last line(s) */
 void
 report_summary(struct fsck_ctx *ctx, const struct report_totals *t)
@@ -226,8 +323,8 @@ report_summary(struct fsck_ctx *ctx, const struct report_totals *t)
 		t->not_fixed, t->left };
 	char probs[2048], notes[2048], line[4800], fixline[1300], a[1100];
 
-	summary_counts(ctx, false, probs, sizeof(probs));
-	summary_counts(ctx, true, notes, sizeof(notes));
+	summary_counts(ctx->count, false, probs, sizeof(probs));
+	summary_counts(ctx->count, true, notes, sizeof(notes));
 	(void)snprintf(line, sizeof(line),
 	    "%zu queue%s, %lu jobs, %lu files: %lu problem%s%s%s%s, "
 	    "%lu notice%s%s%s%s; %lu in use, %lu in flight (%.3f s)",
@@ -267,9 +364,12 @@ report_summary(struct fsck_ctx *ctx, const struct report_totals *t)
 		return;
 	}
 	if (!ctx->opts.quiet) {
+		lines_left_out(ctx);
+		per_queue(ctx);
 		(void)fprintf(ctx->out, "mqfsck: %s\n", line);
 		if (t->repaired)
 			(void)fprintf(ctx->out, "mqfsck: %s\n", fixline);
+		status_words(ctx);
 	}
 	/* e2fsck's words, so that boot scripts and people know them. */
 	if (ctx->opts.fixmode == FIXMODE_PREEN && ctx->unexpected > 0)

@@ -18,18 +18,21 @@
 
 /*
  * report_problem - problem p found, context pc, message msg (expanded);
+ * would (NULL: none): under -n, what -p and -y would do, for the line;
  * will_fix is the answer pr_fix() gives; human says whether the line
  * for people is printed (-p prints a fixed problem once, with its fix)
  */
 void report_problem(struct fsck_ctx *ctx, const struct problem *p,
-    const struct pctx *pc, const char *msg, bool will_fix, bool human);
+    const struct pctx *pc, const char *msg, bool will_fix, bool human,
+    const char *would);
 
 /* report_fix - the outcome of a fix of p in queue: FIXED, NOT NEEDED or
  * NOT FIXED, with what was done or why not; msg (may be NULL) is the
- * problem's message, printed with it under -p */
+ * problem's message, printed with it under -p.  human: also the line
+ * for people (false past the limit of lines for the code). */
 void report_fix(struct fsck_ctx *ctx, const char *queue,
     const struct problem *p, const char *idtext, const char *msg,
-    enum fix_result result, const char *what);
+    enum fix_result result, const char *what, bool human);
 
 /* report_warning - something beside the queue could not be looked at */
 void report_warning(struct fsck_ctx *ctx, const char *what, const char *why);

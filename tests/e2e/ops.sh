@@ -32,6 +32,11 @@
 #                then 4 again), atomically (no temporary file left), with
 #                the last clean run's time carried over; a path that
 #                cannot be written is a warning, not another status
+#   max-lines    a queue of 25 orphaned data files: 10 lines of the code
+#                and "15 more not shown" by default, every line with -v,
+#                n with --max-lines n, the fix lines of -y capped alike;
+#                the closing counts, the JSON records and the exit status
+#                agree whatever is shown
 #   install      make install DESTDIR=...: the program, both man pages,
 #                the systemd unit and drop-in, the SysV snippet, all
 #                naming the installed path
@@ -490,6 +495,60 @@ t_metrics_file() {
 	[ -z "$why" ] && ok metrics-file || bad metrics-file "$why"
 }
 
+# -------------------------------------------------------------- max lines
+# lines_of CODE FILE - how many report lines of problem CODE
+lines_of() {
+	grep -c "^queue: $1 " "$2"
+}
+
+t_max_lines() {
+	why=
+	d=$top/maxlines
+	mkdir -p "$d/queue"
+	i=10
+	while [ $i -lt 35 ]; do
+		printf 'body %s\n' $i >"$d/queue/df6AN5c54B0129$i"
+		i=$((i + 1))
+	done
+	chmod 0750 "$d/queue"
+	chmod 0640 "$d/queue"/*
+	run() { # OUT ARGS... - a check of the queue, its exit status in OUT.st
+		o=$1
+		shift
+		st=0
+		# shellcheck disable=SC2086
+		(cd "$d" && "$mqfsck" $FIXTURE_OPTS --assume-stopped "$@" queue) >"$d/$o" 2>&1 || st=$?
+		echo "$st" >"$d/$o.st"
+	}
+	run def -n
+	run all -n -v
+	run three -n --max-lines 3
+	run zero -n --max-lines 0
+	run json -n --json
+	[ "$(lines_of 030002 "$d/def")" -eq 10 ] || why="${why:-default: $(lines_of 030002 "$d/def") lines, not 10}"
+	grep -q '^mqfsck: 030002 orphan-df: 15 more not shown' "$d/def" || why="${why:-default: no count of the 15 left out}"
+	[ "$(lines_of 030002 "$d/all")" -eq 25 ] || why="${why:--v: $(lines_of 030002 "$d/all") lines, not 25}"
+	[ "$(lines_of 030002 "$d/zero")" -eq 25 ] || why="${why:---max-lines 0: not every line}"
+	[ "$(lines_of 030002 "$d/three")" -eq 3 ] || why="${why:---max-lines 3: $(lines_of 030002 "$d/three") lines}"
+	grep -q '^mqfsck: 030002 orphan-df: 22 more not shown' "$d/three" || why="${why:---max-lines 3: no count of the 22 left out}"
+	grep -q 'more not shown' "$d/all" && why="${why:--v still leaves lines out}"
+	[ "$(grep -c '"type":"problem","code":"0x030002"' "$d/json")" -eq 25 ] || why="${why:-JSON does not have every problem}"
+	for o in def all three zero; do
+		grep -q 'problems (orphan-df 25)' "$d/$o" || why="${why:-$o: the closing line does not count all 25}"
+		[ "$(cat "$d/$o.st")" -eq 4 ] && grep -q '^mqfsck: exit status 4: problems left$' "$d/$o" ||
+		    why="${why:-$o: exit $(cat "$d/$o.st") and its words disagree}"
+	done
+	grep -q '\[-p, -y: archive-remove\]$' "$d/def" || why="${why:--n does not say what -p and -y would do}"
+	run fix -y -a arch --max-lines 4
+	[ "$(grep -c '^queue: 030002 orphan-df .*: FIXED: ' "$d/fix")" -eq 4 ] &&
+	    grep -q '^mqfsck: 030002 orphan-df: 21 more fixes not shown' "$d/fix" ||
+	    why="${why:--y --max-lines 4: fix lines not capped at 4 with a count of the rest}"
+	grep -q '^mqfsck: 25 fixes made, 0 not made; 0 problems left' "$d/fix" && [ "$(cat "$d/fix.st")" -eq 1 ] &&
+	    grep -q '^mqfsck: exit status 1: fixes made, nothing left$' "$d/fix" ||
+	    why="${why:--y: the totals, the status $(cat "$d/fix.st") and its words disagree}"
+	[ -z "$why" ] && ok max-lines || bad max-lines "$why"
+}
+
 # ------------------------------------------------------------ time limit
 # tree NAME - every path under $top/NAME/queue with its mode, size and
 # digest, to see that a run changed nothing
@@ -599,5 +658,6 @@ t_running
 t_archive_full
 t_sendmail_options
 t_metrics_file
+t_max_lines
 t_install
 exit $failed
