@@ -73,7 +73,7 @@ FSCK_SRC = fsck/main.c fsck/problem.c \
            fsck/pass3_pairing.c \
            fsck/pass4_lostfound.c fsck/queues.c fsck/progress.c fsck/logsys.c \
            fsck/metrics.c fsck/trust.c fsck/stop.c \
-           fsck/archive_cmd.c fsck/report.c
+           fsck/archive_cmd.c fsck/report.c fsck/select.c
 ARC_SRC = repair/arc_common.c repair/arc_write.c repair/arc_read.c \
           repair/arc_list.c repair/arc_restore.c
 REPAIR_SRC = $(ARC_SRC) repair/repair.c repair/repair_archive.c \
@@ -81,7 +81,7 @@ REPAIR_SRC = $(ARC_SRC) repair/repair.c repair/repair_archive.c \
 PROG_SRC = $(FSCK_SRC) $(SYSTEM_SRC) $(MODEL_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
 
 # Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
-UNIT_TESTS = qid qf corpus esc sio sio_write sysinfo cf problem dirlist arc_write arc_read \
+UNIT_TESTS = qid qf corpus esc sio sio_write sysinfo cf problem select dirlist arc_write arc_read \
              arc_list arc_restore inomap plan repair
 UNIT_SRC_qid = format/qid.c format/err.c
 UNIT_SRC_qf = $(QF_SRC) format/err.c tests/unit/qf_expect.c
@@ -92,7 +92,7 @@ UNIT_SRC_sio_write = $(UNIT_SRC_sio)
 UNIT_SRC_esc = format/esc.c
 UNIT_SRC_sysinfo = system/sysinfo.c $(SIO_SRC) format/esc.c format/err.c tests/unit/scratch.c
 UNIT_SRC_cf = $(CF_SRC) format/esc.c format/err.c
-UNIT_SRC_problem = fsck/problem.c fsck/report.c fsck/metrics.c $(SIO_SRC) model/problem_table.c model/plan.c fsck/progress.c fsck/logsys.c $(QF_SRC) format/esc.c format/err.c
+UNIT_SRC_problem = fsck/problem.c fsck/select.c format/qid.c fsck/report.c fsck/metrics.c $(SIO_SRC) model/problem_table.c model/plan.c fsck/progress.c fsck/logsys.c $(QF_SRC) format/esc.c format/err.c
 UNIT_SRC_dirlist = system/dirlist.c format/grow.c format/err.c
 ARC_TEST_SRC = $(ARC_SRC) format/esc.c format/qid.c $(SIO_SRC) format/err.c \
                tests/unit/scratch.c tests/unit/arc_fixture.c
@@ -102,6 +102,7 @@ UNIT_SRC_arc_list = $(ARC_TEST_SRC)
 UNIT_SRC_arc_restore = $(ARC_TEST_SRC)
 UNIT_SRC_inomap = model/inomap.c
 UNIT_SRC_plan = model/plan.c model/problem_table.c format/err.c
+UNIT_SRC_select = fsck/select.c model/problem_table.c format/qid.c format/grow.c format/err.c
 UNIT_SRC_repair = $(REPAIR_SRC) $(MODEL_SRC) $(FORMAT_SRC) tests/unit/scratch.c
 
 FUZZ_TARGETS = qname qf
@@ -233,7 +234,7 @@ fixtures-update: $(san)/mqfsck
 	@MQ_MQFSCK=$(san)/mqfsck sh tests/e2e/run_all.sh --update
 
 # The PROBLEMS section of the manual is printed from the problem table.
-MKMAN_SRC = tests/tools/mkman.c fsck/problem.c fsck/report.c fsck/metrics.c $(SIO_SRC) model/problem_table.c model/plan.c fsck/progress.c fsck/logsys.c \
+MKMAN_SRC = tests/tools/mkman.c fsck/problem.c fsck/select.c format/qid.c fsck/report.c fsck/metrics.c $(SIO_SRC) model/problem_table.c model/plan.c fsck/progress.c fsck/logsys.c \
     $(QF_SRC) format/esc.c format/err.c
 $(rel)/tests/mkman: $(MKMAN_SRC) model/problems.def format/qf_defects.def fsck/problem.h
 	@mkdir -p $(@D)

@@ -15,6 +15,7 @@
 #include "qset.h"
 #include "problem.h"
 #include "progress.h"
+#include "select.h"
 #include "sio.h"
 
 /* fsck(8) exit status bits (e2fsck's FSCK_*). */
@@ -78,6 +79,7 @@ struct fsck_opts {
 				   under -p */
 	int progress_fd;	/* -C FD; -1 none, 0 a bar from the start */
 	const char *metrics_file; /* --metrics-file: written on every run */
+	struct selection sel;	/* --only, --skip, --job */
 	long max_lines;		/* --max-lines: human lines per problem
 				   code (and per outcome of its fixes);
 				   0 all, -1 not given (-v: all, else

@@ -47,6 +47,7 @@
 static const char usage_text[] =
     "usage: mqfsck [-n | -p | -y] [-fqvV] [-a dir] [-c file]... [-o name=value]...\n"
     "              [-O name=value]... [--max-lines n] [--metrics-file path]\n"
+    "              [--only code,...] [--skip code,...] [--job id | --job -]...\n"
     "              [-g seconds] [--time-limit seconds] [--owner user|queue-dir]\n"
     "              [--adopt-owner user] [--assume-stopped] [--remove-foreign]\n"
     "              [--key file] [--tf-newer promote|keep] [-C fd]\n"
@@ -100,6 +101,12 @@ static const char usage_text[] =
     "                " ARC_DEFAULT_KEY ", made on first use)\n"
     "  -q            problems only, no summary\n"
     "  -v            also list every job, and every line of each problem\n"
+    "  --only code   only those problems (names or numbers, comma-separated,\n"
+    "                repeatable): reported, counted, fixed, in the status\n"
+    "  --skip code   all but those\n"
+    "  --job id      only that job (repeatable; \"--job -\": IDs on standard\n"
+    "                input, one per line); findings about the queue itself\n"
+    "                are reported, not fixed\n"
     "  --max-lines n  at most n lines per problem code, and per outcome\n"
     "                of its fixes (default 10; -v or 0: all); the summary\n"
     "                says how many more there were\n"
@@ -248,6 +255,7 @@ options_free(struct options *o)
 	free((void *)o->qo.dirs);
 	free((void *)o->qo.configs);
 	free((void *)o->qo.overrides);
+	select_free(&o->fo.sel);
 }
 
 /* set_mode - -n, -p or -y; more than one is a usage error */
@@ -447,6 +455,57 @@ output_option(int ch, const char *arg, struct options *o)
 	}
 }
 
+/*
+ * select_option - --only and --skip CODE[,CODE...] (names or numbers),
+ * --job ID, or --job - for IDs on standard input (one per line, as
+ * postsuper(1) takes them; at most MQ_MAX_JOB_IDS)
+ */
+#define MQ_MAX_JOB_IDS 1000000
+static void
+select_option(int ch, const char *arg, struct options *o)
+{
+	struct selection *sel = &o->fo.sel;
+	unsigned long bad = 0;
+	char one[128];
+	const char *p = arg;
+	size_t n;
+
+	if (ch == 'j' && strcmp(arg, "-") == 0) {
+		if (select_jobs_from(sel, stdin, MQ_MAX_JOB_IDS, &bad) == 0)
+			return;
+		if (bad > 0)
+			(void)fprintf(stderr, "mqfsck: --job -: line %lu of standard input is not a queue id\n", bad);
+		else
+			(void)fprintf(stderr, "mqfsck: --job -: more than %d IDs, or no memory, or standard input unreadable\n", MQ_MAX_JOB_IDS);
+		exit(FSCK_USAGE);
+	}
+	if (ch == 'j') {
+		if (select_job(sel, arg) < 0) {
+			(void)fprintf(stderr, "mqfsck: --job %s: not a queue id\n", arg);
+			exit(FSCK_USAGE);
+		}
+		return;
+	}
+	for (;;) {
+		n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof(one)) {
+			(void)fprintf(stderr, "mqfsck: --%s wants problem names or codes, separated by commas\n",
+			    ch == 'e' ? "only" : "skip");
+			exit(FSCK_USAGE);
+		}
+		memcpy(one, p, n);
+		one[n] = '\0';
+		if (select_code(sel, one, ch == 'e') < 0) {
+			(void)fprintf(stderr, "mqfsck: --%s %s: no such problem (mqfsck(8), PROBLEMS, lists them)\n",
+			    ch == 'e' ? "only" : "skip", one);
+			exit(FSCK_USAGE);
+		}
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
+	}
+}
+
 /* system_option - where the facts about the system come from */
 static void
 system_option(int ch, const char *arg, struct options *o)
@@ -552,46 +611,51 @@ queue_option(int ch, const char *arg, struct options *o)
 	}
 }
 
+/* The long options; each is a short option's value in parse_options(). */
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "option", required_argument, NULL, 'o' },
+	{ "grace", required_argument, NULL, 'g' },
+	{ "time-limit", required_argument, NULL, 't' },
+	{ "owner", required_argument, NULL, 'U' },
+	{ "adopt-owner", required_argument, NULL, 'A' },
+	{ "json", no_argument, NULL, 'J' },
+	{ "metrics-file", required_argument, NULL, 'P' },
+	{ "max-lines", required_argument, NULL, 'W' },
+	{ "only", required_argument, NULL, 'e' },
+	{ "skip", required_argument, NULL, 's' },
+	{ "job", required_argument, NULL, 'j' },
+	{ "format", required_argument, NULL, 'X' },
+	{ "syslog", no_argument, NULL, 'Y' },
+	{ "no-syslog", no_argument, NULL, 'N' },
+	{ "progress-fd", required_argument, NULL, 'C' },
+	{ "fstab", required_argument, NULL, 'F' },
+	{ "mountinfo", required_argument, NULL, 'M' },
+	{ "proc-locks", required_argument, NULL, 'L' },
+	{ "assume-stopped", no_argument, NULL, 'S' },
+	{ "remove-foreign", no_argument, NULL, 'R' },
+	{ "lost-found", required_argument, NULL, 'K' },
+	{ "archive-dir", required_argument, NULL, 'a' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "preen", no_argument, NULL, 'p' },
+	{ "yes", no_argument, NULL, 'y' },
+	{ "no", no_argument, NULL, 'n' },
+	{ "tf-newer", required_argument, NULL, 'T' },
+	{ "list", required_argument, NULL, 'l' },
+	{ "restore", required_argument, NULL, 'r' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "restore-unverified", no_argument, NULL, 'u' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 /* parse_options - the command line */
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "option", required_argument, NULL, 'o' },
-		{ "grace", required_argument, NULL, 'g' },
-		{ "time-limit", required_argument, NULL, 't' },
-		{ "owner", required_argument, NULL, 'U' },
-		{ "adopt-owner", required_argument, NULL, 'A' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "metrics-file", required_argument, NULL, 'P' },
-		{ "max-lines", required_argument, NULL, 'W' },
-		{ "format", required_argument, NULL, 'X' },
-		{ "syslog", no_argument, NULL, 'Y' },
-		{ "no-syslog", no_argument, NULL, 'N' },
-		{ "progress-fd", required_argument, NULL, 'C' },
-		{ "fstab", required_argument, NULL, 'F' },
-		{ "mountinfo", required_argument, NULL, 'M' },
-		{ "proc-locks", required_argument, NULL, 'L' },
-		{ "assume-stopped", no_argument, NULL, 'S' },
-		{ "remove-foreign", no_argument, NULL, 'R' },
-		{ "lost-found", required_argument, NULL, 'K' },
-		{ "archive-dir", required_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "preen", no_argument, NULL, 'p' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "no", no_argument, NULL, 'n' },
-		{ "tf-newer", required_argument, NULL, 'T' },
-		{ "list", required_argument, NULL, 'l' },
-		{ "restore", required_argument, NULL, 'r' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "restore-unverified", no_argument, NULL, 'u' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -644,6 +708,11 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'u':
 			repair_option(ch, optarg, o);
 			break;
+		case 'e':
+		case 's':
+		case 'j':
+			select_option(ch, optarg, o);
+			break;
 		case 'q':
 			o->fo.quiet = true;
 			break;
@@ -662,6 +731,7 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	for (; optind < argc; optind++)
 		push(&o->qo.dirs, &o->qo.ndirs, argv[optind]);
+	select_done(&o->fo.sel);
 	/* Making files trusted again is an administrator's decision, made
 	 * at a terminal or with -y, never by the boot's preen. */
 	if (o->qo.adopt != NULL && o->mode_given &&

@@ -303,6 +303,10 @@ decide(struct fsck_ctx *ctx, const struct problem *p, const struct pctx *pc,
 	 * (archived) only when the administrator says so. */
 	if (p->id == PR_1_FOREIGN && !ctx->opts.remove_foreign)
 		fixable = false;
+	/* --job: the run changes those jobs and nothing else, so a finding
+	 * about the queue itself is reported, not fixed. */
+	if (ctx->opts.sel.jobs_given && pc->id == NULL)
+		fixable = false;
 
 	*unexpected = false;
 	switch (ctx->opts.fixmode) {
@@ -400,6 +404,11 @@ pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc)
 	char would[160];
 	bool fix, unexpected, human;
 
+	/* --only, --skip, --job: what the run is not about is not
+	 * reported, counted or fixed, now or in the check after repairs. */
+	if (!select_problem(&ctx->opts.sel, id, pc->id,
+		pc->id != NULL ? pc->idlen : 0))
+		return false;
 	if (ctx->rechecking) {
 		/* The silent pass after repairs: what is left. */
 		if (!(p->flags & PRF_NOTICE))
@@ -495,6 +504,37 @@ ctx_error(struct fsck_ctx *ctx, const char *what, const char *why)
 	report_error(ctx, what, why);
 }
 
+/*
+ * other_jobs_named - under --job, a fix that also changes another job
+ * (an exchange of bodies along a cycle of jobs) is made only when --job
+ * names every job it changes; otherwise it is left, and the run says so.
+ */
+static bool
+other_jobs_named(struct fsck_ctx *ctx, const struct problem *p,
+    const struct plan_op *ops, size_t nops)
+{
+	const struct job *jb;
+	char why[256], idb[64];
+	size_t i;
+
+	if (!ctx->opts.sel.jobs_given || ctx->set == NULL)
+		return true;
+	for (i = 0; i < nops; i++) {
+		if (ops[i].other_job == 0 ||
+		    ops[i].other_job >= ctx->set->idx.njobs)
+			continue;
+		jb = &ctx->set->idx.jobs[ops[i].other_job];
+		if (select_has_job(&ctx->opts.sel, jb->id, jb->idlen))
+			continue;
+		(void)snprintf(why, sizeof(why),
+		    "not fixed: the fix also changes job %s, which --job does not name",
+		    esc_bytes(idb, sizeof(idb), jb->id, jb->idlen));
+		ctx_warn(ctx, p->name, why);
+		return false;
+	}
+	return true;
+}
+
 /* pr_plan - add the fix pr_fix() said yes to */
 void
 pr_plan(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc,
@@ -507,6 +547,8 @@ pr_plan(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc,
 		BUG("pr_plan without a plan");
 	if (ctx->qd != NULL && ctx->set != NULL)
 		qi = (uint16_t)(ctx->qd - ctx->set->dirs);
+	if (!other_jobs_named(ctx, problem_get(id), ops, nops))
+		return;
 	rc = plan_add(ctx->plan, id, job, qi, pc->id,
 	    pc->id != NULL ? pc->idlen : 0,
 	    ctx->opts.fixmode == FIXMODE_PREEN ? ctx->last_msg : NULL, ops,

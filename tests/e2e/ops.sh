@@ -37,6 +37,13 @@
 #                n with --max-lines n, the fix lines of -y capped alike;
 #                the closing counts, the JSON records and the exit status
 #                agree whatever is shown
+#   select       --only and --skip (names, numbers, lists) limit what is
+#                reported, counted, fixed and decides the exit status;
+#                --job ID (and IDs on standard input with --job -) limits
+#                the run to those jobs: -y changes their files and no
+#                other's, and an exchange of bodies with a job not named
+#                is left with a warning; bad codes and IDs are usage
+#                errors
 #   install      make install DESTDIR=...: the program, both man pages,
 #                the systemd unit and drop-in, the SysV snippet, all
 #                naming the installed path
@@ -549,6 +556,67 @@ t_max_lines() {
 	[ -z "$why" ] && ok max-lines || bad max-lines "$why"
 }
 
+# ----------------------------------------------------------------- select
+# codes FILE - the problem codes of a report's lines, sorted, one per line
+codes() {
+	sed -n 's/^queue: \([0-9a-f]\{6\}\) .*/\1/p' "$1" | sort -u
+}
+
+t_select() {
+	why=
+	prepare select
+	d=$top/select
+	sel() { # OUT ARGS... - a run of the fixture's queue
+		o=$1
+		shift
+		st=0
+		# shellcheck disable=SC2086
+		(cd "$d" && "$mqfsck" $BASE "$@" queue) >"$d/$o" 2>&1 </dev/null || st=$?
+		echo "$st" >"$d/$o.st"
+	}
+	sel only -n --only orphan-df,0x030001
+	[ "$(codes "$d/only" | tr '\n' ' ')" = "030001 030002 " ] ||
+	    why="${why:---only: codes $(codes "$d/only" | tr '\n' ' ')}"
+	grep -q 'problems (no-df 2, orphan-df 1), 0 notices' "$d/only" && [ "$(cat "$d/only.st")" -eq 4 ] ||
+	    why="${why:---only: the counts or status are not the selection's}"
+	sel skip -n --skip foreign-file --skip 030007
+	codes "$d/skip" | grep -q '^01000[1]$\|^030007$' && why="${why:---skip: a skipped code reported}"
+	[ "$(codes "$d/skip" | wc -l)" -ge 10 ] || why="${why:---skip: other codes missing}"
+	sel one -n --job 6AN5aaaa000006
+	# Findings about the queue itself (no id) are still reported.
+	[ "$(grep -c '^queue: [0-9a-f]* [a-z-]* 6AN5' "$d/one")" -eq 1 ] && grep -q '^queue: 030002 orphan-df 6AN5aaaa000006: ' "$d/one" ||
+	    why="${why:---job: not just that job's lines: $(grep -c '^queue: [0-9a-f]* [a-z-]* 6AN5' "$d/one")}"
+	printf '6AN5aaaa000006\n\n  6AN5aaaa000005 \n6AN5aaaa000006\n' >"$d/ids"
+	st=0
+	# shellcheck disable=SC2086
+	(cd "$d" && "$mqfsck" $BASE -n --job - queue <"$d/ids") >"$d/stdin" 2>&1 || st=$?
+	[ "$(grep -c '^queue: [0-9a-f]* [a-z-]* 6AN5' "$d/stdin")" -eq 2 ] && [ "$st" -eq 4 ] ||
+	    why="${why:---job -: $(grep -c '^queue: [0-9a-f]* [a-z-]* 6AN5' "$d/stdin") lines, exit $st}"
+	(cd "$top/select" && find queue -printf '%p %m %s\n' | grep -v 6AN5aaaa000005 | sort) >"$d/before"
+	sel fix -y -a arch --job 6AN5aaaa000005
+	(cd "$top/select" && find queue -printf '%p %m %s\n' | grep -v 6AN5aaaa000005 | sort) >"$d/after"
+	cmp -s "$d/before" "$d/after" || why="${why:--y --job: files of other jobs changed: $(diff "$d/before" "$d/after" | head -n 2)}"
+	[ -f "$d/queue/Qf6AN5aaaa000005" ] && [ "$(cat "$d/fix.st")" -eq 1 ] ||
+	    why="${why:--y --job: the job named was not made inert (exit $(cat "$d/fix.st"))}"
+	sel bad1 -n --only no-such-problem
+	sel bad2 -n --job ../etc
+	[ "$(cat "$d/bad1.st")" -eq 16 ] && [ "$(cat "$d/bad2.st")" -eq 16 ] ||
+	    why="${why:-a bad code or id: exit $(cat "$d/bad1.st") and $(cat "$d/bad2.st"), not 16}"
+	# Bodies exchanged between two jobs: naming one is not enough.
+	scratch_copy "$root/fixtures/f_df_swapped" "$top/swap"
+	mkdir -p "$top/swap/lf"
+	st=0
+	# shellcheck disable=SC2086
+	(cd "$top/swap" && "$mqfsck" $BASE -y -a arch --job 6AN5c54B012922 queue) >"$d/swap" 2>&1 || st=$?
+	grep -q 'warning: df-swapped: not fixed: the fix also changes job 6AN5c54C012923' "$d/swap" && [ "$st" -eq 4 ] ||
+	    why="${why:---job with one of two swapped jobs: exit $st, $(grep -c warning "$d/swap") warnings}"
+	st=0
+	# shellcheck disable=SC2086
+	(cd "$top/swap" && "$mqfsck" $BASE -y -a arch --job 6AN5c54B012922 --job 6AN5c54C012923 queue) >"$d/swap2" 2>&1 || st=$?
+	[ "$st" -eq 1 ] || why="${why:---job naming both swapped jobs: exit $st, not 1}"
+	[ -z "$why" ] && ok select || bad select "$why"
+}
+
 # ------------------------------------------------------------ time limit
 # tree NAME - every path under $top/NAME/queue with its mode, size and
 # digest, to see that a run changed nothing
@@ -659,5 +727,6 @@ t_archive_full
 t_sendmail_options
 t_metrics_file
 t_max_lines
+t_select
 t_install
 exit $failed
