@@ -274,6 +274,8 @@ install: mqfsck
 	sed 's|/usr/local/sbin/mqfsck|$(SBINDIR)/mqfsck|g' \
 	    contrib/sysv/mqfsck.sh >build/mqfsck.sh
 	install -m 0644 build/mqfsck.sh $(DESTDIR)$(DATADIR)/mqfsck/mqfsck.sh
+	install -m 0644 docs/mqfsck.schema.json \
+	    $(DESTDIR)$(DATADIR)/mqfsck/mqfsck.schema.json
 
 clean:
 	rm -rf build mqfsck

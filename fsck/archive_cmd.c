@@ -224,6 +224,7 @@ archive_cmd(const struct archive_cmd *cmd)
 		ro.file_ok = restorable;
 		ro.key = keyed ? key : NULL;
 		ro.unverified_ok = cmd->fo->restore_unverified;
+		ro.json = cmd->fo->format == OUT_JSON;
 		rc = arc_restore(w, fd, &ro, stdout, &stats, &err);
 		free(kq.dev);
 		free(kq.ino);
@@ -232,6 +233,12 @@ archive_cmd(const struct archive_cmd *cmd)
 			(void)printf("mqfsck: %zu restored, %zu already there, %zu refused, %zu failed\n",
 			    stats.restored, stats.already, stats.refused,
 			    stats.failed);
+		else if (rc >= 0 && cmd->fo->format == OUT_JSON)
+			(void)printf("{\"schema\":\"" MQ_JSON_SCHEMA "\",\"type\":\"restore-summary\","
+			    "\"restored\":%zu,\"already_there\":%zu,\"refused\":%zu,"
+			    "\"failed\":%zu,\"exit\":%d}\n",
+			    stats.restored, stats.already, stats.refused,
+			    stats.failed, rc == 0 ? FSCK_OK : FSCK_UNCORRECTED);
 	}
 	(void)close(fd);
 	if (rc < 0)

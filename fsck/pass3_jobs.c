@@ -41,6 +41,7 @@
 #include "esc.h"
 #include "pass3_private.h"
 #include "pass4_lostfound.h"
+#include "report.h"
 #include "trust.h"
 
 /* p3_file_dev - the device of the directory holding file f */
@@ -1038,6 +1039,54 @@ check_times(struct fsck_ctx *ctx, const struct qset *set,
 	}
 }
 
+/* select_has_job_or_all - the job is one --job names, or none is named */
+static bool
+select_has_job_or_all(const struct fsck_ctx *ctx, const struct job *jb)
+{
+	return !ctx->opts.sel.jobs_given ||
+	    select_has_job(&ctx->opts.sel, jb->id, jb->idlen);
+}
+
+/*
+ * job_record - --json: the job's record (its files, control first, as
+ * sendmail thinks of a job; what was found; its T line and class)
+ */
+static void
+job_record(struct fsck_ctx *ctx, const struct qset *set,
+    const struct jview *v, const char *state, unsigned long findings)
+{
+	static const char *const toc_name[QSET_TOC_N] = {
+		"normal", "urgent", "non-urgent", "dsn"
+	};
+	const struct index *idx = &set->idx;
+	char names[16][64];
+	struct report_job j;
+	const char *l;
+	uint32_t f;
+
+	memset(&j, 0, sizeof(j));
+	j.id = v->jb->id;
+	j.idlen = v->jb->idlen;
+	for (l = "qhQdtTx"; *l != '\0'; l++)
+		for (f = v->jb->first; f != 0; f = idx->files[f].next) {
+			if (idx->files[f].letter != (uint8_t)*l)
+				continue;
+			if (idx->files[f].flags & JF_REPORTED)
+				findings++; /* by passes 1 and 2 */
+			if (j.nnames == sizeof(names) / sizeof(names[0]))
+				continue;
+			file_name(set, v->jb, &idx->files[f], names[j.nnames],
+			    sizeof(names[0]));
+			j.names[j.nnames] = names[j.nnames];
+			j.nnames++;
+		}
+	j.state = findings > 0 && strcmp(state, "ok") == 0 ? "findings" : state;
+	j.findings = findings;
+	j.ctime = v->jb->ctime_T;
+	j.toc = toc_name[(v->jb->jflags & JB_TOC_MASK) >> JB_TOC_SHIFT];
+	report_job(ctx, &j);
+}
+
 /* list_job - -v: the job, its files, and whether anything was found */
 static void
 list_job(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
@@ -1105,6 +1154,10 @@ judge_job(struct fsck_ctx *ctx, const struct scan_env *env,
 			ctx->in_flight++;
 			(void)pr_fix(ctx, PR_3_IN_FLIGHT, &pc);
 		}
+		if (ctx->opts.format == OUT_JSON && !ctx->rechecking &&
+		    select_has_job_or_all(ctx, v.jb))
+			job_record(ctx, set, &v, v.locked ? "in-use" : "in-flight",
+			    0);
 		return;
 	}
 	before = ctx->problems + ctx->notices;
@@ -1117,6 +1170,10 @@ judge_job(struct fsck_ctx *ctx, const struct scan_env *env,
 	if (ctx->opts.verbose && ctx->opts.format == OUT_HUMAN &&
 	    !ctx->rechecking)
 		list_job(ctx, set, &v, ctx->problems + ctx->notices - before);
+	if (ctx->opts.format == OUT_JSON && !ctx->rechecking &&
+	    select_has_job_or_all(ctx, v.jb))
+		job_record(ctx, set, &v, "ok",
+		    ctx->problems + ctx->notices - before);
 }
 
 /* first_queue - the set's first queue checked, naming its jobs pass */

@@ -9,12 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arc.h"
 #include "esc.h"
 #include "logsys.h"
 #include "metrics.h"
 #include "report.h"
 
-#define SCHEMA "mqfsck/1"
+#define SCHEMA MQ_JSON_SCHEMA
 
 /* The words of a fix's outcome (enum fix_result), for people and JSON. */
 static const char *const result_words[] = { "NOT FIXED", "FIXED",
@@ -80,6 +81,37 @@ report_problem(struct fsck_ctx *ctx, const struct problem *p,
 		(void)fprintf(ctx->out, "%s%s%s%s\n", line,
 		    would != NULL ? " [" : "", would != NULL ? would : "",
 		    would != NULL ? "]" : "");
+}
+
+/* report_job - see report.h */
+void
+report_job(struct fsck_ctx *ctx, const struct report_job *j)
+{
+	FILE *f = ctx->out;
+	char buf[256];
+	size_t i;
+
+	if (ctx->opts.format != OUT_JSON)
+		return;
+	json_head(f, "job");
+	(void)fputs(",\"queue\":", f);
+	esc_json_text(f, ctx->qd != NULL ? esc_str(buf, sizeof(buf), ctx->qd->path)
+				    : "");
+	(void)fputs(",\"id\":", f);
+	esc_json_text(f, esc_bytes(buf, sizeof(buf), j->id, j->idlen));
+	(void)fputs(",\"files\":[", f);
+	for (i = 0; i < j->nnames; i++) {
+		if (i > 0)
+			(void)putc(',', f);
+		esc_json_text(f, esc_str(buf, sizeof(buf), j->names[i]));
+	}
+	(void)fprintf(f, "],\"state\":\"%s\",\"findings\":%lu,\"ctime\":",
+	    j->state, j->findings);
+	if (j->ctime > 0)
+		(void)fprintf(f, "%lld", j->ctime);
+	else
+		(void)fputs("null", f);
+	(void)fprintf(f, ",\"class\":\"%s\"}\n", j->toc);
 }
 
 /* report_fix - the line of a fix made, or not made */

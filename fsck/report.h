@@ -1,7 +1,7 @@
 /*
  * report.h - the one place mqfsck's records are rendered: every problem,
  * fix, warning, error and the summary, as a line for people, a JSON
- * object (--json: schema "mqfsck/1", one a line), a syslog line (-p,
+ * object (--json: schema "mqfsck/2", one a line), a syslog line (-p,
  * --syslog: logsys.c) and, for the summary, Prometheus metrics
  * (metrics.c).  Every byte from a queue goes through format/esc.c.
  *
@@ -33,6 +33,21 @@ void report_problem(struct fsck_ctx *ctx, const struct problem *p,
 void report_fix(struct fsck_ctx *ctx, const char *queue,
     const struct problem *p, const char *idtext, const char *msg,
     enum fix_result result, const char *what, bool human);
+
+/* A job as judged, for its JSON record (--json: one per job). */
+struct report_job {
+	const char *id;		/* raw bytes of the id, idlen long */
+	size_t idlen;
+	const char *names[16];	/* its files' names (raw), control first */
+	size_t nnames;
+	const char *state;	/* "ok", "findings", "in-use", "in-flight" */
+	unsigned long findings;	/* problems and notices about it */
+	long long ctime;	/* its T line, 0 when none */
+	const char *toc;	/* its timeout class */
+};
+
+/* report_job - the JSON record of a job (nothing in other formats) */
+void report_job(struct fsck_ctx *ctx, const struct report_job *j);
 
 /* report_warning - something beside the queue could not be looked at */
 void report_warning(struct fsck_ctx *ctx, const char *what, const char *why);

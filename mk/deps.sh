@@ -6,7 +6,8 @@
 #   test     build + cmocka, clang and its sanitizer/libFuzzer runtime,
 #            valgrind, cppcheck, clang-tidy, mandoc, and for the interop
 #            tests the real sendmail (its daemon kept from starting), ip,
-#            and e2fsprogs and util-linux for an ext4 image on a loop device
+#            and e2fsprogs and util-linux for an ext4 image on a loop device,
+#            and python3-jsonschema to validate the JSON output
 #   all      everything
 #
 # Only missing packages are installed, and the script says which.  Where
@@ -20,8 +21,9 @@ build_pkgs="gcc make pkg-config libarchive-dev libssl-dev"
 # sendmail-bin: the real sendmail 8.17 the interop tests run (only ever in
 # a loopback-only network namespace); iproute2: their "ip"; e2fsprogs
 # (mkfs.ext4, debugfs, e2fsck) and util-linux (losetup, mount): the
-# file-system crash that fills lost+found.
-test_pkgs="libcmocka-dev clang valgrind cppcheck clang-tidy mandoc sendmail-bin iproute2 e2fsprogs util-linux"
+# file-system crash that fills lost+found; python3-jsonschema: the JSON
+# records checked against docs/mqfsck.schema.json.
+test_pkgs="libcmocka-dev clang valgrind cppcheck clang-tidy mandoc sendmail-bin iproute2 e2fsprogs util-linux python3-jsonschema"
 
 case $want in
 build) pkgs=$build_pkgs ;;

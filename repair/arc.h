@@ -53,6 +53,9 @@
 #include "err.h"
 #include "sio.h"
 
+/* The JSON records' schema (docs/mqfsck.schema.json), for every mode. */
+#define MQ_JSON_SCHEMA "mqfsck/2"
+
 #define ARC_SHA256_HEX 64	/* hex digits of a SHA-256 */
 #define ARC_KEY_LEN 32		/* bytes of the host key (HMAC-SHA256) */
 
@@ -208,6 +211,8 @@ struct arc_restore_opts {
 	void *file_ok_arg;
 	const unsigned char *key; /* the host key, NULL: none */
 	bool unverified_ok;	/* restore an archive not signed with key */
+	bool json;		/* one JSON object a line (schema mqfsck/2,
+				   type "restore"), not the lines for people */
 };
 
 /*

@@ -94,6 +94,18 @@ list_human(FILE *out, const struct manifest *mf, const struct mf_rec *r)
 		(void)fputs(" - -\n", out);
 }
 
+/* json_code - the problem's number as the report writes it, "0x030002"
+ * (the manifest holds its six hex digits), or null for anything else */
+static void
+json_code(FILE *out, const char *code)
+{
+	if (code != NULL && strlen(code) == 6 &&
+	    strspn(code, "0123456789abcdef") == 6)
+		(void)fprintf(out, ",\"code\":\"0x%s\"", code);
+	else
+		(void)fputs(",\"code\":null", out);
+}
+
 /* list_json - one record as a JSON object on a line */
 static void
 list_json(FILE *out, const struct manifest *mf, const struct mf_rec *r)
@@ -101,7 +113,7 @@ list_json(FILE *out, const struct manifest *mf, const struct mf_rec *r)
 	(void)fprintf(out, "{\"schema\":\"%s\",\"type\":\"archived\","
 	    "\"queue\":", JSON_SCHEMA);
 	esc_json(out, mf->queues[r->queue]);
-	(void)fputs(",\"path\":", out);
+	(void)fputs(",\"file\":", out);
 	esc_json(out, r->path);
 	(void)fprintf(out, ",\"kind\":\"%s\",\"mode\":\"%04o\",\"uid\":%"
 	    PRIu32 ",\"gid\":%" PRIu32 ",\"size\":%" PRId64 ",\"mtime\":\"%"
@@ -112,8 +124,8 @@ list_json(FILE *out, const struct manifest *mf, const struct mf_rec *r)
 		(void)fprintf(out, "\"%s\"", r->sha);
 	else
 		(void)fputs("null", out);
-	json_text(out, "code", r->code);
-	json_text(out, "problem", r->problem);
+	json_code(out, r->code);
+	json_text(out, "name", r->problem);
 	json_text(out, "action", r->action);
 	(void)fprintf(out, ",\"verified\":%s}\n", r->kind != K_DATA ? "null" :
 	    (r->state == ST_DONE ? "true" : "false"));

@@ -55,7 +55,7 @@
 #define SIG_PREFIX "hmac-sha256 "	/* then 64 hex digits, "\n" */
 #define SIG_MAX 128			/* bytes of the SIG_NAME entry */
 #define MANIFEST_MAGIC "mqfsck-archive 1"
-#define JSON_SCHEMA "mqfsck/1"
+#define JSON_SCHEMA MQ_JSON_SCHEMA
 #define NO_DIGEST "-"
 /* The created field; 'd' stands for a decimal digit. */
 #define CREATED_PATTERN "dddd-dd-ddTdd:dd:ddZ"

@@ -70,12 +70,40 @@ struct restorer {
 	enum pass pass;
 };
 
-/* say - "<prefix><queue>/<path>[: why]" */
+/*
+ * say_json - one restore record: {"schema", "type":"restore", "result",
+ * "queue", "file", "why"}; queue NULL for an entry no record names
+ */
 static void
-say(const struct restorer *r, const char *prefix, const struct mf_rec *rec,
-    const char *why)
+say_json(const struct restorer *r, const char *result, const char *queue,
+    const char *file, const char *why)
+{
+	(void)fprintf(r->out, "{\"schema\":\"%s\",\"type\":\"restore\","
+	    "\"result\":\"%s\",\"queue\":", JSON_SCHEMA, result);
+	if (queue != NULL)
+		esc_json(r->out, queue);
+	else
+		(void)fputs("null", r->out);
+	(void)fputs(",\"file\":", r->out);
+	esc_json(r->out, file);
+	(void)fputs(",\"why\":", r->out);
+	if (why != NULL)
+		esc_json(r->out, why);
+	else
+		(void)fputs("null", r->out);
+	(void)fputs("}\n", r->out);
+}
+
+/* say - "<prefix><queue>/<path>[: why]", or its JSON record of result */
+static void
+say(const struct restorer *r, const char *prefix, const char *result,
+    const struct mf_rec *rec, const char *why)
 {
 	REQUIRE(rec->queue < r->mf.nqueues);
+	if (r->opts->json) {
+		say_json(r, result, r->tg[rec->queue].path, rec->path, why);
+		return;
+	}
 	(void)fputs(prefix, r->out);
 	ar_print_esc(r->out, r->tg[rec->queue].path);
 	(void)putc('/', r->out);
@@ -91,7 +119,7 @@ rec_refuse(struct restorer *r, struct mf_rec *rec, const char *why)
 {
 	rec->state = ST_REFUSED;
 	r->stats->refused++;
-	say(r, "refused: ", rec, why);
+	say(r, "refused: ", "refused", rec, why);
 }
 
 /* rec_fail - a record could not be restored */
@@ -100,7 +128,7 @@ rec_fail(struct restorer *r, struct mf_rec *rec, const char *why)
 {
 	rec->state = ST_FAILED;
 	r->stats->failed++;
-	say(r, "FAILED: ", rec, why);
+	say(r, "FAILED: ", "failed", rec, why);
 }
 
 /* rec_done - a record is restored, or was there already */
@@ -112,7 +140,8 @@ rec_done(struct restorer *r, struct mf_rec *rec, bool already)
 		r->stats->already++;
 	else
 		r->stats->restored++;
-	say(r, already ? "already there: " : "restored ", rec, NULL);
+	say(r, already ? "already there: " : "restored ",
+	    already ? "already-there" : "restored", rec, NULL);
 }
 
 /* entry_refuse - an entry no record accounts for */
@@ -120,6 +149,10 @@ static void
 entry_refuse(struct restorer *r, const char *name, const char *why)
 {
 	r->stats->refused++;
+	if (r->opts->json) {
+		say_json(r, "refused", NULL, name, why);
+		return;
+	}
 	(void)fputs("refused: ", r->out);
 	ar_print_esc(r->out, name);
 	(void)fprintf(r->out, ": %s\n", why);
@@ -289,7 +322,7 @@ rs_records(struct restorer *r)
 		    strcmp(rec->action, "moved-aside") == 0) {
 			rs_aside(r, rec);
 		} else if (rec->kind == K_RECORD) {
-			say(r, "skipped: ", rec, "nothing archived (a record "
+			say(r, "skipped: ", "skipped", rec, "nothing archived (a record "
 			    "of a change)");
 		} else if (rec->kind != K_DATA) {
 			(void)snprintf(why, sizeof(why), "not restored (%s, "
@@ -406,9 +439,13 @@ make_sub(struct restorer *r, struct target *t, int si, struct qerr *e)
 		(void)close(fd);
 		return -1;
 	}
-	(void)fputs("created ", r->out);
-	ar_print_esc(r->out, t->path);
-	(void)fprintf(r->out, "/%s/\n", name);
+	if (r->opts->json)
+		say_json(r, "created-directory", t->path, name, NULL);
+	else {
+		(void)fputs("created ", r->out);
+		ar_print_esc(r->out, t->path);
+		(void)fprintf(r->out, "/%s/\n", name);
+	}
 	return fd;
 }
 
@@ -457,9 +494,13 @@ finish_sub(struct restorer *r, const struct target *t, int si, int fd,
 		return 0;
 	if (own_dir(r, t, fd, e) < 0)
 		return -1;
-	(void)fputs("finished ", r->out);
-	ar_print_esc(r->out, t->path);
-	(void)fprintf(r->out, "/%s/\n", slot_names[si]);
+	if (r->opts->json)
+		say_json(r, "finished-directory", t->path, slot_names[si], NULL);
+	else {
+		(void)fputs("finished ", r->out);
+		ar_print_esc(r->out, t->path);
+		(void)fprintf(r->out, "/%s/\n", slot_names[si]);
+	}
 	return 0;
 }
 
@@ -602,7 +643,7 @@ rs_finish(struct restorer *r, struct sio_tmp *t, int dirfd,
 			rec_fail(r, rec, e.msg);
 			return;
 		}
-		say(r, "note: ", rec, "owner not restored (not root)");
+		say(r, "note: ", "note", rec, "owner not restored (not root)");
 	}
 	ts[0].tv_sec = ts[1].tv_sec = (time_t)rec->mtime_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = rec->mtime_nsec;

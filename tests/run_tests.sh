@@ -129,6 +129,13 @@ ops() {
 	    ASAN_OPTIONS=detect_leaks=1 sh tests/e2e/ops.sh
 }
 
+# json - every JSON record of every mode valid against docs/mqfsck.schema.json
+json() {
+	[ -n "${MQ_MQFSCK:-}" ] || return 0
+	script_suite json/json-schema.sh env MQ_MQFSCK="$MQ_MQFSCK" \
+	    sh tests/e2e/json-schema.sh
+}
+
 # contrib - the boot integration's own checks (contrib/check.sh)
 contrib() {
 	script_suite contrib/check.sh sh contrib/check.sh
@@ -235,9 +242,10 @@ lint() {
 }
 
 case $what in
-all) unit; e2e; oracle; coverage; repair; ops; contrib; interop; fuzz; vg; lint ;;
+all) unit; e2e; oracle; coverage; repair; ops; json; contrib; interop; fuzz; vg; lint ;;
 unit) unit ;;
-e2e) e2e; oracle; coverage; repair; ops ;;
+e2e) e2e; oracle; coverage; repair; ops; json ;;
+json) json ;;
 ops) ops ;;
 contrib) contrib ;;
 interop) interop ;;
@@ -246,7 +254,7 @@ valgrind) vg ;;
 hostile) hostile ;;
 lint) lint ;;
 *)
-	echo "usage: $0 all|unit|e2e|ops|contrib|interop|fuzz|valgrind|lint|hostile" >&2
+	echo "usage: $0 all|unit|e2e|ops|json|contrib|interop|fuzz|valgrind|lint|hostile" >&2
 	exit 2
 	;;
 esac

@@ -81,15 +81,17 @@ test_list(void **state)
 	free(text);
 
 	assert_int_equal(run_list(fd, true, &text, &err), 0);
-	assert_int_equal(count_in(text, "{\"schema\":\"mqfsck/1\",\"type\":"
+	assert_int_equal(count_in(text, "{\"schema\":\"mqfsck/2\",\"type\":"
 	    "\"archived\",\"queue\":\""), NSAMPLES + 3);
 	assert_int_equal(count_in(text, ",\"verified\":true}\n"), NSAMPLES);
 	assert_int_equal(count_in(text, ",\"verified\":null}\n"), 3);
-	assert_true(contains(text, "\"path\":\"dfB\\\\x01 \\\\xff\\\\\\\\x\","
+	assert_true(contains(text, "\"file\":\"dfB\\\\x01 \\\\xff\\\\\\\\x\","
 	    "\"kind\":\"data\",\"mode\":\"0644\""));
 	assert_true(contains(text, "\"mtime\":\"1600000000.123456789\","
 	    "\"sha256\":\""));
-	assert_true(contains(text, "\"code\":null,\"problem\":\"two words\""));
+	assert_true(contains(text, "\"code\":null,\"name\":\"two words\""));
+	/* The manifest's six hex digits, written as the report writes codes. */
+	assert_true(contains(text, "\"code\":\"0x030002\",\"name\":\"df-orphan\""));
 	assert_true(contains(text, "\"action\":\"-\""));
 	assert_true(contains(text, "\"kind\":\"symlink\""));
 	assert_true(contains(text, "\"sha256\":null"));
