@@ -276,6 +276,8 @@ install: mqfsck
 	install -m 0644 build/mqfsck.sh $(DESTDIR)$(DATADIR)/mqfsck/mqfsck.sh
 	install -m 0644 docs/mqfsck.schema.json \
 	    $(DESTDIR)$(DATADIR)/mqfsck/mqfsck.schema.json
+	install -m 0644 contrib/prometheus/mqfsck.rules.yml \
+	    $(DESTDIR)$(DATADIR)/mqfsck/mqfsck.rules.yml
 
 clean:
 	rm -rf build mqfsck

@@ -93,6 +93,8 @@ struct fsck_opts {
 struct queue_tally {
 	const char *path;	/* the queue directory, as named */
 	unsigned long jobs, problems, notices, fixed, not_fixed;
+	unsigned long lost, held;	/* jobs with a Qf, with an hf */
+	long long oldest;		/* the earliest T line, 0: none */
 	unsigned long count[PR_COUNT];
 };
 

@@ -815,6 +815,8 @@ run_passes(struct fsck_ctx *ctx, struct scan_env *env, struct qset *set,
 		if (!set->dirs[i].reachable)
 			continue;
 		ctx->qd = &set->dirs[i];
+		/* Every queue checked has its line and metrics, empty or not. */
+		(void)ctx_tally(ctx, set->dirs[i].path, true);
 		pass1_scan(ctx, env, set, (uint16_t)i);
 		not_mostly_foreign(ctx, set, &set->dirs[i]);
 	}

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "esc.h"
 #include "metrics.h"
 
 #define LAST_CLEAN "mqfsck_last_clean_run_timestamp_seconds"
@@ -35,6 +36,91 @@ static bool
 clean(const struct fsck_ctx *ctx)
 {
 	return (ctx->status & ~FSCK_NONDESTRUCT) == 0;
+}
+
+/* label - a Prometheus label value: the path made printable as in the
+ * report, then its backslashes and quotes escaped (text format 0.0.4) */
+static const char *
+label(char *out, size_t outsz, const char *path)
+{
+	char safe[512];
+	size_t o = 0;
+	const char *p;
+
+	(void)esc_str(safe, sizeof(safe), path);
+	for (p = safe; *p != '\0' && o + 3 < outsz; p++) {
+		if (*p == '\\' || *p == '"')
+			out[o++] = '\\';
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* header - HELP and TYPE lines of a gauge */
+static void
+header(FILE *f, const char *name, const char *help)
+{
+	(void)fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+/*
+ * per_queue - the metrics of each queue directory, labelled queue="path":
+ * jobs, the oldest job's age, lost (Qf) and quarantined (hf) jobs,
+ * problems by code (those found), fixes
+ */
+static void
+per_queue(FILE *f, const struct fsck_ctx *ctx)
+{
+	static const struct {
+		const char *name, *help;
+	} m[] = {
+		{ "mqfsck_queue_jobs", "Jobs in the queue directory." },
+		{ "mqfsck_queue_oldest_job_age_seconds",
+		    "Age of the queue's oldest job by its T line (0: none)." },
+		{ "mqfsck_queue_lost_jobs",
+		    "Jobs set aside as Qf: sendmail never runs them." },
+		{ "mqfsck_queue_quarantined_jobs", "Jobs quarantined (hf)." },
+	};
+	char q[1200];
+	size_t i, k;
+	int c;
+
+	for (k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		header(f, m[k].name, m[k].help);
+		for (i = 0; i < ctx->ntally; i++) {
+			const struct queue_tally *t = &ctx->tally[i];
+			unsigned long long v = k == 0 ? t->jobs
+			    : k == 2 ? t->lost : k == 3 ? t->held
+			    : t->oldest > 0 && (long long)ctx->now > t->oldest
+				? (unsigned long long)((long long)ctx->now - t->oldest)
+				: 0;
+
+			(void)fprintf(f, "%s{queue=\"%s\"} %llu\n", m[k].name,
+			    label(q, sizeof(q), t->path), v);
+		}
+	}
+	header(f, "mqfsck_queue_problems",
+	    "Problems and notices found in the queue, by code (those found).");
+	for (i = 0; i < ctx->ntally; i++)
+		for (c = 0; c < PR_COUNT; c++) {
+			const struct problem *p = problem_get((enum problem_id)c);
+
+			if (ctx->tally[i].count[c] == 0)
+				continue;
+			(void)fprintf(f,
+			    "mqfsck_queue_problems{queue=\"%s\",code=\"%06x\",name=\"%s\",severity=\"%s\"} %lu\n",
+			    label(q, sizeof(q), ctx->tally[i].path), p->code,
+			    p->name, (p->flags & PRF_NOTICE) ? "notice" : "problem",
+			    ctx->tally[i].count[c]);
+		}
+	header(f, "mqfsck_queue_fixes", "Fixes made or not made in the queue.");
+	for (i = 0; i < ctx->ntally; i++) {
+		(void)fprintf(f, "mqfsck_queue_fixes{queue=\"%s\",result=\"fixed\"} %lu\n",
+		    label(q, sizeof(q), ctx->tally[i].path), ctx->tally[i].fixed);
+		(void)fprintf(f, "mqfsck_queue_fixes{queue=\"%s\",result=\"not_fixed\"} %lu\n",
+		    q, ctx->tally[i].not_fixed);
+	}
 }
 
 /* write_all - the metrics, with the last clean run's time when known */
@@ -93,6 +179,7 @@ write_all(FILE *f, const struct fsck_ctx *ctx, const struct run_totals *t,
 		    p->code, p->name,
 		    (p->flags & PRF_NOTICE) ? "notice" : "problem", ctx->count[i]);
 	}
+	per_queue(f, ctx);
 }
 
 /* metrics_write - every metric of the run to f */

@@ -1139,8 +1139,16 @@ judge_job(struct fsck_ctx *ctx, const struct scan_env *env,
 	view_of(set, j, &v);
 	ctx->jobs++;
 	if ((t = ctx_tally(ctx, ctx->qd != NULL ? ctx->qd->path : NULL,
-		 true)) != NULL)
+		 true)) != NULL) {
 		t->jobs++;
+		if (v.jb->letters & JL_LOST)
+			t->lost++;
+		if (v.jb->letters & JL_H)
+			t->held++;
+		if (v.jb->ctime_T > 0 &&
+		    (t->oldest == 0 || v.jb->ctime_T < t->oldest))
+			t->oldest = v.jb->ctime_T;
+	}
 	if (v.locked || in_flight(ctx, env, &v)) {
 		const struct jfile *f = v.q != NULL ? v.q : v.h != NULL ? v.h
 		    : v.d != NULL ? v.d : &set->idx.files[v.jb->first];

@@ -288,15 +288,14 @@ by_path(const void *a, const void *b)
  * or findings, in the order of their paths: its jobs, problems and
  * notices by code, fixes */
 static void
-per_queue(struct fsck_ctx *ctx)
+per_queue(const struct fsck_ctx *ctx)
 {
 	char probs[2048], notes[2048], q[512];
 	size_t i;
 
 	if (ctx->ntally < 2)
 		return;
-	qsort(ctx->tally, ctx->ntally, sizeof(ctx->tally[0]), by_path);
-	ctx->last_tally = NULL;
+
 	for (i = 0; i < ctx->ntally; i++) {
 		const struct queue_tally *t = &ctx->tally[i];
 
@@ -355,6 +354,10 @@ report_summary(struct fsck_ctx *ctx, const struct report_totals *t)
 		t->not_fixed, t->left };
 	char probs[2048], notes[2048], line[4800], fixline[1300], a[1100];
 
+	/* Queues in the order of their paths, for people and metrics. */
+	if (ctx->ntally > 1)
+		qsort(ctx->tally, ctx->ntally, sizeof(ctx->tally[0]), by_path);
+	ctx->last_tally = NULL;
 	summary_counts(ctx->count, false, probs, sizeof(probs));
 	summary_counts(ctx->count, true, notes, sizeof(notes));
 	(void)snprintf(line, sizeof(line),

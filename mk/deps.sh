@@ -7,7 +7,8 @@
 #            valgrind, cppcheck, clang-tidy, mandoc, and for the interop
 #            tests the real sendmail (its daemon kept from starting), ip,
 #            and e2fsprogs and util-linux for an ext4 image on a loop device,
-#            and python3-jsonschema to validate the JSON output
+#            python3-jsonschema to validate the JSON output, and prometheus
+#            for promtool (metrics and alert rules checked; never started)
 #   all      everything
 #
 # Only missing packages are installed, and the script says which.  Where
@@ -22,8 +23,10 @@ build_pkgs="gcc make pkg-config libarchive-dev libssl-dev"
 # a loopback-only network namespace); iproute2: their "ip"; e2fsprogs
 # (mkfs.ext4, debugfs, e2fsck) and util-linux (losetup, mount): the
 # file-system crash that fills lost+found; python3-jsonschema: the JSON
-# records checked against docs/mqfsck.schema.json.
-test_pkgs="libcmocka-dev clang valgrind cppcheck clang-tidy mandoc sendmail-bin iproute2 e2fsprogs util-linux python3-jsonschema"
+# records checked against docs/mqfsck.schema.json; prometheus: promtool,
+# which checks the metrics and the alert rules (its daemon, like
+# sendmail's, is kept from starting).
+test_pkgs="libcmocka-dev clang valgrind cppcheck clang-tidy mandoc sendmail-bin iproute2 e2fsprogs util-linux python3-jsonschema prometheus"
 
 case $want in
 build) pkgs=$build_pkgs ;;
@@ -63,13 +66,13 @@ install_pkgs() {
 	fi
 	echo "deps: installing:$*"
 	export DEBIAN_FRONTEND=noninteractive
-	# sendmail-bin starts its daemon when installed: the tests want the
-	# program, never a daemon listening on this machine's port 25.  A
+	# sendmail-bin and prometheus start their daemons when installed:
+	# the tests want the programs, never a daemon listening here.  A
 	# policy-rc.d that says 101 ("action forbidden") keeps invoke-rc.d
 	# and deb-systemd-invoke from starting it; it is removed after.
 	policy=
 	case " $* " in
-	*" sendmail-bin "*)
+	*" sendmail-bin "* | *" prometheus "*)
 		if [ ! -e /usr/sbin/policy-rc.d ]; then
 			policy=/usr/sbin/policy-rc.d
 			printf '#!/bin/sh\n# mqfsck deps.sh: no daemon starts while it installs\nexit 101\n' |

@@ -8,7 +8,10 @@
 #   bar          -C 0 on a terminal (script(1)): a bar on stderr, and the
 #                report with the bar taken out is the report without it
 #   prometheus   --format=prometheus: well-formed textfile metrics that
-#                agree with the JSON summary of the same run
+#                agree with the JSON summary of the same run, per queue
+#                too, accepted by promtool check metrics; the shipped
+#                alert rules pass promtool check rules and their unit
+#                tests (promtool test rules)
 #   interrupt    SIGINT stops a check (exit 32, not every entry judged)
 #                and a repair between two jobs (32, the rest NOT FIXED);
 #                a rerun converges
@@ -239,6 +242,26 @@ t_prometheus() {
 	grep -q "^mqfsck_jobs $jobs\$" "$d/prom" || why="${why:-mqfsck_jobs is not $jobs}"
 	grep -q '^mqfsck_last_run_timestamp_seconds '"$MQFSCK_TIME"'$' "$d/prom" ||
 	    why="${why:-mqfsck_last_run_timestamp_seconds is not MQFSCK_TIME}"
+	# Per queue: its jobs add up to the run's, its problems to the codes'.
+	qjobs=$(awk '/^mqfsck_queue_jobs\{queue="queue"\} / { print $2 }' "$d/prom")
+	[ "${qjobs:-none}" = "$jobs" ] || why="${why:-mqfsck_queue_jobs{queue=\"queue\"} is ${qjobs:-missing}, not $jobs}"
+	qprob=$(awk '/^mqfsck_queue_problems\{queue="queue",/ { s += $2 } END { print s + 0 }' "$d/prom")
+	allprob=$(awk '/^mqfsck_problems\{/ { s += $2 } END { print s + 0 }' "$d/prom")
+	[ "$qprob" -eq "$allprob" ] || why="${why:-per-queue problems $qprob, all $allprob}"
+	grep -q '^mqfsck_queue_oldest_job_age_seconds{queue="queue"} [1-9]' "$d/prom" ||
+	    why="${why:-no age of the queue's oldest job}"
+	# Prometheus' own tools: the metrics, the shipped alert rules and
+	# their unit tests (Debian's prometheus package).
+	if command -v promtool >/dev/null 2>&1; then
+		promtool check metrics <"$d/prom" >"$d/pt" 2>&1 ||
+		    why="${why:-promtool check metrics: $(head -n 1 "$d/pt")}"
+		promtool check rules "$root/contrib/prometheus/mqfsck.rules.yml" >"$d/pt" 2>&1 ||
+		    why="${why:-promtool check rules: $(grep -m 1 -i 'fail\|error' "$d/pt")}"
+		(cd "$root/contrib/prometheus" && promtool test rules mqfsck.rules.test.yml) >"$d/pt" 2>&1 ||
+		    why="${why:-promtool test rules: $(grep -m 1 -i 'fail\|error\|exp' "$d/pt")}"
+	else
+		why="${why:-promtool is not installed (make deps-test installs Debian's prometheus)}"
+	fi
 	[ -z "$why" ] && ok prometheus || bad prometheus "$why"
 
 	# After -y: fixes made, nothing left, exit status 1.
