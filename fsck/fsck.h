@@ -80,6 +80,7 @@ struct fsck_opts {
 	int progress_fd;	/* -C FD; -1 none, 0 a bar from the start */
 	const char *metrics_file; /* --metrics-file: written on every run */
 	struct selection sel;	/* --only, --skip, --job */
+	bool show;		/* --show: each job selected, for a human */
 	long max_lines;		/* --max-lines: human lines per problem
 				   code (and per outcome of its fixes);
 				   0 all, -1 not given (-v: all, else

@@ -48,6 +48,7 @@ static const char usage_text[] =
     "usage: mqfsck [-n | -p | -y] [-fqvV] [-a dir] [-c file]... [-o name=value]...\n"
     "              [-O name=value]... [--max-lines n] [--metrics-file path]\n"
     "              [--only code,...] [--skip code,...] [--job id | --job -]...\n"
+    "              [--show id]...\n"
     "              [-g seconds] [--time-limit seconds] [--owner user|queue-dir]\n"
     "              [--adopt-owner user] [--assume-stopped] [--remove-foreign]\n"
     "              [--key file] [--tf-newer promote|keep] [-C fd]\n"
@@ -107,6 +108,8 @@ static const char usage_text[] =
     "  --job id      only that job (repeatable; \"--job -\": IDs on standard\n"
     "                input, one per line); findings about the queue itself\n"
     "                are reported, not fixed\n"
+    "  --show id     the job (repeatable): its files, state, age, sender,\n"
+    "                recipients, status and problems, for a human (a check)\n"
     "  --max-lines n  at most n lines per problem code, and per outcome\n"
     "                of its fixes (default 10; -v or 0: all); the summary\n"
     "                says how many more there were\n"
@@ -479,11 +482,14 @@ select_option(int ch, const char *arg, struct options *o)
 			(void)fprintf(stderr, "mqfsck: --job -: more than %d IDs, or no memory, or standard input unreadable\n", MQ_MAX_JOB_IDS);
 		exit(FSCK_USAGE);
 	}
-	if (ch == 'j') {
+	if (ch == 'j' || ch == 'w') {
 		if (select_job(sel, arg) < 0) {
-			(void)fprintf(stderr, "mqfsck: --job %s: not a queue id\n", arg);
+			(void)fprintf(stderr, "mqfsck: --%s %s: not a queue id\n",
+			    ch == 'j' ? "job" : "show", arg);
 			exit(FSCK_USAGE);
 		}
+		/* --show only reads: a check of the jobs named. */
+		o->fo.show = o->fo.show || ch == 'w';
 		return;
 	}
 	for (;;) {
@@ -625,6 +631,7 @@ static const struct option longopts[] = {
 	{ "only", required_argument, NULL, 'e' },
 	{ "skip", required_argument, NULL, 's' },
 	{ "job", required_argument, NULL, 'j' },
+	{ "show", required_argument, NULL, 'w' },
 	{ "format", required_argument, NULL, 'X' },
 	{ "syslog", no_argument, NULL, 'Y' },
 	{ "no-syslog", no_argument, NULL, 'N' },
@@ -711,6 +718,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'e':
 		case 's':
 		case 'j':
+		case 'w':
 			select_option(ch, optarg, o);
 			break;
 		case 'q':
@@ -732,6 +740,13 @@ parse_options(int argc, char **argv, struct options *o)
 	for (; optind < argc; optind++)
 		push(&o->qo.dirs, &o->qo.ndirs, argv[optind]);
 	select_done(&o->fo.sel);
+	if (o->fo.show) {
+		if (o->mode_given && o->fo.fixmode != FIXMODE_NO) {
+			(void)fprintf(stderr, "mqfsck: --show only reads: use it without -p or -y\n");
+			exit(FSCK_USAGE);
+		}
+		set_mode(o, FIXMODE_NO);
+	}
 	/* Making files trusted again is an administrator's decision, made
 	 * at a terminal or with -y, never by the boot's preen. */
 	if (o->qo.adopt != NULL && o->mode_given &&

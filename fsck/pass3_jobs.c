@@ -42,6 +42,7 @@
 #include "pass3_private.h"
 #include "pass4_lostfound.h"
 #include "report.h"
+#include "show.h"
 #include "trust.h"
 
 /* p3_file_dev - the device of the directory holding file f */
@@ -1166,6 +1167,12 @@ judge_job(struct fsck_ctx *ctx, const struct scan_env *env,
 		    select_has_job_or_all(ctx, v.jb))
 			job_record(ctx, set, &v, v.locked ? "in-use" : "in-flight",
 			    0);
+		if (ctx->opts.show && !ctx->rechecking &&
+		    select_has_job_or_all(ctx, v.jb))
+			show_job(ctx, set, &v, v.locked ?
+			    "in use (a sendmail holds it): not judged" :
+			    "in flight (young while a sendmail may run): not judged",
+			    0);
 		return;
 	}
 	before = ctx->problems + ctx->notices;
@@ -1181,6 +1188,10 @@ judge_job(struct fsck_ctx *ctx, const struct scan_env *env,
 	if (ctx->opts.format == OUT_JSON && !ctx->rechecking &&
 	    select_has_job_or_all(ctx, v.jb))
 		job_record(ctx, set, &v, "ok",
+		    ctx->problems + ctx->notices - before);
+	if (ctx->opts.show && !ctx->rechecking &&
+	    select_has_job_or_all(ctx, v.jb))
+		show_job(ctx, set, &v, "judged",
 		    ctx->problems + ctx->notices - before);
 }
 

@@ -46,7 +46,8 @@
 #                the run to those jobs: -y changes their files and no
 #                other's, and an exchange of bodies with a job not named
 #                is left with a warning; bad codes and IDs are usage
-#                errors
+#                errors; --show ID prints the job (files, sender,
+#                recipients, status) and changes nothing
 #   install      make install DESTDIR=...: the program, both man pages,
 #                the systemd unit and drop-in, the SysV snippet, all
 #                naming the installed path
@@ -621,6 +622,20 @@ t_select() {
 	cmp -s "$d/before" "$d/after" || why="${why:--y --job: files of other jobs changed: $(diff "$d/before" "$d/after" | head -n 2)}"
 	[ -f "$d/queue/Qf6AN5aaaa000005" ] && [ "$(cat "$d/fix.st")" -eq 1 ] ||
 	    why="${why:--y --job: the job named was not made inert (exit $(cat "$d/fix.st"))}"
+	# --show: the job for a human, read-only.
+	(cd "$top/select" && find queue -printf '%p %m %s %T@\n' | sort) >"$d/before.show"
+	sel show --show 6AN5aaaa000001 --show 6AN5aaaa000005
+	(cd "$top/select" && find queue -printf '%p %m %s %T@\n' | sort) >"$d/after.show"
+	cmp -s "$d/before.show" "$d/after.show" || why="${why:---show changed the queue}"
+	for want in '^job 6AN5aaaa000001: judged, nothing found$' \
+	    '^job 6AN5aaaa000005: judged, findings above$' \
+	    '^  queue/qf6AN5aaaa000001: [0-9]* bytes, owner ' '^  sender: fromaddr$' \
+	    '^  recipients: 2$' '^    bob@\[127.0.0.2\]$' '^  status: Deferred: '; do
+		grep -q "$want" "$d/show" || why="${why:---show: no line $want}"
+	done
+	[ "$(grep -c '^job ' "$d/show")" -eq 2 ] || why="${why:---show: not the two jobs}"
+	sel showy -y -a arch --show 6AN5aaaa000001
+	[ "$(cat "$d/showy.st")" -eq 16 ] || why="${why:---show with -y: exit $(cat "$d/showy.st"), not 16}"
 	sel bad1 -n --only no-such-problem
 	sel bad2 -n --job ../etc
 	[ "$(cat "$d/bad1.st")" -eq 16 ] && [ "$(cat "$d/bad2.st")" -eq 16 ] ||
