@@ -24,21 +24,37 @@ header_value(const struct qf_header *h, const char **v, size_t *n)
 	}
 }
 
-/* hvalue() - the first header of that name (case-insensitive) */
-static bool
-first_header(const struct qf_file *qf, const char *name, const char **v,
-    size_t *n)
-{
-	size_t len = strlen(name), i;
-	struct qf_header h;
+/* The headers eatheader() looks up, by hvalue(): the first of each name. */
+enum class_header { CH_PRECEDENCE, CH_CONTENT_TYPE, CH_PRIORITY, CH_N };
 
-	for (i = 0; i < qf->nlines; i++)
-		if (qf_header(qf, i, &h) && h.name_len == len &&
-		    strncasecmp(h.name, name, len) == 0) {
-			header_value(&h, v, n);
-			return true;
-		}
-	return false;
+struct found {
+	const char *v;
+	size_t n;
+	bool have;
+};
+
+/* first_headers - one pass over the H lines: the first of each name
+ * (case-insensitive) that qf_header() accepts */
+static void
+first_headers(const struct qf_file *qf, struct found out[CH_N])
+{
+	static const char *const names[CH_N] = { "precedence", "content-type",
+		"priority" };
+	struct qf_header h;
+	size_t i, k, left = CH_N;
+
+	memset(out, 0, CH_N * sizeof(out[0]));
+	for (i = 0; i < qf->nlines && left > 0; i++) {
+		if (qf->lines[i].code != 'H' || !qf_header(qf, i, &h))
+			continue;
+		for (k = 0; k < CH_N; k++)
+			if (!out[k].have && h.name_len == strlen(names[k]) &&
+			    strncasecmp(h.name, names[k], h.name_len) == 0) {
+				header_value(&h, &out[k].v, &out[k].n);
+				out[k].have = true;
+				left--;
+			}
+	}
 }
 
 static bool
@@ -145,15 +161,18 @@ qf_timeout_class(const struct qf_file *qf, const struct qf_precedence *prec,
 {
 	enum qf_toc toc = QF_TOC_NORMAL;
 	bool response = (qf->envflags & QF_F_RESPONSE) != 0;
-	const char *v;
-	size_t n, i;
+	struct found hdr[CH_N];
+	const struct found *f;
+	size_t i;
 	int cls = 0;
 
+	first_headers(qf, hdr);
 	/* priencode(): the first P line of that name; an unknown one is 0. */
-	if (first_header(qf, "precedence", &v, &n))
+	f = &hdr[CH_PRECEDENCE];
+	if (f->have)
 		for (i = 0; i < nprec; i++)
 			if (prec[i].name != NULL &&
-			    equals_nocase(v, n, prec[i].name)) {
+			    equals_nocase(f->v, f->n, prec[i].name)) {
 				cls = prec[i].value;
 				break;
 			}
@@ -161,14 +180,16 @@ qf_timeout_class(const struct qf_file *qf, const struct qf_precedence *prec,
 		toc = QF_TOC_NONURGENT;
 	else if (cls > 0)
 		toc = QF_TOC_URGENT;
-	if (first_header(qf, "content-type", &v, &n) && is_dsn_report(v, n))
+	f = &hdr[CH_CONTENT_TYPE];
+	if (f->have && is_dsn_report(f->v, f->n))
 		toc = QF_TOC_DSN;
-	if (first_header(qf, "priority", &v, &n)) {
-		if (equals_nocase(v, n, "urgent"))
+	f = &hdr[CH_PRIORITY];
+	if (f->have) {
+		if (equals_nocase(f->v, f->n, "urgent"))
 			toc = QF_TOC_URGENT;
-		else if (equals_nocase(v, n, "normal"))
+		else if (equals_nocase(f->v, f->n, "normal"))
 			toc = QF_TOC_NORMAL;
-		else if (equals_nocase(v, n, "non-urgent"))
+		else if (equals_nocase(f->v, f->n, "non-urgent"))
 			toc = QF_TOC_NONURGENT;
 		else if (response)
 			toc = QF_TOC_DSN;
