@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,20 +288,30 @@ push(const char ***list, size_t *n, const char *s)
 	*list = nl;
 }
 
-/* parse_grace - -g SECONDS */
+/*
+ * parse_count - a whole number from 0 to max, written in full (no sign
+ * other than none, no trailing bytes), or a usage error saying `want`
+ */
 static long long
-parse_grace(const char *s)
+parse_count(const char *s, long long max, const char *want)
 {
 	char *end;
 	long long v;
 
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 0) {
-		(void)fprintf(stderr, "mqfsck: -g wants a number of seconds\n");
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > max) {
+		(void)fprintf(stderr, "mqfsck: %s\n", want);
 		exit(FSCK_USAGE);
 	}
 	return v;
+}
+
+/* parse_grace - -g SECONDS */
+static long long
+parse_grace(const char *s)
+{
+	return parse_count(s, LLONG_MAX, "-g wants a number of seconds");
 }
 
 /* parse_time_limit - --time-limit SECONDS (a fraction allowed) */
@@ -323,31 +334,16 @@ parse_time_limit(const char *s)
 static long
 parse_max_lines(const char *s)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 0) {
-		(void)fprintf(stderr, "mqfsck: --max-lines wants a number of lines (0: all)\n");
-		exit(FSCK_USAGE);
-	}
-	return v;
+	return (long)parse_count(s, LONG_MAX,
+	    "--max-lines wants a number of lines (0: all)");
 }
 
 /* parse_progress_fd - -C FD */
 static int
 parse_progress_fd(const char *s)
 {
-	char *end;
-	long v;
+	long v = (long)parse_count(s, 1023, "-C wants a file descriptor number");
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 1023) {
-		(void)fprintf(stderr, "mqfsck: -C wants a file descriptor number\n");
-		exit(FSCK_USAGE);
-	}
 	if (v > 0 && fcntl((int)v, F_GETFD) < 0) {
 		(void)fprintf(stderr, "mqfsck: -C %ld: not an open file descriptor\n", v);
 		exit(FSCK_USAGE);
