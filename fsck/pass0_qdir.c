@@ -407,20 +407,19 @@ check_filesystem(struct fsck_ctx *ctx, const struct policy *pol,
 		pc.str2 = mnt.fstab_mountpoint;
 		(void)pr_fix(ctx, PR_0_NOT_MOUNTED, &pc);
 	}
+	if (sysinfo_free_blocks(qd->fd, &avail, &bsize, &fstype, &err) < 0) {
+		ctx_error(ctx, qd->path, err.msg);
+		return;
+	}
 	/* A network file system by the kernel's type, or by mountinfo's
 	 * name for it (which also names FUSE ones such as sshfs). */
-	net = sysinfo_fs_type(qd->fd, &fstype, &err) == 0
-	    ? sysinfo_network_fs(fstype) : NULL;
+	net = sysinfo_network_fs(fstype);
 	if (net == NULL && mnt.fstype[0] != '\0')
 		net = sysinfo_network_fstype(mnt.fstype);
 	if (net != NULL) {
 		pctx_init(&pc);
 		pc.str = net;
 		(void)pr_fix(ctx, PR_0_NETWORK_FS, &pc);
-	}
-	if (sysinfo_free_blocks(qd->fd, &avail, &bsize, &err) < 0) {
-		ctx_error(ctx, qd->path, err.msg);
-		return;
 	}
 	if (!sysinfo_enough_space(avail, bsize, (long)pol->min_free_blocks, 0)) {
 		pctx_init(&pc);

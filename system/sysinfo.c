@@ -968,7 +968,7 @@ sysinfo_check_fstab(const char *fstab_path, const char *mountinfo_path,
 /* sysinfo_free_blocks - free blocks and block size, as sendmail sees them */
 int
 sysinfo_free_blocks(int dirfd, long long *avail_blocks, long *block_size,
-    struct qerr *err)
+    long long *f_type, struct qerr *err)
 {
 	struct statfs fs;
 	int e;
@@ -980,6 +980,9 @@ sysinfo_free_blocks(int dirfd, long long *avail_blocks, long *block_size,
 		qerr_set(err, e, "fstatfs: %s", strerror(e));
 		return -1;
 	}
+	/* f_type is a signed word; the magic numbers are its 32 bits. */
+	if (f_type != NULL)
+		*f_type = (long long)(unsigned int)fs.f_type;
 	/* freediskspace(): FSBLOCKSIZE is f_bsize, SFS_BAVAIL f_bavail. */
 	*block_size = (long)fs.f_bsize;
 	if (fs.f_bsize <= 0)
@@ -1038,24 +1041,6 @@ sysinfo_network_fstype(const char *fstype)
 		if (strcmp(fstype, net[i]) == 0)
 			return net[i];
 	return NULL;
-}
-
-/* sysinfo_fs_type - see sysinfo.h */
-int
-sysinfo_fs_type(int dirfd, long long *f_type, struct qerr *err)
-{
-	struct statfs fs;
-	int e;
-
-	REQUIRE(f_type != NULL);
-	if (fstatfs(dirfd, &fs) < 0) {
-		e = errno;
-		qerr_set(err, e, "fstatfs: %s", strerror(e));
-		return -1;
-	}
-	/* f_type is a signed word; the magic numbers are its 32 bits. */
-	*f_type = (long long)(unsigned int)fs.f_type;
-	return 0;
 }
 
 /* sysinfo_enough_space - pickqdir()'s test for one queue directory */

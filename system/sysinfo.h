@@ -228,11 +228,13 @@ int sysinfo_check_fstab(const char *fstab_path, const char *mountinfo_path,
  * fields.  *avail_blocks is f_bavail, clamped to LLONG_MAX as sendmail
  * clamps to LONG_MAX (the same on LP64); *block_size is f_bsize.  When
  * f_bsize is not positive, queue.c filesys_update() takes the file
- * system to have no space at all: *avail_blocks is then 0.
+ * system to have no space at all: *avail_blocks is then 0.  *f_type
+ * (may be NULL) gets the same call's f_type, the file system's kind
+ * (sysinfo_network_fs()).
  * Returns 0, or -1 (fstatfs failed).
  */
 int sysinfo_free_blocks(int dirfd, long long *avail_blocks, long *block_size,
-    struct qerr *err);
+    long long *f_type, struct qerr *err);
 
 /*
  * sysinfo_network_fs - the name of a network or cluster file system
@@ -250,9 +252,6 @@ const char *sysinfo_network_fs(long long f_type);
  * other machines; NULL for any other.
  */
 const char *sysinfo_network_fstype(const char *fstype);
-
-/* sysinfo_fs_type - statfs() f_type of dirfd's file system; -1: failed */
-int sysinfo_fs_type(int dirfd, long long *f_type, struct qerr *err);
 
 /*
  * sysinfo_enough_space - whether sendmail would accept a message of

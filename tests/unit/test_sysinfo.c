@@ -1119,8 +1119,8 @@ test_free_blocks(void **state)
 	struct qerr err;
 
 	assert_int_equal(statvfs(sc->path, &before), 0);
-	assert_int_equal(sysinfo_free_blocks(sc->dfd, &avail, &bsize, &err),
-	    0);
+	assert_int_equal(sysinfo_free_blocks(sc->dfd, &avail, &bsize, NULL,
+	    &err), 0);
 	assert_int_equal(statvfs(sc->path, &after), 0);
 	/* glibc's statvfs() copies f_bsize and f_bavail from statfs(). */
 	assert_int_equal(bsize, (long)before.f_bsize);
@@ -1132,17 +1132,19 @@ test_free_blocks(void **state)
 	/* Others may write meanwhile: allow a little slack. */
 	assert_true(avail >= lo - 1024 && avail <= hi + 1024);
 
-	assert_fails(sysinfo_free_blocks(-1, &avail, &bsize, &err), &err,
+	assert_fails(sysinfo_free_blocks(-1, &avail, &bsize, NULL, &err), &err,
 	    EBADF);
 	/* The scratch directory's own file system is named by f_type; NFS,
 	 * CIFS, Ceph are network file systems, local ones are not. */
-	assert_int_equal(sysinfo_fs_type(sc->dfd, &lo, &err), 0);
+	assert_int_equal(sysinfo_free_blocks(sc->dfd, &avail, &bsize, &lo, &err),
+	    0);
 	assert_string_equal(sysinfo_network_fs(0x6969), "nfs");
 	assert_string_equal(sysinfo_network_fs(0xff534d42), "cifs");
 	assert_string_equal(sysinfo_network_fs(0x00c36400), "ceph");
 	assert_null(sysinfo_network_fs(0xef53));	/* ext4 */
 	assert_null(sysinfo_network_fs(0x01021994)); /* tmpfs */
-	assert_fails(sysinfo_fs_type(-1, &lo, &err), &err, EBADF);
+	assert_fails(sysinfo_free_blocks(-1, &avail, &bsize, &lo, &err), &err,
+	    EBADF);
 }
 
 static void
