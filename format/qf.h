@@ -240,6 +240,10 @@ enum qf_toc {
 	QF_TOC_DSN
 };
 
+/* qf_toc_name - "normal", "urgent", "non-urgent", "dsn" (as sendmail
+ * names the classes in its Timeout options) */
+const char *qf_toc_name(enum qf_toc toc);
+
 /* A Precedence: value the configuration defines (its P lines). */
 struct qf_precedence {
 	const char *name;

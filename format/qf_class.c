@@ -154,6 +154,17 @@ is_dsn_report(const char *v, size_t n)
 	return false;
 }
 
+/* qf_toc_name - see qf.h */
+const char *
+qf_toc_name(enum qf_toc toc)
+{
+	static const char *const names[] = { "normal", "urgent", "non-urgent",
+		"dsn" };
+
+	return (unsigned)toc < sizeof(names) / sizeof(names[0]) ? names[toc]
+								 : "normal";
+}
+
 /* qf_timeout_class - see qf.h */
 enum qf_toc
 qf_timeout_class(const struct qf_file *qf, const struct qf_precedence *prec,

@@ -69,6 +69,29 @@ p3_file_dirfd(const struct qset *set, const struct jfile *f)
 	return f->sub < SUB_COUNT ? qd->subfd[f->sub] : qd->fd;
 }
 
+/* p3_job_files - see pass3_private.h */
+size_t
+p3_job_files(const struct qset *set, const struct job *jb,
+    const struct jfile **out, size_t max, unsigned long *reported)
+{
+	const struct index *idx = &set->idx;
+	size_t n = 0;
+	const char *l;
+	uint32_t f;
+
+	for (l = "qhQdtTx"; *l != '\0'; l++)
+		for (f = jb->first; f != 0; f = idx->files[f].next) {
+			if (idx->files[f].letter != (uint8_t)*l)
+				continue;
+			if (reported != NULL &&
+			    (idx->files[f].flags & JF_REPORTED))
+				(*reported)++;
+			if (n < max)
+				out[n++] = &idx->files[f];
+		}
+	return n;
+}
+
 /* file_name - "qf/qf<id>" or "qf<id>", relative to its queue directory;
  * "lost+found/#123" for a file found there */
 static void
@@ -1009,9 +1032,6 @@ static void
 check_times(struct fsck_ctx *ctx, const struct qset *set,
     const struct jview *v)
 {
-	static const char *const toc_name[QSET_TOC_N] = {
-		"normal", "urgent", "non-urgent", "dsn"
-	};
 	const struct jfile *ctrl = v->q != NULL ? v->q : v->h;
 	long long t = v->jb->ctime_T, now = (long long)ctx->now;
 	unsigned toc = (v->jb->jflags & JB_TOC_MASK) >> JB_TOC_SHIFT;
@@ -1023,7 +1043,7 @@ check_times(struct fsck_ctx *ctx, const struct qset *set,
 	if (ctrl == NULL || t == 0 || v->jb->ctrl != ctrl->letter)
 		return;
 	job_pctx(&pc, v, ctrl, n1, sizeof(n1));
-	pc.str = toc_name[toc];
+	pc.str = qf_toc_name((enum qf_toc)toc);
 	/* Five minutes of clock skew between machines is no news. */
 	if (t > now + 300) {
 		pc.num = t - now;
@@ -1040,13 +1060,6 @@ check_times(struct fsck_ctx *ctx, const struct qset *set,
 	}
 }
 
-/* select_has_job_or_all - the job is one --job names, or none is named */
-static bool
-select_has_job_or_all(const struct fsck_ctx *ctx, const struct job *jb)
-{
-	return !ctx->opts.sel.jobs_given ||
-	    select_has_job(&ctx->opts.sel, jb->id, jb->idlen);
-}
 
 /*
  * job_record - --json: the job's record (its files, control first, as
@@ -1056,36 +1069,54 @@ static void
 job_record(struct fsck_ctx *ctx, const struct qset *set,
     const struct jview *v, const char *state, unsigned long findings)
 {
-	static const char *const toc_name[QSET_TOC_N] = {
-		"normal", "urgent", "non-urgent", "dsn"
-	};
-	const struct index *idx = &set->idx;
+	const struct jfile *files[16];
 	char names[16][64];
 	struct report_job j;
-	const char *l;
-	uint32_t f;
+	size_t i, n;
 
 	memset(&j, 0, sizeof(j));
 	j.id = v->jb->id;
 	j.idlen = v->jb->idlen;
-	for (l = "qhQdtTx"; *l != '\0'; l++)
-		for (f = v->jb->first; f != 0; f = idx->files[f].next) {
-			if (idx->files[f].letter != (uint8_t)*l)
-				continue;
-			if (idx->files[f].flags & JF_REPORTED)
-				findings++; /* by passes 1 and 2 */
-			if (j.nnames == sizeof(names) / sizeof(names[0]))
-				continue;
-			file_name(set, v->jb, &idx->files[f], names[j.nnames],
-			    sizeof(names[0]));
-			j.names[j.nnames] = names[j.nnames];
-			j.nnames++;
-		}
+	n = p3_job_files(set, v->jb, files, 16, &findings);
+	for (i = 0; i < n; i++) {
+		file_name(set, v->jb, files[i], names[i], sizeof(names[0]));
+		j.names[i] = names[i];
+	}
+	j.nnames = n;
 	j.state = findings > 0 && strcmp(state, "ok") == 0 ? "findings" : state;
 	j.findings = findings;
 	j.ctime = v->jb->ctime_T;
-	j.toc = toc_name[(v->jb->jflags & JB_TOC_MASK) >> JB_TOC_SHIFT];
+	j.toc = qf_toc_name(
+	    (enum qf_toc)((v->jb->jflags & JB_TOC_MASK) >> JB_TOC_SHIFT));
 	report_job(ctx, &j);
+}
+
+/* How a job came out of pass 3, for its record and its --show. */
+enum job_state { JOB_JUDGED, JOB_IN_USE, JOB_IN_FLIGHT };
+
+/*
+ * job_views - after a job is judged (or found in use or in flight): its
+ * JSON record, and with --show its view for a human, for the jobs --job
+ * names (all when none); nothing in the check after repairs
+ */
+static void
+job_views(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
+    enum job_state st, unsigned long findings)
+{
+	static const char *const json_state[] = { "ok", "in-use",
+		"in-flight" };
+	static const char *const words[] = { "judged",
+		"in use (a sendmail holds it): not judged",
+		"in flight (young while a sendmail may run): not judged" };
+
+	if (ctx->rechecking || (ctx->opts.format != OUT_JSON &&
+	    !ctx->opts.show) || (ctx->opts.sel.jobs_given &&
+	    !select_has_job(&ctx->opts.sel, v->jb->id, v->jb->idlen)))
+		return;
+	if (ctx->opts.format == OUT_JSON)
+		job_record(ctx, set, v, json_state[st], findings);
+	if (ctx->opts.show)
+		show_job(ctx, set, v, words[st], findings);
 }
 
 /* list_job - -v: the job, its files, and whether anything was found */
@@ -1093,30 +1124,22 @@ static void
 list_job(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
     unsigned long findings)
 {
-	const struct index *idx = &set->idx;
 	char files[512] = "", name[64], safe[256], qpath[512], idtext[128];
-	size_t o = 0;
-	uint32_t f;
-
-	const char *l;
+	const struct jfile *jf[64];
+	size_t o = 0, i, n;
+	int k;
 
 	/* Control files first, as sendmail thinks of a job. */
-	for (l = "qhQdtTx"; *l != '\0'; l++)
-		for (f = v->jb->first; f != 0; f = idx->files[f].next) {
-			int n;
-
-			if (idx->files[f].letter != (uint8_t)*l)
-				continue;
-			if (idx->files[f].flags & JF_REPORTED)
-				findings++; /* by passes 1 and 2 */
-			/* A lost+found name is anyone's bytes. */
-			file_name(v->set, v->jb, &idx->files[f], name, sizeof(name));
-			n = snprintf(files + o, sizeof(files) - o, "%s%s",
-			    o ? " " : "", esc_str(safe, sizeof(safe), name));
-			if (n < 0 || (size_t)n >= sizeof(files) - o)
-				break;
-			o += (size_t)n;
-		}
+	n = p3_job_files(set, v->jb, jf, sizeof(jf) / sizeof(jf[0]), &findings);
+	for (i = 0; i < n; i++) {
+		/* A lost+found name is anyone's bytes. */
+		file_name(set, v->jb, jf[i], name, sizeof(name));
+		k = snprintf(files + o, sizeof(files) - o, "%s%s", o ? " " : "",
+		    esc_str(safe, sizeof(safe), name));
+		if (k < 0 || (size_t)k >= sizeof(files) - o)
+			break;
+		o += (size_t)k;
+	}
 	/* The id is a file name's bytes: anyone's. */
 	(void)fprintf(ctx->out, "%s: job %s: %s: %s\n",
 	    ctx->qd != NULL ? esc_str(qpath, sizeof(qpath), ctx->qd->path)
@@ -1163,16 +1186,8 @@ judge_job(struct fsck_ctx *ctx, const struct scan_env *env,
 			ctx->in_flight++;
 			(void)pr_fix(ctx, PR_3_IN_FLIGHT, &pc);
 		}
-		if (ctx->opts.format == OUT_JSON && !ctx->rechecking &&
-		    select_has_job_or_all(ctx, v.jb))
-			job_record(ctx, set, &v, v.locked ? "in-use" : "in-flight",
-			    0);
-		if (ctx->opts.show && !ctx->rechecking &&
-		    select_has_job_or_all(ctx, v.jb))
-			show_job(ctx, set, &v, v.locked ?
-			    "in use (a sendmail holds it): not judged" :
-			    "in flight (young while a sendmail may run): not judged",
-			    0);
+		job_views(ctx, set, &v, v.locked ? JOB_IN_USE : JOB_IN_FLIGHT,
+		    0);
 		return;
 	}
 	before = ctx->problems + ctx->notices;
@@ -1185,14 +1200,7 @@ judge_job(struct fsck_ctx *ctx, const struct scan_env *env,
 	if (ctx->opts.verbose && ctx->opts.format == OUT_HUMAN &&
 	    !ctx->rechecking)
 		list_job(ctx, set, &v, ctx->problems + ctx->notices - before);
-	if (ctx->opts.format == OUT_JSON && !ctx->rechecking &&
-	    select_has_job_or_all(ctx, v.jb))
-		job_record(ctx, set, &v, "ok",
-		    ctx->problems + ctx->notices - before);
-	if (ctx->opts.show && !ctx->rechecking &&
-	    select_has_job_or_all(ctx, v.jb))
-		show_job(ctx, set, &v, "judged",
-		    ctx->problems + ctx->notices - before);
+	job_views(ctx, set, &v, JOB_JUDGED, ctx->problems + ctx->notices - before);
 }
 
 /* first_queue - the set's first queue checked, naming its jobs pass */

@@ -77,6 +77,15 @@ dev_t p3_file_dev(const struct qset *set, const struct jfile *f);
 /* p3_file_dirfd - the directory fd holding file f */
 int p3_file_dirfd(const struct qset *set, const struct jfile *f);
 
+/*
+ * p3_job_files - the job's files in the order sendmail thinks of a job,
+ * control files first (q h Q d t T x): at most max into out.  *reported
+ * (may be NULL) is increased by those passes 1 and 2 reported about,
+ * every one counted.  Returns how many were stored.
+ */
+size_t p3_job_files(const struct qset *set, const struct job *jb,
+    const struct jfile **out, size_t max, unsigned long *reported);
+
 /* p3_shared_build - every df with more than one link */
 int p3_shared_build(const struct qset *set, struct shared *sh);
 

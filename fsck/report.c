@@ -284,9 +284,9 @@ by_path(const void *a, const void *b)
 	    ((const struct queue_tally *)b)->path);
 }
 
-/* per_queue - with more than one queue, a line for each that had jobs
- * or findings, in the order of their paths: its jobs, problems and
- * notices by code, fixes */
+/* per_queue - with more than one queue, a line for each queue checked,
+ * in the order of their paths: its jobs, problems and notices by code,
+ * fixes */
 static void
 per_queue(const struct fsck_ctx *ctx)
 {

@@ -57,41 +57,39 @@ static void
 show_files(FILE *o, const struct qset *set, const struct jview *v,
     long long now)
 {
-	const struct index *idx = &set->idx;
+	const struct jfile *files[64];
 	char name[300], path[600], safe[700], when[64];
-	const char *l;
 	struct stat st;
-	uint32_t f;
+	size_t i, n;
 
-	for (l = "qhQdtTx"; *l != '\0'; l++)
-		for (f = v->jb->first; f != 0; f = idx->files[f].next) {
-			const struct jfile *jf = &idx->files[f];
-			int dfd = p3_file_dirfd(set, jf);
+	n = p3_job_files(set, v->jb, files, sizeof(files) / sizeof(files[0]),
+	    NULL);
+	for (i = 0; i < n; i++) {
+		const struct jfile *jf = files[i];
+		int dfd = p3_file_dirfd(set, jf);
 
-			if (jf->letter != (uint8_t)*l)
-				continue;
-			entry_name(set, v->jb, jf, name, sizeof(name));
-			(void)snprintf(path, sizeof(path), "%s/%s%s",
-			    jf->sub == SUB_LOSTFOUND ? set->lfs[jf->qdir].path
-						     : set->dirs[jf->qdir].path,
-			    jf->sub < SUB_COUNT ? (const char *[]){ "qf/", "df/",
-				"xf/" }[jf->sub] : "",
-			    name);
-			if (dfd < 0 ||
-			    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-				(void)fprintf(o, "  %s: gone since the check\n",
-				    esc_str(safe, sizeof(safe), path));
-				continue;
-			}
-			(void)fprintf(o,
-			    "  %s: %lld bytes, owner %lu:%lu, mode %04o, modified %s%s\n",
-			    esc_str(safe, sizeof(safe), path),
-			    (long long)st.st_size, (unsigned long)st.st_uid,
-			    (unsigned long)st.st_gid,
-			    (unsigned)(st.st_mode & 07777),
-			    age(when, sizeof(when), now, (long long)st.st_mtime),
-			    (jf->flags & JF_LOCKED) ? ", locked by a sendmail" : "");
+		entry_name(set, v->jb, jf, name, sizeof(name));
+		(void)snprintf(path, sizeof(path), "%s/%s%s",
+		    jf->sub == SUB_LOSTFOUND ? set->lfs[jf->qdir].path
+					     : set->dirs[jf->qdir].path,
+		    jf->sub < SUB_COUNT ? (const char *[]){ "qf/", "df/",
+			"xf/" }[jf->sub] : "",
+		    name);
+		if (dfd < 0 ||
+		    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			(void)fprintf(o, "  %s: gone since the check\n",
+			    esc_str(safe, sizeof(safe), path));
+			continue;
 		}
+		(void)fprintf(o,
+		    "  %s: %lld bytes, owner %lu:%lu, mode %04o, modified %s%s\n",
+		    esc_str(safe, sizeof(safe), path),
+		    (long long)st.st_size, (unsigned long)st.st_uid,
+		    (unsigned long)st.st_gid,
+		    (unsigned)(st.st_mode & 07777),
+		    age(when, sizeof(when), now, (long long)st.st_mtime),
+		    (jf->flags & JF_LOCKED) ? ", locked by a sendmail" : "");
+	}
 }
 
 /* control_of - the control file whose facts the job has (q, h, Q, t) */
@@ -108,8 +106,6 @@ static void
 show_envelope(FILE *o, const struct qset *set, const struct jview *v,
     long long now)
 {
-	static const char *const toc_name[] = { "normal", "urgent",
-		"non-urgent", "dsn" };
 	const struct jfile *c = control_of(v);
 	char name[300], val[1024], safe[3100], when[64];
 	struct qf_parse_opts po;
@@ -146,7 +142,8 @@ show_envelope(FILE *o, const struct qset *set, const struct jview *v,
 	if (qf.has_ctime)
 		(void)fprintf(o, "  queued: %s (T line), timeout class %s\n",
 		    age(when, sizeof(when), now, qf.ctime),
-		    toc_name[(v->jb->jflags & JB_TOC_MASK) >> JB_TOC_SHIFT]);
+		    qf_toc_name((enum qf_toc)((v->jb->jflags & JB_TOC_MASK) >>
+			JB_TOC_SHIFT)));
 	(void)fprintf(o, "  tries: %d", qf.has_tries ? qf.tries : 0);
 	if (qf.has_lasttry && qf.lasttry > 0)
 		(void)fprintf(o, ", the last %s",
@@ -201,12 +198,8 @@ show_job(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
 	FILE *o = ctx->out;
 	char id[128];
 
-	uint32_t f;
-
 	/* Passes 1 and 2 reported about its files before pass 3 began. */
-	for (f = v->jb->first; f != 0; f = set->idx.files[f].next)
-		if (set->idx.files[f].flags & JF_REPORTED)
-			findings++;
+	(void)p3_job_files(set, v->jb, NULL, 0, &findings);
 	(void)fprintf(o, "job %s: %s%s\n", esc_bytes(id, sizeof(id), v->jb->id,
 	    v->jb->idlen), state, findings > 0 ? ", findings above" :
 	    strcmp(state, "judged") == 0 ? ", nothing found" : "");
