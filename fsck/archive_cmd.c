@@ -62,11 +62,15 @@ open_archive(const char *path, struct qerr *err)
 	return fd;
 }
 
+#define MQ_MAX_TRUSTED 8
+
 /* The queue directories of the configuration, for a restore. */
 struct known_queues {
 	dev_t *dev;
 	ino_t *ino;
 	size_t n;
+	uid_t trusted[MQ_MAX_TRUSTED];	/* TrustedUser of each configuration */
+	size_t ntrusted;
 };
 
 /* known_queue - the directory is one of the configuration's queues */
@@ -110,9 +114,14 @@ static const char *
 restorable(const struct arc_file_info *fi, void *arg)
 {
 	struct qname qn;
-	bool control;
+	const struct known_queues *kq = arg;
+	bool control, trusted = false;
+	size_t i;
 
-	(void)arg;
+	for (i = 0; i < kq->ntrusted; i++)
+		trusted = trusted || kq->trusted[i] == fi->uid;
+	if (strcmp(fi->base, ".") == 0)
+		return NULL;	/* the queue directory: arc_restore.c's rule */
 	qname_classify(fi->base, strlen(fi->base), &qn);
 	if (qn.cls != QN_JOB && qn.cls != QN_OBSOLETE)
 		return "not the name of a sendmail queue file: not restored";
@@ -122,21 +131,46 @@ restorable(const struct arc_file_info *fi, void *arg)
 	if (control && (fi->mode & (S_IWGRP | S_IWOTH)))
 		return "a control file others could write, which sendmail does not trust: not restored";
 	if (control && fi->uid != 0 && fi->uid != geteuid() &&
-	    fi->uid != fi->dir_st->st_uid)
+	    fi->uid != fi->dir_st->st_uid && !trusted)
 		return "a control file of an owner sendmail does not trust: not restored";
 	return NULL;
 }
 
-/* known_queues_load - every queue directory the configurations name */
+/* known_queue_add - the directory at abspath, if it opens, is known */
+static void
+known_queue_add(struct known_queues *kq, const char *abspath, size_t *cap)
+{
+	struct qerr err;
+	struct stat st;
+	int fd = sio_open_path(abspath, NULL, NULL, &err);
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0) {
+		/* Two arrays of one capacity. */
+		size_t dcap = *cap, icap = *cap;
+
+		if (grow_array((void **)&kq->dev, &dcap, kq->n + 1,
+			sizeof(*kq->dev), 16) == 0 &&
+		    grow_array((void **)&kq->ino, &icap, kq->n + 1,
+			sizeof(*kq->ino), 16) == 0) {
+			*cap = dcap;
+			kq->dev[kq->n] = st.st_dev;
+			kq->ino[kq->n] = st.st_ino;
+			kq->n++;
+		}
+	}
+	(void)close(fd);
+}
+
+/* known_queues_load - every queue directory the configurations name, and
+ * their TrustedUser */
 static void
 known_queues_load(const struct archive_cmd *cmd, struct known_queues *kq)
 {
 	struct fsck_ctx ctx;
 	struct qset *sets = NULL;
 	size_t nsets = 0, i, k, cap = 0;
-	struct qerr err;
-	struct stat st;
-	int fd;
 
 	memset(kq, 0, sizeof(*kq));
 	memset(&ctx, 0, sizeof(ctx));
@@ -144,27 +178,12 @@ known_queues_load(const struct archive_cmd *cmd, struct known_queues *kq)
 	ctx.out = stdout;
 	if (queues_resolve(&ctx, cmd->qo, &sets, &nsets) < 0)
 		return;
-	for (i = 0; i < nsets; i++)
-		for (k = 0; k < sets[i].ndirs; k++) {
-			fd = sio_open_path(sets[i].dirs[k].abspath, NULL, NULL, &err);
-			if (fd < 0)
-				continue;
-			if (fstat(fd, &st) == 0) {
-				/* Two arrays of one capacity. */
-				size_t dcap = cap, icap = cap;
-
-				if (grow_array((void **)&kq->dev, &dcap, kq->n + 1,
-					sizeof(*kq->dev), 16) == 0 &&
-				    grow_array((void **)&kq->ino, &icap, kq->n + 1,
-					sizeof(*kq->ino), 16) == 0) {
-					cap = dcap;
-					kq->dev[kq->n] = st.st_dev;
-					kq->ino[kq->n] = st.st_ino;
-					kq->n++;
-				}
-			}
-			(void)close(fd);
-		}
+	for (i = 0; i < nsets; i++) {
+		if (sets[i].pol.has_trusted && kq->ntrusted < MQ_MAX_TRUSTED)
+			kq->trusted[kq->ntrusted++] = sets[i].pol.trusted_uid;
+		for (k = 0; k < sets[i].ndirs; k++)
+			known_queue_add(kq, sets[i].dirs[k].abspath, &cap);
+	}
 	queues_free(sets, nsets);
 }
 
@@ -210,35 +229,45 @@ archive_cmd(const struct archive_cmd *cmd)
 	else {
 		struct known_queues kq;
 		struct arc_restore_opts ro;
+		char *qdir;
 
 		/* Without a directory named, only the configuration's queue
 		 * directories are restored into: an archive is data. */
 		memset(&kq, 0, sizeof(kq));
-		if (cmd->qo->ndirs == 0)
-			known_queues_load(cmd, &kq);
+		known_queues_load(cmd, &kq);
 		memset(&stats, 0, sizeof(stats));
 		memset(&ro, 0, sizeof(ro));
-		ro.queue_dir = cmd->qo->ndirs > 0 ? cmd->qo->dirs[0] : NULL;
+		/* Absolute: a directory holding several queues is matched
+		 * against the paths the archive records. */
+		qdir = cmd->qo->ndirs > 0 ? queues_abspath(cmd->qo->dirs[0])
+		    : NULL;
+		ro.queue_dir = qdir != NULL ? qdir : cmd->qo->ndirs > 0
+		    ? cmd->qo->dirs[0] : NULL;
 		ro.queue_ok = cmd->qo->ndirs > 0 ? named_dir_ok : known_queue;
 		ro.queue_ok_arg = &kq;
 		ro.file_ok = restorable;
+		ro.file_ok_arg = &kq;
 		ro.key = keyed ? key : NULL;
 		ro.unverified_ok = cmd->fo->restore_unverified;
 		ro.json = cmd->fo->format == OUT_JSON;
+		ro.dry_run = cmd->dry_run;
 		rc = arc_restore(w, fd, &ro, stdout, &stats, &err);
 		free(kq.dev);
 		free(kq.ino);
+		free(qdir);
 		sio_writer_free(w);
 		if (rc >= 0 && cmd->fo->format == OUT_HUMAN)
-			(void)printf("mqfsck: %zu restored, %zu already there, %zu refused, %zu failed\n",
-			    stats.restored, stats.already, stats.refused,
-			    stats.failed);
+			(void)printf("mqfsck: %zu %s, %zu already there, %zu refused, %zu failed%s\n",
+			    stats.restored, cmd->dry_run ? "would be restored"
+			    : "restored", stats.already, stats.refused,
+			    stats.failed, cmd->dry_run ? " (-n: nothing changed)" : "");
 		else if (rc >= 0 && cmd->fo->format == OUT_JSON)
 			(void)printf("{\"schema\":\"" MQ_JSON_SCHEMA "\",\"type\":\"restore-summary\","
 			    "\"restored\":%zu,\"already_there\":%zu,\"refused\":%zu,"
-			    "\"failed\":%zu,\"exit\":%d}\n",
+			    "\"failed\":%zu,\"dry_run\":%s,\"exit\":%d}\n",
 			    stats.restored, stats.already, stats.refused,
-			    stats.failed, rc == 0 ? FSCK_OK : FSCK_UNCORRECTED);
+			    stats.failed, cmd->dry_run ? "true" : "false",
+			    rc == 0 ? FSCK_OK : FSCK_UNCORRECTED);
 	}
 	(void)close(fd);
 	if (rc < 0)

@@ -14,6 +14,7 @@ struct archive_cmd {
 	const struct queue_opts *qo;	/* the configuration; dirs[0]: the
 					   directory to restore into */
 	const struct fsck_opts *fo;	/* --key, --json, --restore-unverified */
+	bool dry_run;			/* -n: --restore says what it would do */
 };
 
 /* archive_cmd - run --list or --restore; returns the exit status */

@@ -56,7 +56,7 @@ static const char usage_text[] =
     "              [--syslog | --no-syslog] [--json | --format human|json|prometheus]\n"
     "              [queue_dir ...]\n"
     "       mqfsck --list archive\n"
-    "       mqfsck --restore archive [--restore-unverified] [queue_dir]\n"
+    "       mqfsck --restore archive [-n] [--restore-unverified] [queue_dir]\n"
     "  -n            check only, change nothing (the default with --json or\n"
     "                --format; with neither, off a terminal: an error)\n"
     "  -p            preen: make the fixes that are safe without a human\n"
@@ -97,7 +97,8 @@ static const char usage_text[] =
     "  --lost-found dir  look for lost queue files there, not in the\n"
     "                lost+found of each queue's file system\n"
     "  --list archive     what an archive holds, each file checked\n"
-    "  --restore archive  put the archived files back\n"
+    "  --restore archive  put the archived files back; in place, undo the\n"
+    "                repair that wrote it (-n: say what it would do)\n"
     "  --restore-unverified  restore an archive this host's key did not sign\n"
     "  --key file    the host key that signs archives (default\n"
     "                " ARC_DEFAULT_KEY ", made on first use)\n"
@@ -1118,8 +1119,17 @@ main(int argc, char **argv)
 	}
 	parse_options(argc, argv, &o);
 	if (o.list != NULL || o.restore != NULL) {
-		struct archive_cmd ac = { o.list, o.restore, &o.qo, &o.fo };
-		int rc = archive_cmd(&ac);
+		struct archive_cmd ac = { o.list, o.restore, &o.qo, &o.fo,
+			o.mode_given && o.fo.fixmode == FIXMODE_NO };
+		int rc;
+
+		if (o.mode_given && o.fo.fixmode != FIXMODE_NO) {
+			(void)fprintf(stderr, "mqfsck: --%s takes no -p or -y (-n: --restore says what it would do)\n",
+			    o.list != NULL ? "list" : "restore");
+			options_free(&o);
+			return FSCK_USAGE;
+		}
+		rc = archive_cmd(&ac);
 
 		options_free(&o);
 		return rc;

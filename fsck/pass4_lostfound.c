@@ -43,6 +43,7 @@
 #include "inomap.h"
 #include "pass4_lostfound.h"
 #include "qid.h"
+#include "queues.h"
 #include "pass1_scan.h"
 #include "trust.h"
 
@@ -554,9 +555,12 @@ add_lf(struct fsck_ctx *ctx, struct qset *set, const char *path, int fd)
 	}
 	nl = set->nlfs < 0xfff0 ? realloc(set->lfs, (set->nlfs + 1) * sizeof(*nl))
 				: NULL;
-	if (nl == NULL || (nl[set->nlfs].path = strdup(path)) == NULL) {
-		if (nl != NULL)
+	if (nl == NULL || (nl[set->nlfs].path = strdup(path)) == NULL ||
+	    (nl[set->nlfs].abspath = queues_abspath(path)) == NULL) {
+		if (nl != NULL) {
+			free(nl[set->nlfs].path);
 			set->lfs = nl;
+		}
 		ctx_error(ctx, path, "out of memory");
 		(void)close(fd);
 		return;
@@ -660,6 +664,7 @@ lostfound_free(struct qset *set)
 		if (set->lfs[i].fd >= 0)
 			(void)close(set->lfs[i].fd);
 		free(set->lfs[i].path);
+		free(set->lfs[i].abspath);
 	}
 	free(set->lfs);
 	set->lfs = NULL;

@@ -333,13 +333,13 @@ make_policy(struct fsck_ctx *ctx, const char *source, const struct cf *cf,
 /* Queue directories */
 
 /*
- * absolute - path made absolute from the current directory (which
+ * queues_abspath - path made absolute from the current directory (which
  * getcwd() gives without symbolic links), without "." components or
  * repeated slashes.  ".." is kept: the walk refuses it.  NULL on ENOMEM
  * or a path too long.
  */
-static char *
-absolute(const char *path)
+char *
+queues_abspath(const char *path)
 {
 	char cwd[PATH_MAX], *out, *o;
 	const char *parts[2], *p;
@@ -403,7 +403,7 @@ add_dir(struct qset *set, const char *path, const char *qp_name,
 	qd->selected = true;
 	(void)snprintf(qd->group, sizeof(qd->group), "%s", group);
 	qd->path = strdup(path);
-	qd->abspath = absolute(path);
+	qd->abspath = queues_abspath(path);
 	qd->qp_name = strdup(qp_name);
 	if (qd->path == NULL || qd->abspath == NULL || qd->qp_name == NULL) {
 		free(qd->path);

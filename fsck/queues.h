@@ -41,4 +41,12 @@ int queues_resolve(struct fsck_ctx *ctx, const struct queue_opts *qo,
 /* queues_free - release what queues_resolve() made */
 void queues_free(struct qset *sets, size_t nsets);
 
+/*
+ * queues_abspath - path made absolute from the current directory (which
+ * getcwd() gives without symbolic links), without "." components or
+ * repeated slashes (".." is kept: the walk refuses it); malloc()ed, NULL
+ * on ENOMEM or a path too long
+ */
+char *queues_abspath(const char *path);
+
 #endif /* MQ_QUEUES_H */

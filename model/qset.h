@@ -104,7 +104,8 @@ struct qdir {
 
 /* A lost+found directory searched for the jobs of a set. */
 struct lfdir {
-	char *path;		/* for messages and the archive */
+	char *path;		/* for messages */
+	char *abspath;		/* for the archive */
 	int fd;			/* -1 once closed */
 	struct stat st;
 };

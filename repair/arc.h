@@ -26,8 +26,10 @@
  *       host <host>
  *       created <YYYY-mm-ddTHH:MM:SSZ>
  *       queue <N> <absolute queue path>
+ *       lostfound <N> <absolute path of a lost+found>
  *       file <N> <path> <kind> <mode> <uid> <gid> <size> <mtime> <sha256>
  *            <code> <problem> <action>
+ *       wrote <N> <path> <mode> <uid> <gid> <ino> <sha256>
  *       end <number of file records>
  *     kind: data (bytes archived), symlink, fifo, socket, chardev,
  *     blockdev, dir (metadata archived), record (nothing archived: an
@@ -35,6 +37,13 @@
  *     cleared; mtime as <seconds>.<nanoseconds>; sha256 in lower-case hex
  *     for data, "-" otherwise; code the problem code in hex (030001),
  *     problem its name (no-df), action what the repair did (make-inert).
+ *     A "wrote" line follows the file line of a file the repair left
+ *     somewhere, changed: where (queue N, path: the same or its new name),
+ *     with what owner and mode, which inode (0: a new file), and the
+ *     SHA-256 of the bytes it wrote ("-": the bytes are the file's as
+ *     recorded, renamed or with another owner or mode only).  A restore
+ *     undoes a change only while the file is still what the repair left.
+ *     A removed file has no "wrote" line.  Version 1 archives have none.
  *
  * Writing takes a struct sio_writer: every change to the file system
  * goes through format/sio.c and is counted for the fault-injection
@@ -75,6 +84,17 @@ enum arc_sig {
 
 struct arc;
 
+/* What a repair leaves where a file was: its "wrote" line. */
+struct arc_wrote {
+	unsigned queue;		/* from arc_add_queue() */
+	const char *path;	/* relative to the queue directory */
+	mode_t mode;		/* permission bits */
+	uid_t uid;
+	gid_t gid;
+	ino_t ino;		/* 0: a new file (a rewrite) */
+	const char *sha;	/* hex SHA-256 of new bytes, NULL: unchanged */
+};
+
 /* What the manifest says about a file, besides what fstat() says. */
 struct arc_meta {
 	unsigned queue;		/* from arc_add_queue() */
@@ -82,6 +102,7 @@ struct arc_meta {
 	const char *code;	/* problem code, "030001" */
 	const char *problem;	/* problem name, "no-df" */
 	const char *action;	/* what the repair does, "make-inert" */
+	const struct arc_wrote *wrote; /* what it leaves, NULL: nothing */
 };
 
 /*
@@ -95,6 +116,12 @@ struct arc *arc_create(struct sio_writer *w, int dirfd, const char *host,
 /* arc_add_queue - record a queue directory (absolute path); its number,
  * from 0, is the N of entry names */
 int arc_add_queue(struct arc *a, const char *abspath, unsigned *n,
+    struct qerr *err);
+
+/* arc_add_lostfound - record a lost+found directory files were brought
+ * back from (absolute path), numbered with the queues: a record of a
+ * file there and its "wrote" line tell a restore where it came from */
+int arc_add_lostfound(struct arc *a, const char *abspath, unsigned *n,
     struct qerr *err);
 
 /*
@@ -138,6 +165,10 @@ bool arc_aside_name(const struct arc *a, const char *prefix,
  * the files are those a repair on this host archived
  */
 void arc_set_key(struct arc *a, const unsigned char key[ARC_KEY_LEN]);
+
+/* arc_sha256_hex - the SHA-256 of n bytes at p, in lower-case hex */
+int arc_sha256_hex(const void *p, size_t n, char hex[ARC_SHA256_HEX + 1],
+    struct qerr *err);
 
 /* arc_count - file records so far */
 size_t arc_count(const struct arc *a);
@@ -213,6 +244,7 @@ struct arc_restore_opts {
 	bool unverified_ok;	/* restore an archive not signed with key */
 	bool json;		/* one JSON object a line (schema mqfsck/2,
 				   type "restore"), not the lines for people */
+	bool dry_run;		/* -n: say what would be done, change nothing */
 };
 
 /*

@@ -360,3 +360,19 @@ arc_key_load(struct sio_writer *w, const char *path,
 	(void)close(dfd);
 	return rc;
 }
+
+/* arc_sha256_hex - the SHA-256 of n bytes, in hex */
+int
+arc_sha256_hex(const void *p, size_t n, char hex[ARC_SHA256_HEX + 1],
+    struct qerr *err)
+{
+	EVP_MD_CTX *ctx = ar_md_begin(err);
+
+	if (ctx == NULL)
+		return -1;
+	if (ar_md_update(ctx, p, n, err) < 0) {
+		EVP_MD_CTX_free(ctx);
+		return -1;
+	}
+	return ar_md_end(ctx, hex, err);
+}

@@ -87,6 +87,14 @@ list_human(FILE *out, const struct manifest *mf, const struct mf_rec *r)
 	ar_print_esc(out, mf->queues[r->queue]);
 	(void)putc('/', out);
 	ar_print_esc(out, r->path);
+	/* Where the repair put it, when that is another name. */
+	if (r->w_path != NULL && (r->w_queue != r->queue ||
+	    strcmp(r->w_path, r->path) != 0)) {
+		(void)fputs(" -> ", out);
+		ar_print_esc(out, mf->queues[r->w_queue]);
+		(void)putc('/', out);
+		ar_print_esc(out, r->w_path);
+	}
 	if (r->kind == K_DATA)
 		(void)fprintf(out, " sha256:%.*s %s\n", ARC_SHORT_DIGEST,
 		    r->sha, rec_status(r));
@@ -127,6 +135,20 @@ list_json(FILE *out, const struct manifest *mf, const struct mf_rec *r)
 	json_code(out, r->code);
 	json_text(out, "name", r->problem);
 	json_text(out, "action", r->action);
+	if (r->w_path != NULL) {
+		/* What the repair left (the manifest's "wrote" line). */
+		(void)fputs(",\"left\":{\"queue\":", out);
+		esc_json(out, mf->queues[r->w_queue]);
+		(void)fputs(",\"file\":", out);
+		esc_json(out, r->w_path);
+		(void)fprintf(out, ",\"mode\":\"%04o\",\"uid\":%" PRIu32
+		    ",\"gid\":%" PRIu32 ",\"sha256\":", (unsigned)r->w_mode,
+		    r->w_uid, r->w_gid);
+		if (r->w_sha != NULL)
+			(void)fprintf(out, "\"%s\"}", r->w_sha);
+		else
+			(void)fputs("null}", out);
+	}
 	(void)fprintf(out, ",\"verified\":%s}\n", r->kind != K_DATA ? "null" :
 	    (r->state == ST_DONE ? "true" : "false"));
 }

@@ -47,6 +47,7 @@
 #define MAX_FIELDS 13			/* the most a line has */
 #define FILE_FIELDS 13			/* "file" and its 12 fields */
 #define QUEUE_FIELDS 3			/* "queue N path" */
+#define WROTE_FIELDS 8			/* "wrote" and its 7 fields */
 #define PAIR_FIELDS 2			/* "host x", "created x", "end n" */
 #define KIND_LEN 2			/* "qf", "df": a queue file's kind */
 
@@ -54,7 +55,8 @@
 #define SIG_NAME "MANIFEST.hmac"	/* after MANIFEST, when signed */
 #define SIG_PREFIX "hmac-sha256 "	/* then 64 hex digits, "\n" */
 #define SIG_MAX 128			/* bytes of the SIG_NAME entry */
-#define MANIFEST_MAGIC "mqfsck-archive 1"
+#define MANIFEST_MAGIC "mqfsck-archive 2"
+#define MANIFEST_MAGIC_V1 "mqfsck-archive 1" /* read: no "wrote" lines */
 #define JSON_SCHEMA MQ_JSON_SCHEMA
 #define NO_DIGEST "-"
 /* The created field; 'd' stands for a decimal digit. */
@@ -109,6 +111,15 @@ struct mf_rec {
 	enum kind kind;
 	enum rec_state state;
 	bool bad_seen;		/* an entry of its name had other bytes */
+	bool renamed_back;	/* a restore renamed its file back */
+	/* Its "wrote" line: what the repair left (w_path NULL: none). */
+	const char *w_path;
+	const char *w_sha;	/* the bytes left; NULL: those recorded */
+	uint64_t w_ino;
+	uint32_t w_uid;
+	uint32_t w_gid;
+	unsigned w_queue;
+	mode_t w_mode;
 };
 
 struct manifest {
@@ -116,9 +127,11 @@ struct manifest {
 	size_t len;
 	const char *host;
 	const char *created;
+	int version;			/* 1 or 2 (MANIFEST_MAGIC) */
 	char sig[SIG_MAX + 1];		/* the SIG_NAME entry, "" if none */
 	enum arc_sig sigstate;
 	const char **queues;
+	bool *lostfound;		/* per queue: a "lostfound" line */
 	unsigned nqueues;
 	struct mf_rec *recs;
 	size_t nrecs;

@@ -199,6 +199,7 @@ mf_free(struct manifest *mf)
 {
 	free(mf->text);
 	free(mf->queues);
+	free(mf->lostfound);
 	free(mf->recs);
 	free(mf->byname);
 	memset(mf, 0, sizeof(*mf));
@@ -452,15 +453,18 @@ static int
 mf_alloc(struct manifest *mf, struct qerr *err)
 {
 	char *end = mf->text + mf->len;
-	size_t nq = count_lines(mf->text, end, "queue ");
+	size_t nq = count_lines(mf->text, end, "queue ") +
+	    count_lines(mf->text, end, "lostfound ");
 	size_t nf = count_lines(mf->text, end, "file ");
 
 	if (nq > ARC_MAX_QUEUES || nf > ARC_MAX_RECORDS)
 		return bad(err, 0, "too many records");
 	mf->queues = calloc(nq + 1, sizeof(*mf->queues));
+	mf->lostfound = calloc(nq + 1, sizeof(*mf->lostfound));
 	mf->recs = calloc(nf + 1, sizeof(*mf->recs));
 	mf->byname = calloc(nf + 1, sizeof(struct mf_rec *));
-	if (mf->queues == NULL || mf->recs == NULL || mf->byname == NULL)
+	if (mf->queues == NULL || mf->lostfound == NULL || mf->recs == NULL ||
+	    mf->byname == NULL)
 		return ar_nomem(err);
 	return 0;
 }
@@ -472,8 +476,12 @@ parse_head(struct manifest *mf, char **p, char *end, struct qerr *err)
 	char *line, *f[PAIR_FIELDS];
 
 	line = next_line(p, end);
-	if (line == NULL || strcmp(line, MANIFEST_MAGIC) != 0)
-		return bad(err, 1, "not an mqfsck archive of version 1");
+	if (line != NULL && strcmp(line, MANIFEST_MAGIC) == 0)
+		mf->version = 2;
+	else if (line != NULL && strcmp(line, MANIFEST_MAGIC_V1) == 0)
+		mf->version = 1;
+	else
+		return bad(err, 1, "not an mqfsck archive of version 1 or 2");
 	line = next_line(p, end);
 	if (line == NULL || split(line, f, PAIR_FIELDS) != PAIR_FIELDS ||
 	    strcmp(f[0], "host") != 0 || !unescape(f[1]))
@@ -500,6 +508,39 @@ parse_queue(struct manifest *mf, char **f, int nf, size_t lineno,
 	    !unescape(f[2]) || !ar_abs_path_ok(f[2]))
 		return bad(err, lineno, "bad queue record");
 	mf->queues[mf->nqueues++] = f[2];
+	return 0;
+}
+
+/*
+ * parse_wrote - a "wrote N path mode uid gid ino sha256" line (version
+ * 2), what the repair left of the file record just before it
+ */
+static int
+parse_wrote(struct manifest *mf, char **f, int nf, size_t lineno,
+    struct qerr *err)
+{
+	struct mf_rec *r = mf->nrecs > 0 ? &mf->recs[mf->nrecs - 1] : NULL;
+	uint64_t q, uid, gid, ino;
+
+	if (nf != WROTE_FIELDS || mf->version < 2 || r == NULL ||
+	    r->path == NULL || r->w_path != NULL)
+		return bad(err, lineno, "a wrote record not after a file record");
+	/* The queue directory itself (".") stays itself. */
+	if (!parse_dec(f[1], UINT32_MAX, &q) || q >= mf->nqueues ||
+	    f[2] == NULL || !unescape(f[2]) || !ar_record_path_ok(f[2]) ||
+	    (strcmp(f[2], ".") == 0) != (strcmp(r->path, ".") == 0) ||
+	    !parse_mode(f[3], &r->w_mode) ||
+	    !parse_dec(f[4], UINT32_MAX, &uid) ||
+	    !parse_dec(f[5], UINT32_MAX, &gid) ||
+	    !parse_dec(f[6], UINT64_MAX, &ino) ||
+	    (strcmp(f[7], NO_DIGEST) != 0 && !parse_sha(f[7])))
+		return bad(err, lineno, "bad wrote record");
+	r->w_queue = (unsigned)q;
+	r->w_path = f[2];
+	r->w_uid = (uint32_t)uid;
+	r->w_gid = (uint32_t)gid;
+	r->w_ino = ino;
+	r->w_sha = strcmp(f[7], NO_DIGEST) == 0 ? NULL : f[7];
 	return 0;
 }
 
@@ -531,6 +572,10 @@ parse_line(struct manifest *mf, char *line, size_t lineno, bool at_end,
 		return bad(err, lineno, "bad field separators");
 	if (strcmp(f[0], "queue") == 0)
 		return parse_queue(mf, f, nf, lineno, err);
+	if (strcmp(f[0], "lostfound") == 0 && mf->version >= 2) {
+		mf->lostfound[mf->nqueues] = true;
+		return parse_queue(mf, f, nf, lineno, err);
+	}
 	if (strcmp(f[0], "file") == 0) {
 		const char *why;
 
@@ -542,6 +587,8 @@ parse_line(struct manifest *mf, char *line, size_t lineno, bool at_end,
 		mf->nrecs++;
 		return 0;
 	}
+	if (strcmp(f[0], "wrote") == 0)
+		return parse_wrote(mf, f, nf, lineno, err);
 	if (strcmp(f[0], "end") == 0)
 		return parse_end(mf, f, nf, lineno, at_end, err) < 0 ? -1 : 1;
 	return bad(err, lineno, "unknown keyword");

@@ -43,6 +43,13 @@ static const char *const slot_names[NSLOTS] = { "", "qf", "df", "xf" };
 
 enum pass { PASS_CHECK, PASS_DATA, PASS_CONTROL };
 
+/* The most bytes a control file a repair rewrote can have (format/qf.h
+ * QF_MAX_BYTES: a rewrite reads no more). */
+#define REWRITE_MAX ((int64_t)16 << 20)
+
+/* rs_dir()'s answer, under -n, for a qf/, df/ or xf/ it would make. */
+#define DIR_WOULD_MAKE (-2)
+
 /* A directory files are restored into, opened once. */
 struct slot {
 	int fd;				/* -1: not open */
@@ -57,6 +64,10 @@ struct target {
 	arc_queue_ok_fn queue_ok;	/* the directory must pass it */
 	void *queue_ok_arg;
 	bool named;			/* named on the command line */
+	bool lostfound;			/* a lost+found files came from */
+	bool in_place;			/* the path the archive records: what
+					   the repair left is undone */
+	bool signed_ok;			/* the archive is signed with the key */
 };
 
 struct restorer {
@@ -140,8 +151,59 @@ rec_done(struct restorer *r, struct mf_rec *rec, bool already)
 		r->stats->already++;
 	else
 		r->stats->restored++;
-	say(r, already ? "already there: " : "restored ",
-	    already ? "already-there" : "restored", rec, NULL);
+	if (!already && r->opts->dry_run)
+		say(r, "would restore ", "would-restore", rec, NULL);
+	else
+		say(r, already ? "already there: " : "restored ",
+		    already ? "already-there" : "restored", rec, NULL);
+}
+
+/* How a record is undone (rec_changed()). */
+enum change { CH_RENAMED_BACK, CH_REVERTED, CH_REPLACED, CH_NCHANGES };
+
+/* Its words: the JSON result, done and under -n, and for people. */
+static const struct {
+	const char *result, *would, *said, *would_said;
+} change_words[CH_NCHANGES] = {
+	[CH_RENAMED_BACK] = { "renamed-back", "would-rename-back",
+			      "renamed back ", "would rename back " },
+	[CH_REVERTED] = { "reverted", "would-revert", "reverted ",
+			  "would revert " },
+	[CH_REPLACED] = { "replaced", "would-replace", "replaced ",
+			  "would replace " },
+};
+
+/* rec_changed - a record undone (or, under -n, it would be); more (may
+ * be NULL) says from what */
+static void
+rec_changed(struct restorer *r, struct mf_rec *rec, enum change ch,
+    const char *more)
+{
+	bool dry = r->opts->dry_run;
+
+	rec->state = ST_DONE;
+	r->stats->restored++;
+	say(r, dry ? change_words[ch].would_said : change_words[ch].said,
+	    dry ? change_words[ch].would : change_words[ch].result, rec, more);
+}
+
+/* say_json_or - the renamed copy of rec's file (its "wrote" path) was
+ * removed, or would be */
+static void
+say_json_or(struct restorer *r, const char *result, const struct mf_rec *rec)
+{
+	if (r->opts->json) {
+		say_json(r, result, r->tg[rec->w_queue].path, rec->w_path,
+		    "what the repair renamed it to; its own name is back");
+		return;
+	}
+	(void)fputs(strcmp(result, "removed") == 0 ? "removed " : "would remove ",
+	    r->out);
+	ar_print_esc(r->out, r->tg[rec->w_queue].path);
+	(void)putc('/', r->out);
+	ar_print_esc(r->out, rec->w_path);
+	(void)fputs(": what the repair renamed it to; its own name is back\n",
+	    r->out);
 }
 
 /* entry_refuse - an entry no record accounts for */
@@ -299,6 +361,8 @@ rs_aside(struct restorer *r, struct mf_rec *rec)
 	    st.st_mtim.tv_nsec != rec->mtime_nsec) {
 		rec_refuse(r, rec, "the file in " ARC_ASIDE_DIR " is not the one "
 		    "set aside (size or mtime): left there");
+	} else if (r->opts->dry_run) {
+		rec_changed(r, rec, CH_RENAMED_BACK, "from " ARC_ASIDE_DIR);
 	} else if (sio_rename(r->w, afd, an, dirfd, base, true, &st, &e) < 0 ||
 	    sio_fsync_dir(dirfd, &e) < 0 || sio_fsync_dir(afd, &e) < 0) {
 		rec_fail(r, rec, e.sys_errno == EEXIST
@@ -321,9 +385,11 @@ rs_records(struct restorer *r)
 		if (rec->kind == K_RECORD &&
 		    strcmp(rec->action, "moved-aside") == 0) {
 			rs_aside(r, rec);
-		} else if (rec->kind == K_RECORD) {
+		} else if (rec->kind == K_RECORD && rec->w_path == NULL) {
 			say(r, "skipped: ", "skipped", rec, "nothing archived (a record "
 			    "of a change)");
+		} else if (rec->kind == K_RECORD) {
+			continue; /* undone by rs_undo() */
 		} else if (rec->kind != K_DATA) {
 			(void)snprintf(why, sizeof(why), "not restored (%s, "
 			    "recorded only)", ar_kind_names[rec->kind]);
@@ -394,9 +460,29 @@ open_top(struct target *t)
 		s->fd = -1;
 		return slot_fail(s, &e);
 	}
+	/* A lost+found a repair took files from gets them back only if no
+	 * one else could have put them there (the rule of pass 4): the
+	 * rename fails across file systems anyway. */
+	if (t->lostfound && !t->signed_ok) {
+		qerr_set(&e, EPERM, "%s", "a lost+found named by an archive "
+		    "not signed with this host's key: nothing goes back");
+		(void)close(s->fd);
+		s->fd = -1;
+		return slot_fail(s, &e);
+	}
+	if (t->lostfound && (!S_ISDIR(t->st.st_mode) ||
+	    (t->st.st_uid != 0 && t->st.st_uid != geteuid()) ||
+	    (t->st.st_mode & (S_IWGRP | S_IWOTH)) != 0)) {
+		qerr_set(&e, EPERM, "%s", "a lost+found others can write, or "
+		    "of another owner than root or you: nothing goes back");
+		(void)close(s->fd);
+		s->fd = -1;
+		return slot_fail(s, &e);
+	}
 	/* A path the archive itself names is trusted only if the caller
 	 * knows it as a queue directory. */
-	if (t->queue_ok != NULL && !t->queue_ok(&t->st, t->queue_ok_arg)) {
+	if (!t->lostfound && t->queue_ok != NULL &&
+	    !t->queue_ok(&t->st, t->queue_ok_arg)) {
 		qerr_set(&e, EPERM, "%s", t->named
 		    ? "not a directory a queue can be in (a system directory, or one others can write or own)"
 		    : "not a queue directory of the configuration (name the directory to restore into)");
@@ -515,9 +601,22 @@ open_sub(struct restorer *r, struct target *t, int si)
 		return s->fd;
 	s->tried = true;
 	s->fd = sio_opendirat(t->slot[SLOT_TOP].fd, slot_names[si], NULL, &e);
+	if (s->fd < 0 && e.sys_errno == ENOENT && r->opts->dry_run) {
+		s->fd = DIR_WOULD_MAKE;
+		if (r->opts->json)
+			say_json(r, "would-create-directory", t->path,
+			    slot_names[si], NULL);
+		else {
+			(void)fputs("would create ", r->out);
+			ar_print_esc(r->out, t->path);
+			(void)fprintf(r->out, "/%s/\n", slot_names[si]);
+		}
+		return s->fd;
+	}
 	if (s->fd < 0 && e.sys_errno == ENOENT)
 		s->fd = make_sub(r, t, si, &e);
-	else if (s->fd >= 0 && finish_sub(r, t, si, s->fd, &e) < 0) {
+	else if (s->fd >= 0 && !r->opts->dry_run &&
+	    finish_sub(r, t, si, s->fd, &e) < 0) {
 		(void)close(s->fd);
 		s->fd = -1;
 	}
@@ -539,7 +638,7 @@ rs_dir(struct restorer *r, unsigned q, const char *path, const char **why)
 	}
 	if (si < 0)
 		return t->slot[SLOT_TOP].fd;
-	if (open_sub(r, t, si) < 0) {
+	if (open_sub(r, t, si) == -1) {
 		*why = t->slot[si].why;
 		return -1;
 	}
@@ -577,66 +676,114 @@ hash_fd(int fd, unsigned char *buf, int64_t limit,
 	return ar_md_end(ctx, hex, err);
 }
 
-/* rs_existing - the name is taken: the same bytes, or refused */
-static void
-rs_existing(struct restorer *r, int dirfd, const char *base,
-    const struct stat *st, size_t first, size_t n)
+/* file_refused - the caller's rules refuse rec's file (said); a restore
+ * runs as root, and the archive is anyone's data */
+static bool
+file_refused(struct restorer *r, struct mf_rec *rec, const char *base)
+{
+	struct arc_file_info fi;
+	const char *why;
+
+	if (r->opts->file_ok == NULL)
+		return false;
+	fi.path = rec->path;
+	fi.base = base;
+	fi.mode = rec->mode;
+	fi.uid = (uid_t)rec->uid;
+	fi.gid = (gid_t)rec->gid;
+	fi.dir_st = &r->tg[rec->queue].st;
+	if ((why = r->opts->file_ok(&fi, r->opts->file_ok_arg)) == NULL)
+		return false;
+	rec_refuse(r, rec, why);
+	return true;
+}
+
+/*
+ * tmp_name - the name a replacement is written under first, as sendmail's
+ * queueup() writes tf<id> before renaming it over qf<id>; false for a
+ * name that is not a control file's
+ */
+static bool
+tmp_name(const char *base, char *out, size_t outsz)
+{
+	if (!is_control(base) || strlen(base) + 1 > outsz)
+		return false;
+	(void)snprintf(out, outsz, "t%s", base + 1);
+	return true;
+}
+
+/*
+ * stale_tmp - a restore stopped between naming the replacement tf<id>
+ * and renaming it over the control file leaves it: a file of exactly the
+ * archived bytes (nothing lost: the archive holds them) is removed, so
+ * that running again finishes; any other is left, and the name is taken
+ */
+static int
+stale_tmp(struct restorer *r, int dirfd, const char *tmp,
+    const struct mf_rec *rec, struct qerr *e)
 {
 	char hex[ARC_SHA256_HEX + 1];
-	int64_t size, limit = mf_pending_limit(&r->mf, first, n);
-	struct mf_rec *rec;
-	struct qerr e;
+	struct stat st;
+	int64_t size;
 	int fd, rc;
 
-	if (!S_ISREG(st->st_mode)) {
-		refuse_pending(r, first, n, "exists and is not a regular "
-		    "file: not overwritten", false);
-		return;
-	}
-	fd = sio_open_entry(dirfd, base, st, NULL, &e);
-	if (fd < 0) {
-		refuse_pending(r, first, n, e.msg, true);
-		return;
-	}
-	rc = hash_fd(fd, r->buf, limit, hex, &size, &e);
+	if (fstatat(dirfd, tmp, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(st.st_mode) || st.st_size != rec->size)
+		return 0;
+	fd = sio_open_entry(dirfd, tmp, &st, NULL, e);
+	if (fd < 0)
+		return 0;
+	rc = hash_fd(fd, r->buf, rec->size, hex, &size, e);
 	(void)close(fd);
-	if (rc < 0) {
-		refuse_pending(r, first, n, e.msg, true);
-		return;
+	if (rc < 0 || size != rec->size || strcmp(hex, rec->sha) != 0)
+		return 0;
+	return sio_unlink(r->w, dirfd, tmp, &st, e);
+}
+
+/*
+ * rs_publish - name the finished file: base, never over anything; or,
+ * with `over` (the file the repair left there, checked), through
+ * tf<id> renamed over it
+ */
+static int
+rs_publish(struct restorer *r, struct sio_tmp *t, int dirfd, const char *base,
+    const struct stat *over, const struct mf_rec *rec, struct qerr *e)
+{
+	char tmp[NAME_MAX + 1];
+	struct stat st;
+
+	if (over == NULL)
+		return sio_tmp_publish(r->w, t, base, e);
+	if (!tmp_name(base, tmp, sizeof(tmp))) {
+		qerr_set(e, EINVAL, "not a control file: not replaced");
+		return -1;
 	}
-	rec = size <= limit ? mf_match(&r->mf, first, n, size, hex) : NULL;
-	if (rec != NULL)
-		rec_done(r, rec, true);
-	else
-		refuse_pending(r, first, n, "exists with other contents: "
-		    "not overwritten", false);
+	if (stale_tmp(r, dirfd, tmp, rec, e) < 0 ||
+	    sio_tmp_publish(r->w, t, tmp, e) < 0)
+		return -1;
+	if (fstat(t->fd, &st) < 0) {
+		qerr_set(e, errno, "fstat: %s", strerror(errno));
+		return -1;
+	}
+	if (sio_rename(r->w, dirfd, tmp, dirfd, base, false, &st, e) < 0) {
+		struct qerr ue;
+
+		(void)sio_unlink(r->w, dirfd, tmp, &st, &ue);
+		return -1;
+	}
+	return 0;
 }
 
 /* rs_finish - owner, mode, times, fsync, name, fsync the directory */
 static void
 rs_finish(struct restorer *r, struct sio_tmp *t, int dirfd,
-    const char *base, struct mf_rec *rec)
+    const char *base, struct mf_rec *rec, const struct stat *over)
 {
 	struct timespec ts[2];
 	struct qerr e;
-	const char *why;
 
-	/* The caller's rules for what may go back (a restore runs as
-	 * root, and the archive is anyone's data). */
-	if (r->opts->file_ok != NULL) {
-		struct arc_file_info fi;
-
-		fi.path = rec->path;
-		fi.base = base;
-		fi.mode = rec->mode;
-		fi.uid = (uid_t)rec->uid;
-		fi.gid = (gid_t)rec->gid;
-		fi.dir_st = &r->tg[rec->queue].st;
-		if ((why = r->opts->file_ok(&fi, r->opts->file_ok_arg)) != NULL) {
-			rec_refuse(r, rec, why);
-			return;
-		}
-	}
+	if (file_refused(r, rec, base))
+		return;
 	if (sio_fchown(r->w, t->fd, (uid_t)rec->uid, (gid_t)rec->gid,
 	    &e) < 0) {
 		if (e.sys_errno != EPERM || geteuid() == 0) {
@@ -656,33 +803,41 @@ rs_finish(struct restorer *r, struct sio_tmp *t, int dirfd,
 		rec_fail(r, rec, strerror(errno));
 		return;
 	}
-	if (sio_tmp_publish(r->w, t, base, &e) < 0) {
+	if (rs_publish(r, t, dirfd, base, over, rec, &e) < 0) {
 		if (e.sys_errno == EEXIST)
-			rec_refuse(r, rec, "appeared while restoring: not "
-			    "overwritten");
+			rec_refuse(r, rec, over != NULL ? "its temporary name "
+			    "is taken: not replaced" : "appeared while "
+			    "restoring: not overwritten");
 		else
 			rec_fail(r, rec, e.msg);
 		return;
 	}
 	if (sio_fsync_dir(dirfd, &e) < 0)
 		rec_fail(r, rec, e.msg);
+	else if (over != NULL)
+		rec_changed(r, rec, CH_REPLACED, "what the repair wrote");
 	else
 		rec_done(r, rec, false);
 }
 
-/* rs_new - write the entry to an unnamed file; name it if it matches */
+/*
+ * rs_new - write the entry to an unnamed file; name it if it matches
+ * (over: replacing the file the repair left, rs_existing()).  Under -n
+ * the entry is only checked against its digest.
+ */
 static int
 rs_new(struct restorer *r, struct archive *ar, int dirfd, const char *base,
-    size_t first, size_t n, struct qerr *err)
+    size_t first, size_t n, const struct stat *over, struct qerr *err)
 {
 	char hex[ARC_SHA256_HEX + 1];
 	int64_t total, limit = mf_pending_limit(&r->mf, first, n);
 	struct mf_rec *rec = NULL;
-	struct sio_tmp t;
+	struct sio_tmp t = { -1, -1, false, "" };
 	struct qerr e;
 	int rc;
 
-	if (sio_tmp_create(r->w, dirfd, ARC_FILE_MODE, &t, &e) < 0) {
+	if (!r->opts->dry_run &&
+	    sio_tmp_create(r->w, dirfd, ARC_FILE_MODE, &t, &e) < 0) {
 		refuse_pending(r, first, n, e.msg, true);
 		return 0;
 	}
@@ -693,10 +848,89 @@ rs_new(struct restorer *r, struct archive *ar, int dirfd, const char *base,
 		rec = mf_match(&r->mf, first, n, total, hex);
 	if (rc == 0 && rec == NULL)
 		mf_mark_bad(&r->mf, first, n);
-	if (rec != NULL)
-		rs_finish(r, &t, dirfd, base, rec);
-	sio_tmp_close(&t);
+	if (rec != NULL && r->opts->dry_run) {
+		if (file_refused(r, rec, base))
+			;
+		else if (over != NULL)
+			rec_changed(r, rec, CH_REPLACED, "what the repair wrote");
+		else
+			rec_done(r, rec, false);
+	} else if (rec != NULL)
+		rs_finish(r, &t, dirfd, base, rec, over);
+	if (!r->opts->dry_run)
+		sio_tmp_close(&t);
 	return rc == -1 ? -1 : 0;
+}
+
+/*
+ * rewritten_here - the pending record of the n from first whose file the
+ * repair rewrote in place, leaving the bytes hex (NULL: any): the
+ * archived bytes go back over them
+ */
+static struct mf_rec *
+rewritten_here(const struct restorer *r, size_t first, size_t n,
+    const char *hex)
+{
+	size_t i;
+
+	for (i = first; i < first + n; i++) {
+		struct mf_rec *rec = r->mf.byname[i];
+
+		if (rec->kind == K_DATA && rec->state == ST_PENDING &&
+		    rec->w_sha != NULL && r->tg[rec->queue].in_place &&
+		    rec->w_queue == rec->queue &&
+		    strcmp(rec->w_path, rec->path) == 0 &&
+		    (hex == NULL || strcmp(rec->w_sha, hex) == 0))
+			return rec;
+	}
+	return NULL;
+}
+
+/*
+ * rs_existing - the name is taken: the same bytes (already there), the
+ * bytes a repair's rewrite left (true: replace them), or refused
+ */
+static bool
+rs_existing(struct restorer *r, int dirfd, const char *base,
+    const struct stat *st, size_t first, size_t n)
+{
+	char hex[ARC_SHA256_HEX + 1];
+	int64_t size, limit = mf_pending_limit(&r->mf, first, n);
+	struct mf_rec *rec;
+	struct qerr e;
+	int fd, rc;
+
+	/* A control file a repair rewrote may be longer than any record. */
+	if (rewritten_here(r, first, n, NULL) != NULL && limit < REWRITE_MAX)
+		limit = REWRITE_MAX;
+	if (!S_ISREG(st->st_mode)) {
+		refuse_pending(r, first, n, "exists and is not a regular "
+		    "file: not overwritten", false);
+		return false;
+	}
+	fd = sio_open_entry(dirfd, base, st, NULL, &e);
+	if (fd < 0) {
+		refuse_pending(r, first, n, e.msg, true);
+		return false;
+	}
+	rc = hash_fd(fd, r->buf, limit, hex, &size, &e);
+	(void)close(fd);
+	if (rc < 0) {
+		refuse_pending(r, first, n, e.msg, true);
+		return false;
+	}
+	rec = size <= limit ? mf_match(&r->mf, first, n, size, hex) : NULL;
+	if (rec != NULL) {
+		rec_done(r, rec, true);
+		return false;
+	}
+	if (size <= limit && rewritten_here(r, first, n, hex) != NULL)
+		return true;
+	refuse_pending(r, first, n, rewritten_here(r, first, n, NULL) != NULL
+	    ? "exists with other contents (not what the repair left): not "
+	    "overwritten" : "exists with other contents: not overwritten",
+	    false);
+	return false;
 }
 
 /* rs_file - restore one regular entry named (q, path) */
@@ -715,19 +949,20 @@ rs_file(struct restorer *r, struct archive *ar, struct archive_entry *e,
 		return 0;
 	}
 	dirfd = rs_dir(r, q, path, &why);
-	if (dirfd < 0) {
+	if (dirfd == -1) {
 		refuse_pending(r, first, n, why, true);
 		return 0;
 	}
-	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		rs_existing(r, dirfd, base, &st, first, n);
-		return 0;
+	if (dirfd >= 0 && fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!rs_existing(r, dirfd, base, &st, first, n))
+			return 0;
+		return rs_new(r, ar, dirfd, base, first, n, &st, err);
 	}
-	if (errno != ENOENT) {
+	if (dirfd >= 0 && errno != ENOENT) {
 		refuse_pending(r, first, n, strerror(errno), true);
 		return 0;
 	}
-	return rs_new(r, ar, dirfd, base, first, n, err);
+	return rs_new(r, ar, dirfd, base, first, n, NULL, err);
 }
 
 /* data_missing - the df of control file base (queue q) is not back */
@@ -783,6 +1018,425 @@ rs_write(struct restorer *r, struct archive *ar, struct archive_entry *e,
 	return rs_file(r, ar, e, q, path, first, n, err);
 }
 
+/* ------------------------------------------------------------------ */
+/* Undoing what a repair left (the records' "wrote" lines, arc.h) */
+
+/* same_place - the repair left rec's file under its own name */
+static bool
+same_place(const struct mf_rec *rec)
+{
+	return rec->w_queue == rec->queue && strcmp(rec->w_path, rec->path) == 0;
+}
+
+/* is_dir_rec - a record of the queue directory itself (".") */
+static bool
+is_dir_rec(const struct mf_rec *rec)
+{
+	return strcmp(rec->path, ".") == 0;
+}
+
+/*
+ * left_as - st is the very file the repair left: its inode, and (a file)
+ * the size and mtime recorded, which renames, chown and chmod keep
+ */
+static bool
+left_as(const struct mf_rec *rec, const struct stat *st)
+{
+	if (rec->w_ino != 0 && (uint64_t)st->st_ino != rec->w_ino)
+		return false;
+	if (is_dir_rec(rec))
+		return S_ISDIR(st->st_mode);
+	/* A cycle of swapped bodies is given back by several exchanges,
+	 * one name in two of them: its record's size and mtime are those
+	 * of the name's first file, the inode the one the plan moved. */
+	if (strcmp(rec->action, "exchange-df") == 0)
+		return S_ISREG(st->st_mode);
+	return S_ISREG(st->st_mode) && st->st_size == rec->size &&
+	    (int64_t)st->st_mtim.tv_sec == rec->mtime_sec &&
+	    st->st_mtim.tv_nsec == rec->mtime_nsec;
+}
+
+/* meta_was - st has the owner and mode recorded before the repair */
+static bool
+meta_was(const struct mf_rec *rec, const struct stat *st)
+{
+	return st->st_uid == rec->uid && st->st_gid == rec->gid &&
+	    (st->st_mode & ARC_PERM_MASK) == rec->mode;
+}
+
+/* meta_left - st has the owner and mode the repair left */
+static bool
+meta_left(const struct mf_rec *rec, const struct stat *st)
+{
+	return st->st_uid == rec->w_uid && st->st_gid == rec->w_gid &&
+	    (st->st_mode & ARC_PERM_MASK) == rec->w_mode;
+}
+
+/*
+ * dir_refused - the queue directory's owner and mode are not put back to
+ * what lets others write it or hand it to someone sendmail does not
+ * trust: the check that follows would only report it again, and until
+ * then anyone could plant jobs
+ */
+static bool
+dir_refused(struct restorer *r, struct mf_rec *rec)
+{
+	if ((rec->mode & (S_IWGRP | S_IWOTH | S_ISUID)) == 0 &&
+	    (rec->uid == 0 || rec->uid == geteuid()))
+		return false;
+	rec_refuse(r, rec, "the queue directory is not given back an owner "
+	    "or mode that lets others write it");
+	return true;
+}
+
+/* revert_meta - fd (rec's file, checked) gets its recorded owner, mode */
+static void
+revert_meta(struct restorer *r, struct mf_rec *rec, int fd,
+    const char *more)
+{
+	struct qerr e;
+
+	if (r->opts->dry_run) {
+		rec_changed(r, rec, CH_REVERTED, more);
+		return;
+	}
+	if (sio_fchown(r->w, fd, (uid_t)rec->uid, (gid_t)rec->gid, &e) < 0 &&
+	    (e.sys_errno != EPERM || geteuid() == 0)) {
+		rec_fail(r, rec, e.msg);
+		return;
+	}
+	/* fchmod() after fchown(): chown may clear set-id bits. */
+	if (sio_fchmod(r->w, fd, rec->mode, &e) < 0) {
+		rec_fail(r, rec, e.msg);
+		return;
+	}
+	rec_changed(r, rec, CH_REVERTED, more);
+}
+
+/*
+ * A file whose owner and mode several fixes changed (its owner, then its
+ * mode), each record with the file as it was before the repair: what the
+ * repair left is every change in manifest order, what it was is the
+ * first record's.
+ */
+struct meta_group {
+	struct mf_rec *rec[8];
+	size_t n;
+	uint32_t uid, gid;	/* what the repair left */
+	mode_t mode;
+};
+
+/* meta_group_of - the pending records of rec's file that change only
+ * its owner and mode (rec among them), in manifest order */
+static void
+meta_group_of(const struct restorer *r, struct mf_rec *rec,
+    struct meta_group *g)
+{
+	size_t first, n, i;
+
+	memset(g, 0, sizeof(*g));
+	n = mf_find(&r->mf, rec->queue, rec->path, strlen(rec->path), &first);
+	for (i = first; i < first + n && g->n < sizeof(g->rec) / sizeof(g->rec[0]);
+	    i++) {
+		struct mf_rec *m = r->mf.byname[i];
+
+		if (m->w_path != NULL && m->state == ST_PENDING &&
+		    same_place(m) && m->w_sha == NULL)
+			g->rec[g->n++] = m;
+	}
+	if (g->n == 0)
+		g->rec[g->n++] = rec;
+	g->uid = g->rec[0]->uid;
+	g->gid = g->rec[0]->gid;
+	g->mode = g->rec[0]->mode;
+	for (i = 0; i < g->n; i++) {
+		const struct mf_rec *m = g->rec[i];
+
+		if (m->w_uid != m->uid)
+			g->uid = m->w_uid;
+		if (m->w_gid != m->gid)
+			g->gid = m->w_gid;
+		if (m->w_mode != m->mode)
+			g->mode = m->w_mode;
+	}
+}
+
+/*
+ * undo_meta - a file the repair left in place with another owner or mode
+ * (no new bytes): its recorded owner and mode back, if it is still what
+ * the repair left
+ */
+static void
+undo_meta(struct restorer *r, struct mf_rec *rec, int dirfd)
+{
+	const char *base = ar_base_name(rec->path);
+	struct meta_group g;
+	struct mf_rec *first;
+	struct stat st;
+	struct qerr e;
+	size_t i;
+	int fd;
+
+	meta_group_of(r, rec, &g);
+	first = g.rec[0];
+	if (is_dir_rec(rec))
+		fd = dirfd >= 0 ? fcntl(dirfd, F_DUPFD_CLOEXEC, 0) : -1;
+	else
+		fd = dirfd >= 0 ? sio_open_regular(dirfd, base, &st, &e) : -1;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		for (i = 0; i < g.n; i++)
+			rec_refuse(r, g.rec[i], "not there any more");
+		if (fd >= 0)
+			(void)close(fd);
+		return;
+	}
+	if (meta_was(first, &st) && left_as(first, &st)) {
+		for (i = 0; i < g.n; i++)
+			rec_done(r, g.rec[i], true);
+	} else if (!left_as(first, &st) || st.st_uid != g.uid ||
+	    st.st_gid != g.gid || (st.st_mode & ARC_PERM_MASK) != g.mode) {
+		for (i = 0; i < g.n; i++)
+			rec_refuse(r, g.rec[i], "changed since the repair: left "
+			    "as it is");
+	} else {
+		if (!(is_dir_rec(rec) ? dir_refused(r, first)
+		    : file_refused(r, first, base)))
+			revert_meta(r, first, fd, "owner and mode as they were");
+		/* One file, one line: the other records share its fate. */
+		for (i = 1; i < g.n; i++)
+			g.rec[i]->state = first->state;
+	}
+	(void)close(fd);
+}
+
+/* partner - the other record of an exchange of names with rec, or NULL */
+static struct mf_rec *
+partner(const struct restorer *r, const struct mf_rec *rec)
+{
+	size_t first, n, i;
+
+	n = mf_find(&r->mf, rec->w_queue, rec->w_path, strlen(rec->w_path),
+	    &first);
+	for (i = first; i < first + n; i++) {
+		struct mf_rec *p = r->mf.byname[i];
+
+		if (p != rec && p->w_path != NULL && p->state == ST_PENDING &&
+		    p->w_queue == rec->queue && strcmp(p->w_path, rec->path) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * undo_exchange - two files whose names a repair exchanged: exchanged
+ * back, if each name still holds the file the repair left there
+ */
+static void
+undo_exchange(struct restorer *r, struct mf_rec *rec, struct mf_rec *p,
+    int dirfd, int wfd)
+{
+	const char *a = ar_base_name(rec->path), *b = ar_base_name(rec->w_path);
+	struct stat sa, sb;
+	struct qerr e;
+
+	if (fstatat(dirfd, a, &sa, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fstatat(wfd, b, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !left_as(p, &sa) || !left_as(rec, &sb)) {
+		rec_refuse(r, rec, "changed since the repair exchanged it: "
+		    "left as it is");
+		rec_refuse(r, p, "changed since the repair exchanged it: "
+		    "left as it is");
+		return;
+	}
+	if (!r->opts->dry_run &&
+	    (sio_exchange(r->w, dirfd, a, wfd, b, &sa, &sb, &e) < 0 ||
+		sio_fsync_dir(dirfd, &e) < 0 ||
+		(wfd != dirfd && sio_fsync_dir(wfd, &e) < 0))) {
+		rec_fail(r, rec, e.msg);
+		rec_fail(r, p, e.msg);
+		return;
+	}
+	rec->renamed_back = p->renamed_back = true;
+	rec_changed(r, rec, CH_RENAMED_BACK, "exchanged back");
+	rec_changed(r, p, CH_RENAMED_BACK, "exchanged back");
+}
+
+/* lf_name_ok - "#" and digits: what e2fsck names a file in lost+found */
+static bool
+lf_name_ok(const char *base)
+{
+	size_t n = strlen(base);
+
+	return n >= 2 && n <= 1 + DEC_DIGITS_MAX && base[0] == '#' &&
+	    strspn(base + 1, "0123456789") == n - 1;
+}
+
+/*
+ * undo_rename - a file the repair renamed (made inert, promoted, moved,
+ * exchanged): renamed back, never over anything, if the new name still
+ * holds the file the repair left; a data record that cannot be renamed
+ * back stays pending, for its archived bytes
+ */
+static void
+undo_rename(struct restorer *r, struct mf_rec *rec, int dirfd)
+{
+	const char *base = ar_base_name(rec->path), *why = "";
+	const char *wbase = ar_base_name(rec->w_path);
+	char v[VIS_MAX], more[VIS_MAX + 8];
+	struct mf_rec *p;
+	struct stat st, wst;
+	struct qerr e;
+	int wfd = rs_dir(r, rec->w_queue, rec->w_path, &why);
+
+	if (dirfd >= 0 && fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (left_as(rec, &st) && meta_was(rec, &st))
+			rec_done(r, rec, true);
+		else if (wfd >= 0 && (p = partner(r, rec)) != NULL)
+			undo_exchange(r, rec, p, dirfd, wfd);
+		else if (rec->kind != K_DATA)
+			rec_refuse(r, rec, "a file of that name is there: "
+			    "not replaced");
+		return;
+	}
+	if (wfd < 0 || fstatat(wfd, wbase, &wst, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !left_as(rec, &wst) || !meta_left(rec, &wst)) {
+		if (rec->kind != K_DATA)
+			rec_refuse(r, rec, "not where the repair left it, as "
+			    "it left it: left as it is");
+		return;
+	}
+	/* Back into lost+found is not into a queue: the rules for what
+	 * may go into one are not asked, but the name is one e2fsck gives
+	 * ("#<inode>"), never one a crafted archive chose. */
+	if (r->tg[rec->queue].lostfound ? !lf_name_ok(base)
+	    : file_refused(r, rec, base)) {
+		if (r->tg[rec->queue].lostfound)
+			rec_refuse(r, rec, "not a name e2fsck gives in lost+found");
+		return;
+	}
+	if (!r->opts->dry_run &&
+	    (dirfd < 0 ||
+		sio_rename(r->w, wfd, wbase, dirfd, base, true, &wst, &e) < 0 ||
+		sio_fsync_dir(dirfd, &e) < 0 ||
+		(wfd != dirfd && sio_fsync_dir(wfd, &e) < 0))) {
+		rec_fail(r, rec, dirfd < 0 ? why : e.msg);
+		return;
+	}
+	rec->renamed_back = true;
+	(void)snprintf(more, sizeof(more), "from %s",
+	    esc_str(v, sizeof(v), rec->w_path));
+	if (meta_was(rec, &wst) || r->opts->dry_run) {
+		rec_changed(r, rec, CH_RENAMED_BACK, more);
+		return;
+	}
+	{
+		int fd = sio_open_regular(dirfd, base, &st, &e);
+
+		if (fd < 0 || st.st_ino != wst.st_ino) {
+			rec_fail(r, rec, "renamed back, but its owner and mode "
+			    "could not be restored");
+			if (fd >= 0)
+				(void)close(fd);
+			return;
+		}
+		revert_meta(r, rec, fd, more);
+		(void)close(fd);
+	}
+}
+
+/*
+ * rs_undo - every record of one class (control files or not) the repair
+ * left changed, last change first: renamed back, or owner and mode
+ * reverted; rewritten files go back in the data pass (rs_existing())
+ */
+static void
+rs_undo(struct restorer *r, bool control)
+{
+	size_t i;
+
+	for (i = r->mf.nrecs; i-- > 0;) {
+		struct mf_rec *rec = &r->mf.recs[i];
+		const char *why = "";
+		int dirfd;
+
+		if (rec->w_path == NULL || rec->state != ST_PENDING ||
+		    is_control(ar_base_name(rec->path)) != control ||
+		    (same_place(rec) && rec->w_sha != NULL))
+			continue;
+		/* Restored elsewhere, there is nothing the repair left. */
+		if (!r->tg[rec->queue].in_place || !r->tg[rec->w_queue].in_place) {
+			if (rec->kind == K_RECORD) {
+				rec->state = ST_DONE;
+				say(r, "skipped: ", "skipped", rec, "a record of a "
+				    "change, undone only in place");
+			}
+			continue;
+		}
+		if (!is_dir_rec(rec) && !form_ok(rec->path)) {
+			rec_refuse(r, rec, "not of the form <file> or "
+			    "{qf,df,xf}/<file>");
+			continue;
+		}
+		dirfd = rs_dir(r, rec->queue, rec->path, &why);
+		if (dirfd == -1) {
+			rec_fail(r, rec, why);
+			continue;
+		}
+		if (same_place(rec))
+			undo_meta(r, rec, dirfd);
+		else
+			undo_rename(r, rec, dirfd);
+	}
+}
+
+/*
+ * rs_leftovers - a control file the repair renamed (made inert) whose
+ * archived bytes went back under its own name: the renamed copy, if it
+ * is still exactly those bytes, is removed (sendmail ran neither)
+ */
+static void
+rs_leftovers(struct restorer *r)
+{
+	char hex[ARC_SHA256_HEX + 1];
+	size_t i;
+
+	for (i = 0; i < r->mf.nrecs; i++) {
+		struct mf_rec *rec = &r->mf.recs[i];
+		const char *why = "", *wbase;
+		struct stat st;
+		struct qerr e;
+		int64_t size;
+		int wfd, fd, rc;
+
+		if (rec->kind != K_DATA || rec->w_path == NULL ||
+		    rec->w_sha != NULL || same_place(rec) ||
+		    rec->state != ST_DONE || rec->renamed_back ||
+		    !r->tg[rec->w_queue].in_place)
+			continue;
+		wbase = ar_base_name(rec->w_path);
+		wfd = rs_dir(r, rec->w_queue, rec->w_path, &why);
+		if (wfd < 0 || fstatat(wfd, wbase, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || st.st_size != rec->size)
+			continue;
+		fd = sio_open_entry(wfd, wbase, &st, NULL, &e);
+		if (fd < 0)
+			continue;
+		rc = hash_fd(fd, r->buf, rec->size, hex, &size, &e);
+		(void)close(fd);
+		if (rc < 0 || size != rec->size || strcmp(hex, rec->sha) != 0)
+			continue;
+		if (r->opts->dry_run) {
+			say_json_or(r, "would-remove", rec);
+			continue;
+		}
+		if (sio_unlink(r->w, wfd, wbase, &st, &e) < 0 ||
+		    sio_fsync_dir(wfd, &e) < 0)
+			rec_fail(r, rec, e.msg);
+		else
+			say_json_or(r, "removed", rec);
+	}
+}
+
 /* rs_pass - one reading of the archive */
 static int
 rs_pass(struct restorer *r, int fd, enum pass pass, struct qerr *err)
@@ -823,6 +1477,45 @@ rs_sweep(struct restorer *r, bool control)
 	}
 }
 
+/*
+ * queues_under - every queue of the archive is a directory right inside
+ * dir (an absolute path), as sendmail's "q*" queue directories are in
+ * the one QueueDirectory names: restored in place, each checked as a
+ * directory named
+ */
+static bool
+queues_under(const struct manifest *mf, const char *dir)
+{
+	size_t len = strlen(dir);
+	unsigned q;
+
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	if (dir[0] != '/')
+		return false;
+	for (q = 0; q < mf->nqueues; q++) {
+		const char *p = mf->queues[q];
+
+		if (mf->lostfound[q])
+			continue;
+		if (strncmp(p, dir, len) != 0 || p[len] != '/' ||
+		    !file_ok(p + len + 1))
+			return false;
+	}
+	return true;
+}
+
+/* real_queues - the queues of the archive that are not lost+found */
+static unsigned
+real_queues(const struct manifest *mf)
+{
+	unsigned q, n = 0;
+
+	for (q = 0; q < mf->nqueues; q++)
+		n += !mf->lostfound[q];
+	return n;
+}
+
 /* rs_setup - targets and a buffer */
 static int
 rs_setup(struct restorer *r, const char *queue_dir, arc_queue_ok_fn queue_ok,
@@ -836,7 +1529,12 @@ rs_setup(struct restorer *r, const char *queue_dir, arc_queue_ok_fn queue_ok,
 	if (r->buf == NULL || r->tg == NULL)
 		return ar_nomem(err);
 	for (q = 0; q < r->mf.nqueues; q++) {
-		r->tg[q].path = queue_dir != NULL ? queue_dir : r->mf.queues[q];
+		/* Several queues: in place, each in the directory named. */
+		r->tg[q].lostfound = r->mf.lostfound[q];
+		r->tg[q].path = queue_dir != NULL && !r->tg[q].lostfound &&
+		    real_queues(&r->mf) == 1 ? queue_dir : r->mf.queues[q];
+		r->tg[q].in_place = strcmp(r->tg[q].path, r->mf.queues[q]) == 0;
+		r->tg[q].signed_ok = r->mf.sigstate == ARC_SIG_OK;
 		REQUIRE(r->tg[q].path != NULL);
 		r->tg[q].queue_ok = queue_ok;
 		r->tg[q].queue_ok_arg = queue_ok_arg;
@@ -891,22 +1589,30 @@ arc_restore(struct sio_writer *w, int fd, const struct arc_restore_opts *opts,
 		mf_free(&r.mf);
 		return -1;
 	}
-	if (r.opts->queue_dir != NULL && r.mf.nqueues > 1) {
-		qerr_set(err, EINVAL, "the archive holds %u queues: it cannot "
-		    "be restored into one directory", r.mf.nqueues);
+	if (r.opts->queue_dir != NULL && real_queues(&r.mf) > 1 &&
+	    !queues_under(&r.mf, r.opts->queue_dir)) {
+		qerr_set(err, EINVAL, "the archive holds %u queues, not all in "
+		    "the directory named: it cannot be restored into one "
+		    "directory", r.mf.nqueues);
 		goto out;
 	}
 	if (rs_setup(&r, r.opts->queue_dir, r.opts->queue_ok,
 	    r.opts->queue_ok_arg, err) < 0)
 		goto out;
 	rs_records(&r);
-	if (rs_pass(&r, fd, PASS_CHECK, err) < 0 ||
-	    rs_pass(&r, fd, PASS_DATA, err) < 0)
+	if (rs_pass(&r, fd, PASS_CHECK, err) < 0)
+		goto out;
+	/* sendmail writes the df before the qf: data files first, renamed
+	 * back or written, then control files. */
+	rs_undo(&r, false);
+	if (rs_pass(&r, fd, PASS_DATA, err) < 0)
 		goto out;
 	rs_sweep(&r, false);
+	rs_undo(&r, true);
 	if (rs_pass(&r, fd, PASS_CONTROL, err) < 0)
 		goto out;
 	rs_sweep(&r, true);
+	rs_leftovers(&r);
 	(void)fflush(out);
 	rc = stats->refused > 0 || stats->failed > 0 ? 1 : 0;
 out:

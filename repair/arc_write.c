@@ -310,9 +310,9 @@ room_for(const struct arc *a, size_t linelen, struct qerr *err)
 	return 0;
 }
 
-/* arc_add_queue - record a queue directory; N is its index */
-int
-arc_add_queue(struct arc *a, const char *abspath, unsigned *n,
+/* add_dir - a "queue" or "lostfound" line; N is its index */
+static int
+add_dir(struct arc *a, const char *keyword, const char *abspath, unsigned *n,
     struct qerr *err)
 {
 	struct sbuf line = { 0 };
@@ -332,7 +332,7 @@ arc_add_queue(struct arc *a, const char *abspath, unsigned *n,
 		qerr_set(err, E2BIG, "more than %d queues", ARC_MAX_QUEUES);
 		return -1;
 	}
-	if (sb_printf(&line, "queue %u ", a->nqueues) < 0 ||
+	if (sb_printf(&line, "%s %u ", keyword, a->nqueues) < 0 ||
 	    sb_esc(&line, abspath) < 0 || sb_add(&line, "\n", 1) < 0) {
 		(void)ar_nomem(err);
 		goto out;
@@ -350,6 +350,22 @@ arc_add_queue(struct arc *a, const char *abspath, unsigned *n,
 out:
 	sb_free(&line);
 	return rc;
+}
+
+/* arc_add_queue - record a queue directory; N is its index */
+int
+arc_add_queue(struct arc *a, const char *abspath, unsigned *n,
+    struct qerr *err)
+{
+	return add_dir(a, "queue", abspath, n, err);
+}
+
+/* arc_add_lostfound - record a lost+found directory; N is its index */
+int
+arc_add_lostfound(struct arc *a, const char *abspath, unsigned *n,
+    struct qerr *err)
+{
+	return add_dir(a, "lostfound", abspath, n, err);
 }
 
 /* check_meta - m names a recorded queue and a safe relative path ("."
@@ -370,6 +386,12 @@ check_meta(const struct arc *a, const struct arc_meta *m, bool record,
 		    vis(m->path, v, sizeof(v)));
 		return -1;
 	}
+	if (m->wrote != NULL && (m->wrote->queue >= a->nqueues ||
+	    !ar_record_path_ok(m->wrote->path) || (m->wrote->sha != NULL &&
+	    strspn(m->wrote->sha, "0123456789abcdef") != ARC_SHA256_HEX))) {
+		qerr_set(err, EINVAL, "what the repair leaves is not a queue file");
+		return -1;
+	}
 	return 0;
 }
 
@@ -382,6 +404,19 @@ check_stat(const struct stat *st, struct qerr *err)
 		qerr_set(err, EINVAL, "impossible stat information");
 		return -1;
 	}
+	return 0;
+}
+
+/* put_wrote - the "wrote" line of what a repair leaves */
+static int
+put_wrote(struct sbuf *b, const struct arc_wrote *w)
+{
+	if (sb_printf(b, "wrote %u ", w->queue) < 0 || sb_esc(b, w->path) < 0 ||
+	    sb_printf(b, " %04o %ju %ju %ju %s\n",
+	    (unsigned)(w->mode & ARC_PERM_MASK), (uintmax_t)w->uid,
+	    (uintmax_t)w->gid, (uintmax_t)w->ino,
+	    w->sha != NULL ? w->sha : NO_DIGEST) < 0)
+		return -1;
 	return 0;
 }
 
@@ -406,7 +441,7 @@ put_record(struct sbuf *b, const struct arc_meta *m, enum kind k,
 	    sb_esc(b, m->problem) < 0 || sb_add(b, " ", 1) < 0 ||
 	    sb_esc(b, m->action) < 0 || sb_add(b, "\n", 1) < 0)
 		return -1;
-	return 0;
+	return m->wrote != NULL ? put_wrote(b, m->wrote) : 0;
 }
 
 /* make_entry - a libarchive entry "<N>/<path>" of type with st's data */

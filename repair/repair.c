@@ -434,7 +434,9 @@ archive_all(struct run *r, struct qset *sets, size_t nsets, uint32_t **orders)
 			continue;
 		r->set = &sets[i];
 		r->si = i;
-		r->arcq[i] = calloc(sets[i].ndirs + 1, sizeof(**r->arcq));
+		/* Queues, then lost+found directories. */
+		r->arcq[i] = calloc(sets[i].ndirs + sets[i].nlfs + 1,
+		    sizeof(**r->arcq));
 		rank = job_ranks(&sets[i]);
 		orders[i] = rank != NULL ? plan_order(p, rank) : NULL;
 		free(rank);

@@ -420,32 +420,6 @@ op_inert(struct run *r, enum problem_id id, const struct plan_op *op,
 	return 0;
 }
 
-/* The fill of sio_replace(): the edited control file. */
-struct fill_arg {
-	const struct qf_file *qf;
-	int fd;
-	struct qerr err;
-};
-
-/* fill_sink - qf_write()'s sink */
-static int
-fill_sink(void *arg, const void *data, size_t len)
-{
-	struct fill_arg *fa = arg;
-
-	return sio_write_all(fa->fd, data, len, &fa->err);
-}
-
-/* fill_qf - write the edited file to fd */
-static int
-fill_qf(int fd, void *arg)
-{
-	struct fill_arg *fa = arg;
-
-	fa->fd = fd;
-	return qf_write(fa->qf, fill_sink, fa);
-}
-
 /* A rewrite's edits, for its message. */
 struct edits {
 	char said[WHY_MAX];
@@ -568,17 +542,25 @@ rewritten_ok(const unsigned char *buf, size_t len, char letter, bool set_i)
 	return ok;
 }
 
+/* The bytes a rewrite leaves, made in memory (rewrite_bytes()). */
+struct rewrite {
+	unsigned char *out;
+	size_t len;
+	struct edits e;
+};
+
 /*
- * op_rewrite - rewrite a control file the way sendmail's queueup() does
- * (tf<id> in its directory, fsync, rename over it, fsync the directory):
- * OP_REWRITE_I sets the I line from the df at op->dst; OP_REWRITE makes
- * sendmail's own reading of it (sendmail_edits()), and the I line too
- * with OPF_SET_INODE.  The old file was archived.
+ * rewrite_bytes - the control file st (op->src) rewritten: OP_REWRITE_I
+ * sets the I line from the df at op->dst; OP_REWRITE makes sendmail's
+ * own reading of it (sendmail_edits()), and the I line too with
+ * OPF_SET_INODE.  The same file gives the same bytes: step 1 records
+ * their digest, step 3 writes them.  -1 with why when they cannot be
+ * made.
  */
 static int
-op_rewrite(struct run *r, const struct plan_op *op, struct outcome *o)
+rewrite_bytes(struct run *r, const struct plan_op *op, const struct stat *st,
+    struct rewrite *rw, char *why, size_t whysz)
 {
-	const struct policy *pol = &r->set->pol;
 	const char *name = plan_str(r->set->plan, op->src.name);
 	const char *dname = plan_str(r->set->plan, op->dst.name);
 	int dirfd = rp_place_fd(r->set, op->src.qdir, op->src.sub);
@@ -586,74 +568,59 @@ op_rewrite(struct run *r, const struct plan_op *op, struct outcome *o)
 	bool set_i = op->kind == OP_REWRITE_I || (op->flags & OPF_SET_INODE);
 	struct sio_buf buf = { NULL, 0, 0 };
 	struct qf_parse_opts po;
-	struct fill_arg fa;
-	struct stat st, dst;
+	struct stat dst;
 	struct qerr err;
 	struct qf_file qf;
-	struct edits e;
-	char tmp[NAME_MAX + 1], b[128];
-	unsigned char *out = NULL;
-	size_t outlen;
-	int fd = -1, dfd = -1, nfd = -1, rc = -1;
+	char b[128];
+	int fd = -1, dfd = -1, rc = -1;
 	bool trunc = false;
 
 	qf_init(&qf);
-	memset(&e, 0, sizeof(e));
-	if (!still(r, &op->src, &st, o))
-		goto out;
+	memset(rw, 0, sizeof(*rw));
 	if (set_i && (ddir < 0 ||
 		(dfd = sio_open_regular(ddir, dname, &dst, &err)) < 0)) {
-		(void)rp_not_fixed(o, "its data file %s cannot be opened",
+		(void)snprintf(why, whysz, "its data file %s cannot be opened",
 		    vis(dname, b, sizeof(b)));
 		goto out;
 	}
-	if ((fd = sio_open_entry(dirfd, name, &st, NULL, &err)) < 0 ||
+	if ((fd = sio_open_entry(dirfd, name, st, NULL, &err)) < 0 ||
 	    sio_read(fd, &buf, QF_MAX_BYTES, &trunc, &err) < 0 || trunc) {
-		(void)rp_not_fixed(o, "%s cannot be read whole", vis(name, b, sizeof(b)));
+		(void)snprintf(why, whysz, "%s cannot be read whole",
+		    vis(name, b, sizeof(b)));
 		goto out;
 	}
 	memset(&po, 0, sizeof(po));
 	po.letter = name[0];
 	if (qf_parse(&qf, buf.data, buf.len, &po, &err) < 0 ||
 	    (op->kind == OP_REWRITE &&
-		sendmail_edits(&qf, name, st.st_mtime, &e, &err) < 0) ||
+		sendmail_edits(&qf, name, st->st_mtime, &rw->e, &err) < 0) ||
 	    (set_i && qf_set_inode(&qf, (long long)major(dst.st_dev),
 			  (long long)minor(dst.st_dev),
 			  (unsigned long long)dst.st_ino, &err) < 0)) {
-		(void)rp_not_fixed(o, "%s", err.msg);
+		(void)snprintf(why, whysz, "%s", err.msg);
 		goto out;
 	}
 	if (set_i)
-		edit_say(&e, "I%u/%u/%llu, the data file's", major(dst.st_dev),
-		    minor(dst.st_dev), (unsigned long long)dst.st_ino);
+		edit_say(&rw->e, "I%u/%u/%llu, the data file's",
+		    major(dst.st_dev), minor(dst.st_dev),
+		    (unsigned long long)dst.st_ino);
 	/* What is written must be what sendmail runs. */
-	outlen = qf_output_size(&qf);
-	if ((out = malloc(outlen + 1)) == NULL ||
-	    qf_write_buf(&qf, out, outlen + 1) != outlen ||
+	rw->len = qf_output_size(&qf);
+	if ((rw->out = malloc(rw->len + 1)) == NULL ||
+	    qf_write_buf(&qf, rw->out, rw->len + 1) != rw->len ||
 	    (op->kind == OP_REWRITE &&
-		!rewritten_ok(out, outlen, name[0], set_i))) {
-		(void)rp_not_fixed(o, "%s", out == NULL ? "out of memory"
+		!rewritten_ok(rw->out, rw->len, name[0], set_i))) {
+		(void)snprintf(why, whysz, "%s", rw->out == NULL
+		    ? "out of memory"
 		    : "even rewritten as sendmail reads it, sendmail would not run it: left for a human");
 		goto out;
 	}
-	/* queueup() rewrites through tf<id> in the qf's own directory. */
-	(void)snprintf(tmp, sizeof(tmp), "t%s", name + 1);
-	memset(&fa, 0, sizeof(fa));
-	fa.qf = &qf;
-	nfd = sio_replace(r->env->writer, dirfd, name, tmp, pol->file_mode,
-	    pol->expected_owner,
-	    pol->check_group ? pol->queue_gid : st.st_gid, fill_qf, &fa, &err);
-	if (nfd < 0) {
-		(void)rp_not_fixed(o, "%s", err.msg);
-		goto out;
-	}
-	say(o, "rewrote %s (%s) through %s, as sendmail does; the old file archived",
-	    vis(name, b, sizeof(b)), e.said, tmp);
 	rc = 0;
 out:
-	free(out);
-	if (nfd >= 0)
-		(void)close(nfd);
+	if (rc < 0) {
+		free(rw->out);
+		rw->out = NULL;
+	}
 	if (fd >= 0)
 		(void)close(fd);
 	if (dfd >= 0)
@@ -663,13 +630,94 @@ out:
 	return rc;
 }
 
+/* rp_rewrite_digest - the digest of the bytes a rewrite would leave */
+int
+rp_rewrite_digest(struct run *r, const struct plan_op *op,
+    const struct stat *st, char hex[ARC_SHA256_HEX + 1])
+{
+	struct rewrite rw;
+	struct qerr err;
+	char why[WHY_MAX];
+	int rc;
+
+	if (rewrite_bytes(r, op, st, &rw, why, sizeof(why)) < 0)
+		return -1;
+	rc = arc_sha256_hex(rw.out, rw.len, hex, &err);
+	free(rw.out);
+	return rc;
+}
+
+/* The fill of sio_replace(): the rewritten control file. */
+struct fill_arg {
+	const struct rewrite *rw;
+	struct qerr err;
+};
+
+/* fill_qf - write the rewritten file to fd */
+static int
+fill_qf(int fd, void *arg)
+{
+	struct fill_arg *fa = arg;
+
+	return sio_write_all(fd, fa->rw->out, fa->rw->len, &fa->err);
+}
+
 /*
- * promoted_letter - what the tf becomes: sendmail's rewrite renames it to
+ * op_rewrite - rewrite a control file the way sendmail's queueup() does
+ * (tf<id> in its directory, fsync, rename over it, fsync the directory),
+ * with the bytes whose digest the manifest recorded (so a restore can
+ * tell it is still what the repair left).  The old file was archived.
+ */
+static int
+op_rewrite(struct run *r, uint32_t fi, const struct plan_op *op,
+    struct outcome *o)
+{
+	const struct policy *pol = &r->set->pol;
+	const char *name = plan_str(r->set->plan, op->src.name);
+	int dirfd = rp_place_fd(r->set, op->src.qdir, op->src.sub);
+	const struct archived *a = find_archived(r, fi, op->src.qdir,
+	    op->src.sub, name);
+	char hex[ARC_SHA256_HEX + 1], tmp[NAME_MAX + 1], b[128], why[WHY_MAX];
+	struct rewrite rw;
+	struct fill_arg fa;
+	struct stat st;
+	struct qerr err;
+	int nfd;
+
+	if (!still(r, &op->src, &st, o))
+		return -1;
+	if (rewrite_bytes(r, op, &st, &rw, why, sizeof(why)) < 0)
+		return rp_not_fixed(o, "%s", why);
+	if (a != NULL && a->wrote_sha != 0 &&
+	    (arc_sha256_hex(rw.out, rw.len, hex, &err) < 0 ||
+		strcmp(hex, plan_str(r->set->plan, a->wrote_sha)) != 0)) {
+		free(rw.out);
+		return rp_not_fixed(o, "%s would now be rewritten otherwise than the archive recorded: left for the next run",
+		    vis(name, b, sizeof(b)));
+	}
+	/* queueup() rewrites through tf<id> in the qf's own directory. */
+	(void)snprintf(tmp, sizeof(tmp), "t%s", name + 1);
+	memset(&fa, 0, sizeof(fa));
+	fa.rw = &rw;
+	nfd = sio_replace(r->env->writer, dirfd, name, tmp, pol->file_mode,
+	    pol->expected_owner,
+	    pol->check_group ? pol->queue_gid : st.st_gid, fill_qf, &fa, &err);
+	free(rw.out);
+	if (nfd < 0)
+		return rp_not_fixed(o, "%s", err.msg);
+	(void)close(nfd);
+	say(o, "rewrote %s (%s) through %s, as sendmail does; the old file archived",
+	    vis(name, b, sizeof(b)), rw.e.said, tmp);
+	return 0;
+}
+
+/*
+ * rp_promoted_letter - what the tf becomes: sendmail's rewrite renames it to
  * the name its contents call for, hf when it holds a q (quarantine) line
  * (quarantine_queue_item()), qf otherwise; 0 when it cannot be read
  */
-static char
-promoted_letter(int dirfd, const char *name, const struct stat *seen)
+char
+rp_promoted_letter(int dirfd, const char *name, const struct stat *seen)
 {
 	struct sio_buf buf = { NULL, 0, 0 };
 	struct qf_parse_opts po;
@@ -718,7 +766,7 @@ op_promote(struct run *r, const struct plan_op *op, struct outcome *o)
 
 	if (!still(r, &op->src, &st, o))
 		return -1;
-	if ((letter = promoted_letter(sfd, name, &st)) == 0)
+	if ((letter = rp_promoted_letter(sfd, name, &st)) == 0)
 		return rp_not_fixed(o, "%s can no longer be read whole",
 		    vis(name, b, sizeof(b)));
 	(void)snprintf(to, sizeof(to), "%c%s", letter, name + 1);
@@ -1031,7 +1079,7 @@ rp_apply_fix(struct run *r, uint32_t fi, struct outcome *o)
 			break;
 		case OP_REWRITE_I:
 		case OP_REWRITE:
-			rc = op_rewrite(r, op, o);
+			rc = op_rewrite(r, fi, op, o);
 			break;
 		case OP_INERT:
 			rc = op_inert(r, fx->id, op, o);

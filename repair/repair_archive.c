@@ -49,6 +49,28 @@ arc_queue(struct run *r, uint16_t qdir, unsigned *n, struct qerr *err)
 	return 0;
 }
 
+/* arc_lf_queue - the archive's number for lost+found lfi of the set */
+static int
+arc_lf_queue(struct run *r, uint16_t lfi, unsigned *n, struct qerr *err)
+{
+	unsigned *map = r->arcq[r->si] + r->set->ndirs;
+
+	if (lfi >= r->set->nlfs) {
+		qerr_set(err, EINVAL, "no such lost+found");
+		return -1;
+	}
+	if (map[lfi] == 0) {
+		unsigned k;
+
+		if (arc_add_lostfound(r->arc, r->set->lfs[lfi].abspath, &k,
+		    err) < 0)
+			return -1;
+		map[lfi] = k + 1;
+	}
+	*n = map[lfi] - 1;
+	return 0;
+}
+
 /* What each operation does, in the manifest. */
 static const char *const op_names[OP_NKINDS] = {
 	[OP_OWNER_MODE] = "owner-mode",
@@ -86,6 +108,56 @@ meta_of(struct run *r, uint32_t fi, enum op_kind kind, uint16_t qdir,
 	return 0;
 }
 
+/*
+ * What a fix leaves of a file (its manifest "wrote" line, arc.h), in the
+ * repair's terms; the archive's follow from the file's stat.
+ */
+struct leaves {
+	uint16_t qdir;
+	uint8_t sub;
+	const char *name;	/* its name after the fix; "." the directory */
+	mode_t mode;		/* (mode_t)-1: as it was */
+	uid_t uid;		/* (uid_t)-1: as it was */
+	gid_t gid;		/* (gid_t)-1: as it was */
+	bool new_file;		/* written anew: its inode is not known */
+	ino_t ino;		/* the inode the plan moves there, 0: the
+				   file's now */
+	const char *sha;	/* the new bytes' SHA-256, NULL: the same */
+};
+
+/* wrote_of - the archive's "wrote" of lv for the file st; rel its path */
+static int
+wrote_of(struct run *r, const struct leaves *lv, const struct stat *st,
+    struct arc_wrote *w, char *rel, size_t relsz, struct qerr *err)
+{
+	if (arc_queue(r, lv->qdir, &w->queue, err) < 0)
+		return -1;
+	if (strcmp(lv->name, ".") == 0)
+		(void)snprintf(rel, relsz, ".");
+	else
+		rp_rel_path(lv->sub, lv->name, rel, relsz);
+	w->path = rel;
+	w->mode = lv->mode != (mode_t)-1 ? lv->mode : st->st_mode & 07777;
+	w->uid = lv->uid != (uid_t)-1 ? lv->uid : st->st_uid;
+	w->gid = lv->gid != (gid_t)-1 ? lv->gid : st->st_gid;
+	w->ino = lv->new_file ? 0 : lv->ino != 0 ? lv->ino : st->st_ino;
+	w->sha = lv->sha;
+	return 0;
+}
+
+/* leaves_init - a file a fix renames to (qdir, sub, name), as it is */
+static void
+leaves_init(struct leaves *lv, uint16_t qdir, uint8_t sub, const char *name)
+{
+	memset(lv, 0, sizeof(*lv));
+	lv->qdir = qdir;
+	lv->sub = sub;
+	lv->name = name;
+	lv->mode = (mode_t)-1;
+	lv->uid = (uid_t)-1;
+	lv->gid = (gid_t)-1;
+}
+
 /* push_archived - remember an archived file for step 3 */
 static int
 push_archived(struct run *r, uint32_t fi, uint16_t qdir, uint8_t sub,
@@ -103,6 +175,7 @@ push_archived(struct run *r, uint32_t fi, uint16_t qdir, uint8_t sub,
 	a->sub = sub;
 	a->data = data;
 	a->aside = false;
+	a->wrote_sha = 0;
 	a->name = plan_intern(r->set->plan, name, strlen(name));
 	a->st = *st;
 	if (a->name == 0)
@@ -161,15 +234,21 @@ too_big_to_copy(const struct stat *st)
 static int
 archive_aside(struct run *r, uint32_t fi, enum op_kind kind, uint16_t qdir,
     uint8_t sub, const char *name, const struct stat *st, const char *action,
-    struct qerr *err)
+    const struct leaves *lv, struct qerr *err)
 {
-	char rel[NAME_MAX + 8], code[16];
+	char rel[NAME_MAX + 8], code[16], wrel[NAME_MAX + 8];
+	struct arc_wrote w;
 	struct arc_meta m;
 
 	rp_rel_path(sub, name, rel, sizeof(rel));
 	if (meta_of(r, fi, kind, qdir, rel, &m, code, sizeof(code), err) < 0)
 		return -1;
 	m.action = action != NULL ? action : "moved-aside";
+	if (lv != NULL && action != NULL) {
+		if (wrote_of(r, lv, st, &w, wrel, sizeof(wrel), err) < 0)
+			return -1;
+		m.wrote = &w;
+	}
 	if (arc_add_record(r->arc, &m, st, err) < 0)
 		return -1;
 	if (push_archived(r, fi, qdir, sub, name, st, false) < 0) {
@@ -187,11 +266,12 @@ archive_aside(struct run *r, uint32_t fi, enum op_kind kind, uint16_t qdir,
 static int
 archive_data(struct run *r, uint32_t fi, enum op_kind kind, uint16_t qdir,
     uint8_t sub, const char *name, ino_t seen_ino, const char *action,
-    struct qerr *err)
+    const struct leaves *lv, struct qerr *err)
 {
 	int dirfd = rp_place_fd(r->set, qdir, sub), fd;
-	char rel[NAME_MAX + 8], code[16];
+	char rel[NAME_MAX + 8], code[16], wrel[NAME_MAX + 8];
 	struct stat st, fst;
+	struct arc_wrote w;
 	struct arc_meta m;
 
 	if (dirfd < 0) {
@@ -210,7 +290,7 @@ archive_data(struct run *r, uint32_t fi, enum op_kind kind, uint16_t qdir,
 	}
 	if (too_big_to_copy(&st))
 		return archive_aside(r, fi, kind, qdir, sub, name, &st, action,
-		    err);
+		    lv, err);
 	r->want_bytes += (unsigned long long)st.st_size;
 	fd = sio_open_entry(dirfd, name, &st, &fst, err);
 	if (fd < 0)
@@ -222,6 +302,13 @@ archive_data(struct run *r, uint32_t fi, enum op_kind kind, uint16_t qdir,
 	}
 	if (action != NULL)
 		m.action = action;
+	if (lv != NULL) {
+		if (wrote_of(r, lv, &fst, &w, wrel, sizeof(wrel), err) < 0) {
+			(void)close(fd);
+			return -1;
+		}
+		m.wrote = &w;
+	}
 	if (arc_add_file(r->arc, &m, fd, &fst, NULL, err) < 0) {
 		(void)close(fd);
 		return -1;
@@ -253,7 +340,7 @@ archive_special(struct run *r, uint32_t fi, const struct plan_file *pf,
 	}
 	if (S_ISREG(st.st_mode))
 		return archive_data(r, fi, OP_MOVE_OUT, pf->qdir, pf->sub, name,
-		    pf->ino, NULL, err);
+		    pf->ino, NULL, NULL, err);
 	if ((pf->ino != 0 && st.st_ino != pf->ino) ||
 	    (st.st_mode & S_IFMT) != pf->type) {
 		qerr_set(err, ESTALE, "%s changed since it was checked", name);
@@ -285,11 +372,12 @@ archive_special(struct run *r, uint32_t fi, const struct plan_file *pf,
 /* archive_record - a manifest record of a file that is not removed */
 static int
 archive_record(struct run *r, uint32_t fi, const struct plan_op *op,
-    struct qerr *err)
+    const struct leaves *lv, struct qerr *err)
 {
 	const struct plan_file *pf = &op->src;
 	const char *name = plan_str(r->set->plan, pf->name);
-	char rel[PATH_MAX], code[16];
+	char rel[PATH_MAX], code[16], wrel[PATH_MAX];
+	struct arc_wrote w;
 	struct arc_meta m;
 	struct stat st;
 	uint16_t qdir = pf->qdir;
@@ -299,10 +387,10 @@ archive_record(struct run *r, uint32_t fi, const struct plan_op *op,
 		rc = fstat(r->set->dirs[qdir].fd, &st);
 		(void)snprintf(rel, sizeof(rel), ".");
 	} else if (pf->sub == SUB_LOSTFOUND) {
-		/* Recorded as the queue file it becomes. */
+		/* Recorded where it is, in its lost+found; its "wrote" line
+		 * says which queue file it becomes. */
 		qdir = op->dst.qdir;
-		rp_rel_path(op->dst.sub, plan_str(r->set->plan, op->dst.name), rel,
-		    sizeof(rel));
+		(void)snprintf(rel, sizeof(rel), "%s", name);
 		lfd = rp_place_fd(r->set, pf->qdir, pf->sub);
 		rc = lfd < 0 ? -1 : fstatat(lfd, name, &st, AT_SYMLINK_NOFOLLOW);
 	} else {
@@ -317,6 +405,14 @@ archive_record(struct run *r, uint32_t fi, const struct plan_op *op,
 	}
 	if (meta_of(r, fi, op->kind, qdir, rel, &m, code, sizeof(code), err) < 0)
 		return -1;
+	if (pf->sub == SUB_LOSTFOUND &&
+	    arc_lf_queue(r, pf->qdir, &m.queue, err) < 0)
+		return -1;
+	if (lv != NULL) {
+		if (wrote_of(r, lv, &st, &w, wrel, sizeof(wrel), err) < 0)
+			return -1;
+		m.wrote = &w;
+	}
 	return arc_add_record(r->arc, &m, &st, err);
 }
 
@@ -351,13 +447,162 @@ rp_archive_job(struct run *r, uint32_t fi, uint32_t j, enum op_kind kind,
 			if (archive_data(r, fi, kind, jf->qdir, jf->sub, name,
 				(ino_t)jf->ino,
 				kind == OP_INERT ? "kept-with-inert-job" : NULL,
-				err) < 0) {
+				NULL, err) < 0) {
 				if (err->sys_errno == ENOENT)
 					continue; /* gone already */
 				return -1;
 			}
 		}
 	return 0;
+}
+
+/*
+ * archive_rewrite - a control file a fix rewrites: its bytes, and what
+ * the rewrite will leave (the new bytes' digest, which step 3 checks
+ * again; sio_replace() gives it the queue's owner and mode)
+ */
+static int
+archive_rewrite(struct run *r, uint32_t fi, const struct plan_op *op,
+    struct qerr *err)
+{
+	const struct policy *pol = &r->set->pol;
+	const char *name = plan_str(r->set->plan, op->src.name);
+	char hex[ARC_SHA256_HEX + 1];
+	struct leaves lv;
+	struct stat st;
+	int dirfd = rp_place_fd(r->set, op->src.qdir, op->src.sub);
+	size_t before = r->narch;
+
+	leaves_init(&lv, op->src.qdir, op->src.sub, name);
+	/* Where the new bytes cannot be made now, step 3 cannot make them
+	 * either: the file is archived without a "wrote" line. */
+	if (dirfd >= 0 && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    rp_rewrite_digest(r, op, &st, hex) == 0) {
+		lv.new_file = true;
+		lv.sha = hex;
+		lv.mode = pol->file_mode;
+		lv.uid = pol->expected_owner != (uid_t)-1 ? pol->expected_owner
+		    : geteuid();
+		lv.gid = pol->check_group ? pol->queue_gid : st.st_gid;
+	}
+	if (archive_data(r, fi, op->kind, op->src.qdir, op->src.sub, name,
+	    op->src.ino, NULL, lv.sha != NULL ? &lv : NULL, err) < 0)
+		return -1;
+	if (lv.sha != NULL && r->narch > before) {
+		r->arch[r->narch - 1].wrote_sha = plan_intern(r->set->plan, hex,
+		    strlen(hex));
+		if (r->arch[r->narch - 1].wrote_sha == 0) {
+			qerr_set(err, ENOMEM, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* archive_promote - the tf, renamed to the control file it was written
+ * to be, and the control file it replaces */
+static int
+archive_promote(struct run *r, uint32_t fi, const struct plan_op *op,
+    struct qerr *err)
+{
+	struct plan *p = r->set->plan;
+	const char *name = plan_str(p, op->src.name);
+	int sfd = rp_place_fd(r->set, op->src.qdir, op->src.sub);
+	struct leaves lv;
+	struct stat st;
+	char to[NAME_MAX + 1], letter = 0;
+
+	if (sfd >= 0 && fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		letter = rp_promoted_letter(sfd, name, &st);
+	(void)snprintf(to, sizeof(to), "%c%s", letter, name + 1);
+	leaves_init(&lv, op->dst.qdir, op->dst.sub, to);
+	if (archive_record(r, fi, op, letter != 0 ? &lv : NULL, err) < 0)
+		return -1;
+	/* The control file it replaces. */
+	if (!(op->flags & OPF_NOREPLACE))
+		return archive_data(r, fi, op->kind, op->dst.qdir, op->dst.sub,
+		    plan_str(p, op->dst.name), op->dst.ino, NULL, NULL, err);
+	return 0;
+}
+
+/* archive_op - step 1 for one operation of fix fi */
+static int
+archive_op(struct run *r, uint32_t fi, const struct plan_op *op,
+    struct qerr *err)
+{
+	struct plan *p = r->set->plan;
+	const struct plan_fix *fx = &p->fixes[fi];
+	const char *name = plan_str(p, op->src.name);
+	char lost[NAME_MAX + 1];
+	struct leaves lv;
+	int rc = 0;
+
+	switch (op->kind) {
+	case OP_REMOVE:
+		return archive_data(r, fi, op->kind, op->src.qdir, op->src.sub,
+		    name, op->src.ino, NULL, NULL, err);
+	case OP_REWRITE_I:
+	case OP_REWRITE:
+		return archive_rewrite(r, fi, op, err);
+	case OP_INERT:
+		/* A job made inert is archived whole; its control file
+		 * becomes Qf<id> (repair_apply.c op_inert()). */
+		(void)snprintf(lost, sizeof(lost), "Q%s", name + 1);
+		leaves_init(&lv, op->src.qdir, op->src.sub, lost);
+		rc = archive_data(r, fi, op->kind, op->src.qdir, op->src.sub,
+		    name, op->src.ino, NULL, &lv, err);
+		if (rc == 0 && fx->job != 0)
+			rc = rp_archive_job(r, fi, fx->job, OP_INERT, &op->src, err);
+		return rc;
+	case OP_REMOVE_JOB:
+		return rp_archive_job(r, fi, fx->job, OP_REMOVE_JOB, NULL, err);
+	case OP_PROMOTE:
+		return archive_promote(r, fi, op, err);
+	case OP_MOVE_OUT:
+		return archive_special(r, fi, &op->src, err);
+	case OP_OWNER_MODE:
+	case OP_DIR_OWNER_MODE:
+		leaves_init(&lv, op->src.qdir, op->src.sub,
+		    op->kind == OP_DIR_OWNER_MODE ? "." : name);
+		lv.mode = op->mode;
+		lv.uid = op->uid;
+		lv.gid = op->gid;
+		return archive_record(r, fi, op, &lv, err);
+	case OP_RECOVER:
+		/* The queue file it becomes, with the queue's owner and
+		 * mode. */
+		leaves_init(&lv, op->dst.qdir, op->dst.sub,
+		    plan_str(p, op->dst.name));
+		lv.mode = op->mode;
+		lv.uid = op->uid;
+		lv.gid = op->gid;
+		return archive_record(r, fi, op, &lv, err);
+	case OP_MOVE:
+		leaves_init(&lv, op->dst.qdir, op->dst.sub,
+		    plan_str(p, op->dst.name));
+		return archive_record(r, fi, op, &lv, err);
+	case OP_EXCHANGE:
+		/* Both names: the exchange is recorded, nothing lost. */
+		/* A name in two exchanges of a cycle holds, by then, the
+		 * inode the plan says, not the one it holds now. */
+		leaves_init(&lv, op->dst.qdir, op->dst.sub,
+		    plan_str(p, op->dst.name));
+		lv.ino = op->src.ino;
+		rc = archive_record(r, fi, op, &lv, err);
+		if (rc == 0) {
+			struct plan_op other = *op;
+
+			other.src = op->dst;
+			leaves_init(&lv, op->src.qdir, op->src.sub, name);
+			lv.ino = op->dst.ino;
+			rc = archive_record(r, fi, &other, &lv, err);
+		}
+		return rc;
+	case OP_NKINDS:
+		break;
+	}
+	BUG("archive_op: bad kind");
+	return -1;
 }
 
 /* rp_archive_fix - step 1 for one fix */
@@ -368,62 +613,8 @@ rp_archive_fix(struct run *r, uint32_t fi, struct qerr *err)
 	const struct plan_fix *fx = &p->fixes[fi];
 	uint32_t k;
 
-	for (k = 0; k < fx->nops; k++) {
-		const struct plan_op *op = &p->ops[fx->first_op + k];
-		const char *name = plan_str(p, op->src.name);
-		int rc = 0;
-
-		switch (op->kind) {
-		case OP_REMOVE:
-		case OP_REWRITE_I:
-		case OP_REWRITE:
-			rc = archive_data(r, fi, op->kind, op->src.qdir,
-			    op->src.sub, name, op->src.ino, NULL, err);
-			break;
-		case OP_INERT:
-			/* A job made inert is archived whole. */
-			rc = archive_data(r, fi, op->kind, op->src.qdir,
-			    op->src.sub, name, op->src.ino, NULL, err);
-			if (rc == 0 && fx->job != 0)
-				rc = rp_archive_job(r, fi, fx->job, OP_INERT, &op->src,
-				    err);
-			break;
-		case OP_REMOVE_JOB:
-			rc = rp_archive_job(r, fi, fx->job, OP_REMOVE_JOB, NULL, err);
-			break;
-		case OP_PROMOTE:
-			rc = archive_record(r, fi, op, err);
-			/* The control file it replaces. */
-			if (rc == 0 && !(op->flags & OPF_NOREPLACE))
-				rc = archive_data(r, fi, op->kind, op->dst.qdir,
-				    op->dst.sub, plan_str(p, op->dst.name),
-				    op->dst.ino, NULL, err);
-			break;
-		case OP_MOVE_OUT:
-			rc = archive_special(r, fi, &op->src, err);
-			break;
-		case OP_OWNER_MODE:
-		case OP_DIR_OWNER_MODE:
-		case OP_MOVE:
-		case OP_RECOVER:
-			rc = archive_record(r, fi, op, err);
-			break;
-		case OP_EXCHANGE:
-			/* Both names: the exchange is recorded, nothing lost. */
-			rc = archive_record(r, fi, op, err);
-			if (rc == 0) {
-				struct plan_op other = *op;
-
-				other.src = op->dst;
-				rc = archive_record(r, fi, &other, err);
-			}
-			break;
-		case OP_NKINDS:
-			BUG("archive_fix: bad kind");
-		}
-		if (rc < 0)
+	for (k = 0; k < fx->nops; k++)
+		if (archive_op(r, fi, &p->ops[fx->first_op + k], err) < 0)
 			return -1;
-	}
 	return 0;
 }
-

@@ -43,6 +43,8 @@ struct archived {
 	bool aside;		/* too big to copy: recorded, and moved into
 				   ARC_ASIDE_DIR instead of removed */
 	uint32_t name;		/* plan arena */
+	uint32_t wrote_sha;	/* plan arena: the digest of the bytes a
+				   rewrite leaves, as the manifest says; 0 */
 	struct stat st;		/* as archived */
 };
 
@@ -150,6 +152,20 @@ bool rp_lock_job(struct run *r, uint32_t j, struct job_lock *jl,
  */
 bool rp_lock_partners(struct run *r, const uint32_t *order, uint32_t i,
     uint32_t k, struct job_lock *jl, struct outcome *o);
+
+/*
+ * rp_rewrite_digest - the SHA-256 (hex) of the bytes a rewrite (OP_REWRITE,
+ * OP_REWRITE_I) of the control file st would leave; -1 when they cannot
+ * be made
+ */
+int rp_rewrite_digest(struct run *r, const struct plan_op *op,
+    const struct stat *st, char hex[ARC_SHA256_HEX + 1]);
+
+/*
+ * rp_promoted_letter - what a tf becomes: h when it holds a quarantine
+ * reason, q otherwise; 0 when it cannot be read
+ */
+char rp_promoted_letter(int dirfd, const char *name, const struct stat *seen);
 
 /* rp_report - print a fix's outcome and count it */
 void rp_report(struct run *r, uint32_t fi, const struct outcome *o,

@@ -11,8 +11,13 @@
 #    or in an archive (by SHA-256, from mqfsck --list of each archive).
 # A change is what format/sio.c counts (sio.h: MQFSCK_FAULT_AFTER).
 #
+# Then the same for the undo: mqfsck --restore of the repair's archive,
+# stopped before each of its changes, rerun, must end where one whole
+# --restore ends.
+#
 # Usage: MQ_MQFSCK=/abs/mqfsck fault.sh FIXTURE_DIR
-# Prints "ok fault/NAME (K stops)" or "FAIL fault/NAME ..."; exits 0 or 1.
+# Prints "ok fault/NAME (K stops)" and "ok fault-undo/NAME (K stops)", or
+# "FAIL ..."; exits 0 or 1.
 set -u
 fx=$(cd "$1" && pwd)
 name=$(basename "$fx")
@@ -60,7 +65,7 @@ archived() {
 	for a in "$1"/.archive/mqfsck-*.tar.gz; do
 		[ -f "$a" ] || continue
 		"$mqfsck" --json --list "$a" |
-		    sed -n 's/.*"sha256":"\([0-9a-f]\{64\}\)".*/\1/p'
+		    sed -n 's/.*"mtime":"[^"]*","sha256":"\([0-9a-f]\{64\}\)".*/\1/p'
 	done | LC_ALL=C sort -u
 }
 
@@ -125,6 +130,55 @@ if [ $n -le 1 ]; then
 fi
 if [ $fail -eq 0 ]; then
 	echo "ok   fault/$name ($((n - 1)) stops, each finished by a rerun)"
-	exit 0
+else
+	exit 1
 fi
-exit 1
+
+# ------------------------------------------------------------------------
+# The undo: --restore of the repair's archive, in place, stopped (SIGKILL)
+# before each of its changes in turn; a rerun must end where one
+# uninterrupted restore ends, and --restore -n must change nothing.
+
+# undo DIR [ENV...] - mqfsck --restore of DIR's archive into DIR's queue
+undo() {
+	d=$1
+	shift
+	(cd "$d" && env "$@" "$mqfsck" $ARGS --restore "$d"/.archive/mqfsck-*.tar.gz \
+	    queue >"$d/.out.u" 2>&1; exit $?) 2>/dev/null
+}
+
+prepare "$top/uref"
+repair "$top/uref" MQFSCK_FAULT_AFTER=0
+before=$(state "$top/uref")
+(cd "$top/uref" && exec "$mqfsck" $ARGS -n --restore "$top/uref"/.archive/mqfsck-*.tar.gz \
+    queue) >/dev/null 2>&1
+if [ "$before" != "$(state "$top/uref")" ]; then
+	echo "FAIL fault-undo/$name: --restore -n changed the queue"
+	exit 1
+fi
+undo "$top/uref" MQFSCK_FAULT_AFTER=0
+state "$top/uref" >"$top/uref.state"
+n=1
+while [ $n -le $MAX_STOPS ]; do
+	prepare "$top/urun"
+	repair "$top/urun" MQFSCK_FAULT_AFTER=0
+	undo "$top/urun" MQFSCK_FAULT_AFTER=$n
+	if [ $? -ne 137 ]; then
+		break
+	fi
+	undo "$top/urun" MQFSCK_FAULT_AFTER=0
+	state "$top/urun" >"$top/urun.state"
+	if ! cmp -s "$top/uref.state" "$top/urun.state"; then
+		echo "FAIL fault-undo/$name: stopped at change $n, the rerun of --restore ends elsewhere"
+		diff -u "$top/uref.state" "$top/urun.state" | sed 's/^/    /'
+		sed 's/^/    | /' "$top/urun/.out.u"
+		exit 1
+	fi
+	n=$((n + 1))
+done
+if [ $n -le 1 ]; then
+	echo "FAIL fault-undo/$name: the restore changed nothing, nothing to stop"
+	exit 1
+fi
+echo "ok   fault-undo/$name ($((n - 1)) stops, each finished by a rerun)"
+exit 0

@@ -4,8 +4,8 @@
 # (Debian's python3-jsonschema, Draft 2020-12).  For each fixture (those
 # that need no configuration file, named queues or another user): a
 # check (-n --json), a repair (-y --json), the listing of each archive
-# (--list --json) and a restore of it into an empty directory
-# (--restore --json).  Every line of their standard output must be one
+# (--list --json), a restore of it into an empty directory
+# (--restore --json), and in place (the undo, with -n first).  Every line of their standard output must be one
 # valid record, and every record type of the schema that these modes
 # write must have been seen, so that a mode that stopped writing JSON
 # fails too.
@@ -51,6 +51,9 @@ for fx in "$root"/fixtures/*/; do
 			rm -rf "$d/restored"
 			mkdir "$d/restored"
 			"$mqfsck" $k --json --restore "$a" "$d/restored"
+			# In place: the undo, said first under -n.
+			(cd "$d" && "$mqfsck" $k --json $FIXTURE_OPTS -n --restore "$a" queue)
+			(cd "$d" && "$mqfsck" $k --json $FIXTURE_OPTS --restore "$a" queue)
 		done
 	} >"$top/$name.jsonl" 2>/dev/null
 	if [ -f "$d/.hold_pids" ]; then

@@ -220,6 +220,7 @@ repair_check() {
 		fail=1
 	fi
 	restore_check
+	undo_check
 }
 
 # restore_check - every archived file comes back as it was, but for
@@ -259,6 +260,70 @@ restore_check() {
 	done
 }
 
+# undo_state - the scratch tree (the queue, lost+found, configurations)
+# as an undo must give it back: names, types, modes, owners, sizes,
+# bytes and file mtimes (directories' mtimes and inode numbers change)
+undo_state() {
+	(cd "$tmp" && {
+		find . -path './.*' -prune -o -type f -printf '%p f %m %U %G %s %T@\n'
+		find . -path './.*' -prune -o ! -type f -printf '%p %y %m %U %G %l\n'
+		find . -path './.*' -prune -o -type f -exec sha256sum {} + |
+		    sed 's/^\([0-9a-f]*\)  \(.*\)/\2 sha \1/'
+	} | LC_ALL=C sort)
+}
+
+# undo_check - --restore in place is the undo of the repair: the tree
+# comes back as it was before it, but for what the restore refuses and
+# says (a symbolic link, FIFO or directory it never makes, a control
+# file sendmail would not trust, a name that is no queue file's); each
+# file that differs must be named, or its job's id, in a refused line.
+# --restore -n first, which must change nothing.
+undo_check() {
+	case $queues in
+	*" "*|"") return ;; # one queue directory is named to --restore
+	esac
+	for a in "$tmp"/.archive/mqfsck-*.tar.gz; do
+		[ -f "$a" ] || continue
+		pre=$(listing)
+		(cd "$tmp" && "$mqfsck" $keyargs $unverified $rargs -n --restore "$a" $queues) \
+		    >"$tmp/.out.un" 2>&1
+		if [ "$pre" != "$(listing)" ]; then
+			echo "FAIL $name: --restore -n changed the tree"
+			fail=1
+		fi
+		(cd "$tmp" && "$mqfsck" $keyargs $unverified $rargs --restore "$a" $queues) \
+		    >"$tmp/.out.u" 2>&1
+		ustatus=$?
+		undo_state >"$tmp/.undo.after"
+		LC_ALL=C comm -3 "$tmp/.undo.before" "$tmp/.undo.after" |
+		    sed 's/^[[:space:]]*//; s/ .*//' | LC_ALL=C sort -u >"$tmp/.undo.diff"
+		unexplained=
+		while IFS= read -r p; do
+			b=${p##*/}
+			grep '^refused: ' "$tmp/.out.u" | grep -qF -- "/$b:" && continue
+			id=${b#??}
+			[ -n "$id" ] && grep '^refused: ' "$tmp/.out.u" |
+			    grep -qF -- "$id:" && continue
+			unexplained="$unexplained $p"
+		done <"$tmp/.undo.diff"
+		if [ -n "$unexplained" ]; then
+			echo "FAIL $name: --restore did not undo the repair:$unexplained"
+			sed 's/^/    | /' "$tmp/.out.u"
+			fail=1
+		fi
+		if [ ! -s "$tmp/.undo.diff" ] && [ $ustatus -ne 0 ] &&
+		    ! grep -q '^refused: ' "$tmp/.out.u"; then
+			echo "FAIL $name: --restore exited $ustatus after a whole undo"
+			fail=1
+		fi
+		if [ -n "$pre" ] && grep -q '^restored \|^renamed back \|^replaced \|^reverted ' "$tmp/.out.u" &&
+		    ! grep -q '^would ' "$tmp/.out.un"; then
+			echo "FAIL $name: --restore -n did not say what --restore did"
+			fail=1
+		fi
+	done
+}
+
 # filter - an output as expect files hold it: the archive's name has the
 # host in it, and the digests of control files depend on the inode
 # numbers their I lines record (the restore check compares the bytes)
@@ -271,6 +336,7 @@ filter() {
 if [ ! -f "$fx/no-repair" ]; then
 	rm -rf "$tmp/.orig"
 	[ -d "$tmp/queue" ] && cp -a "$tmp/queue" "$tmp/.orig"
+	undo_state >"$tmp/.undo.before"
 	repair_check "$args"
 fi
 

@@ -350,6 +350,7 @@ meta_of(const struct sample *s)
 	m.code = s->code;
 	m.problem = s->problem;
 	m.action = s->action;
+	m.wrote = NULL;
 	return m;
 }
 
@@ -381,7 +382,7 @@ void
 add_specials(struct arc *a, int qfd)
 {
 	struct arc_meta m = { 0, LINK_PATH, "010003", "symlink-in-qdir",
-	    "quarantine" };
+	    "quarantine", NULL };
 	char target[PATH_MAX];
 	struct qerr err;
 	struct stat st;

@@ -217,7 +217,7 @@ static void
 test_manifest_cap(void **state)
 {
 	struct scratch *sc = *state;
-	struct arc_meta m = { 0, NULL, "", "", "" };
+	struct arc_meta m = { 0, NULL, "", "", "", NULL };
 	char *path = malloc(LONG_PATH + 1);
 	struct sio_writer *w;
 	struct qerr err;
@@ -288,7 +288,39 @@ test_hostile_manifests(void **state)
 		reject_manifest(sc, m, cases[i].why);
 		free(m);
 	}
-	reject_manifest(sc, "mqfsck-archive 2\n", "not an mqfsck archive");
+	reject_manifest(sc, "mqfsck-archive 3\n", "not an mqfsck archive");
+	/* What a repair left: after its file record, version 2 only. */
+	reject_manifest(sc, "mqfsck-archive 2\nhost h\ncreated "
+	    "2023-11-14T22:13:20Z\nqueue 0 /q\nwrote 0 QfA 0600 0 0 7 -\n"
+	    "end 0\n", "a wrote record not after a file record");
+	reject_manifest(sc, "mqfsck-archive 1\nhost h\ncreated "
+	    "2023-11-14T22:13:20Z\nqueue 0 /q\nfile 0 dfA record 0600 0 0 3 "
+	    "1.000000000 - - - -\nwrote 0 QfA 0600 0 0 7 -\nend 1\n",
+	    "a wrote record not after a file record");
+	reject_manifest(sc, "mqfsck-archive 2\nhost h\ncreated "
+	    "2023-11-14T22:13:20Z\nqueue 0 /q\nfile 0 dfA record 0600 0 0 3 "
+	    "1.000000000 - - - -\nwrote 0 QfA 0600 0 0 7 -\n"
+	    "wrote 0 QfB 0600 0 0 7 -\nend 1\n",
+	    "a wrote record not after a file record");
+	reject_manifest(sc, "mqfsck-archive 2\nhost h\ncreated "
+	    "2023-11-14T22:13:20Z\nqueue 0 /q\nfile 0 dfA record 0600 0 0 3 "
+	    "1.000000000 - - - -\nwrote 1 QfA 0600 0 0 7 -\nend 1\n",
+	    "bad wrote record");
+	reject_manifest(sc, "mqfsck-archive 2\nhost h\ncreated "
+	    "2023-11-14T22:13:20Z\nqueue 0 /q\nfile 0 dfA record 0600 0 0 3 "
+	    "1.000000000 - - - -\nwrote 0 ../QfA 0600 0 0 7 -\nend 1\n",
+	    "bad wrote record");
+	reject_manifest(sc, "mqfsck-archive 2\nhost h\ncreated "
+	    "2023-11-14T22:13:20Z\nqueue 0 /q\nfile 0 dfA record 0600 0 0 3 "
+	    "1.000000000 - - - -\nwrote 0 . 0600 0 0 7 -\nend 1\n",
+	    "bad wrote record");
+	reject_manifest(sc, "mqfsck-archive 2\nhost h\ncreated "
+	    "2023-11-14T22:13:20Z\nqueue 0 /q\nfile 0 dfA record 0600 0 0 3 "
+	    "1.000000000 - - - -\nwrote 0 QfA 0600 0 0 7 abc\nend 1\n",
+	    "bad wrote record");
+	reject_manifest(sc, "mqfsck-archive 1\nhost h\ncreated "
+	    "2023-11-14T22:13:20Z\nlostfound 0 /lost+found\nend 0\n",
+	    "unknown keyword");
 	reject_manifest(sc, "mqfsck-archive 1\nhost h\ncreated yesterday\n"
 	    "end 0\n", "bad created line");
 	reject_manifest(sc, "mqfsck-archive 1\nhost h\ncreated "

@@ -466,7 +466,7 @@ static void
 test_restore_queues(void **state)
 {
 	struct scratch *sc = *state;
-	struct arc_meta m = { 1, "dfQ2", "030001", "no-df", "make-inert" };
+	struct arc_meta m = { 1, "dfQ2", "030001", "no-df", "make-inert", NULL };
 	struct arc_restore_stats rs;
 	char name[NAME_BUF], q2[PATH_MAX], *text;
 	struct sio_writer *w;
@@ -605,6 +605,218 @@ test_fault_restore(void **state)
 	assert_int_equal(close(fd), 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* Undo: what a repair left, given back */
+
+#define UNDO_A "qfU1 bytes as archived\n"	/* made inert: QfU1 */
+#define UNDO_B "dfU2 body\n"			/* mode 0640 -> 0600 */
+#define UNDO_C "qfU3 before the rewrite\n"	/* rewritten to UNDO_D */
+#define UNDO_D "qfU3 as the repair rewrote it\n"
+
+/* undo_add - archive q/name (opened) with what the repair leaves */
+static void
+undo_add(struct arc *a, int qfd, const char *name, const struct arc_wrote *w,
+    bool data)
+{
+	struct arc_meta m = { 0, name, "030001", "no-df", "make-inert", w };
+	struct stat st;
+	struct qerr err;
+	int fd;
+
+	fd = openat(qfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	if (data)
+		assert_int_equal(arc_add_file(a, &m, fd, &st, NULL, &err), 0);
+	else
+		assert_int_equal(arc_add_record(a, &m, &st, &err), 0);
+	assert_int_equal(close(fd), 0);
+}
+
+/* undo_repair - archive q/ as a repair would, then make its changes */
+static void
+undo_repair(const struct scratch *sc, char *name, size_t namesz)
+{
+	int qfd = open_dir(sc, "q"), afd = open_dir(sc, "arc"), fd;
+	char hex[ARC_SHA256_HEX + 1];
+	struct arc_wrote w[3];
+	struct sio_writer *sw;
+	struct stat st;
+	struct qerr err;
+	struct arc *a;
+	unsigned n;
+
+	write_at(qfd, "qfU1", UNDO_A, strlen(UNDO_A));
+	write_at(qfd, "dfU2", UNDO_B, strlen(UNDO_B));
+	write_at(qfd, "qfU3", UNDO_C, strlen(UNDO_C));
+	assert_int_equal(fchmodat(qfd, "dfU2", 0640, 0), 0);
+	sw = sio_writer_new(&err);
+	assert_non_null(sw);
+	a = arc_create(sw, afd, HOST, NOW, &err);
+	assert_non_null(a);
+	assert_int_equal(arc_add_queue(a, sc->q, &n, &err), 0);
+	assert_int_equal(fstatat(qfd, "qfU1", &st, 0), 0);
+	w[0] = (struct arc_wrote){ 0, "QfU1", st.st_mode & 07777, st.st_uid,
+		st.st_gid, st.st_ino, NULL };
+	undo_add(a, qfd, "qfU1", &w[0], true);
+	assert_int_equal(fstatat(qfd, "dfU2", &st, 0), 0);
+	w[1] = (struct arc_wrote){ 0, "dfU2", 0600, st.st_uid, st.st_gid,
+		st.st_ino, NULL };
+	undo_add(a, qfd, "dfU2", &w[1], false);
+	assert_int_equal(fstatat(qfd, "qfU3", &st, 0), 0);
+	sha_hex(UNDO_D, strlen(UNDO_D), hex);
+	w[2] = (struct arc_wrote){ 0, "qfU3", st.st_mode & 07777, st.st_uid,
+		st.st_gid, 0, hex };
+	undo_add(a, qfd, "qfU3", &w[2], true);
+	assert_int_equal(arc_commit(a, name, namesz, &err), 0);
+	arc_free(a);
+	sio_writer_free(sw);
+	/* The repair: renamed, chmod'ed, rewritten through another name. */
+	assert_int_equal(renameat(qfd, "qfU1", qfd, "QfU1"), 0);
+	assert_int_equal(fchmodat(qfd, "dfU2", 0600, 0), 0);
+	write_at(qfd, "tfU3", UNDO_D, strlen(UNDO_D));
+	fd = openat(qfd, "tfU3", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, w[2].mode), 0);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(renameat(qfd, "tfU3", qfd, "qfU3"), 0);
+	assert_int_equal(close(qfd), 0);
+	assert_int_equal(close(afd), 0);
+}
+
+/* undo_restore - arc_restore() in place (q/), or under -n */
+static int
+undo_restore(const struct scratch *sc, int fd, bool dry,
+    struct arc_restore_stats *st, char **text)
+{
+	struct arc_restore_opts ro = { .queue_dir = sc->q,
+		.unverified_ok = true, .dry_run = dry };
+	struct sio_writer *w;
+	struct qerr err;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	w = sio_writer_new(&err);
+	assert_non_null(w);
+	f = open_memstream(text, &len);
+	assert_non_null(f);
+	rc = arc_restore(w, fd, &ro, f, st, &err);
+	assert_int_equal(fclose(f), 0);
+	sio_writer_free(w);
+	return rc;
+}
+
+/* file_is - q/name holds exactly text, with mode */
+static void
+file_is(const struct scratch *sc, const char *name, const char *text,
+    mode_t mode)
+{
+	int qfd = open_dir(sc, "q"), fd;
+	char buf[128];
+	struct stat st;
+	ssize_t n;
+
+	fd = openat(qfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, mode);
+	n = read(fd, buf, sizeof(buf));
+	assert_int_equal(n, (ssize_t)strlen(text));
+	assert_memory_equal(buf, text, strlen(text));
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(close(qfd), 0);
+}
+
+/* absent - q/name does not exist */
+static bool
+absent(const struct scratch *sc, const char *name)
+{
+	int qfd = open_dir(sc, "q");
+	bool gone = faccessat(qfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    errno == ENOENT;
+
+	assert_int_equal(close(qfd), 0);
+	return gone;
+}
+
+static void
+test_undo(void **state)
+{
+	struct scratch *sc = *state;
+	struct arc_restore_stats rs;
+	char name[NAME_BUF], *text = NULL;
+	struct paths *before = snap_new(), *after = snap_new();
+	int fd;
+
+	undo_repair(sc, name, sizeof(name));
+	fd = open_archive(sc, name);
+	/* -n says what it would do, and does nothing. */
+	snapshot(sc, NULL, before);
+	assert_int_equal(undo_restore(sc, fd, true, &rs, &text), 0);
+	snapshot(sc, NULL, after);
+	assert_same_snap(before, after);
+	assert_true(contains(text, "would rename back "));
+	assert_true(contains(text, "/qfU1: from QfU1\n"));
+	assert_true(contains(text, "would revert "));
+	assert_true(contains(text, "would replace "));
+	assert_int_equal(rs.restored, 3);
+	free(text);
+	file_is(sc, "QfU1", UNDO_A, 0600);
+	file_is(sc, "dfU2", UNDO_B, 0600);
+	file_is(sc, "qfU3", UNDO_D, 0600);
+	/* The undo. */
+	assert_int_equal(undo_restore(sc, fd, false, &rs, &text), 0);
+	assert_true(contains(text, "renamed back "));
+	assert_true(contains(text, "reverted "));
+	assert_true(contains(text, "replaced "));
+	assert_int_equal(rs.restored, 3);
+	assert_int_equal(rs.refused + rs.failed, 0);
+	free(text);
+	file_is(sc, "qfU1", UNDO_A, 0600);
+	assert_true(absent(sc, "QfU1"));
+	file_is(sc, "dfU2", UNDO_B, 0640);
+	file_is(sc, "qfU3", UNDO_C, 0600);
+	assert_true(absent(sc, "tfU3"));
+	/* Again: nothing left to do. */
+	assert_int_equal(undo_restore(sc, fd, false, &rs, &text), 0);
+	assert_int_equal(rs.restored, 0);
+	assert_int_equal(rs.already, 3);
+	free(text);
+	assert_int_equal(close(fd), 0);
+	free(before);
+	free(after);
+}
+
+static void
+test_undo_changed_since(void **state)
+{
+	struct scratch *sc = *state;
+	struct arc_restore_stats rs;
+	char name[NAME_BUF], *text = NULL;
+	int fd, qfd;
+
+	undo_repair(sc, name, sizeof(name));
+	/* After the repair someone changed two of its files. */
+	qfd = open_dir(sc, "q");
+	assert_int_equal(fchmodat(qfd, "dfU2", 0604, 0), 0);
+	assert_int_equal(unlinkat(qfd, "qfU3", 0), 0);
+	write_at(qfd, "qfU3", "edited by hand\n", 15);
+	assert_int_equal(close(qfd), 0);
+	fd = open_archive(sc, name);
+	assert_int_equal(undo_restore(sc, fd, false, &rs, &text), 1);
+	assert_true(contains(text, "/dfU2: changed since the repair: left as "
+	    "it is\n"));
+	assert_true(contains(text, "/qfU3: exists with other contents (not "
+	    "what the repair left): not overwritten\n"));
+	assert_int_equal(rs.refused, 2);
+	free(text);
+	file_is(sc, "dfU2", UNDO_B, 0604);
+	file_is(sc, "qfU3", "edited by hand\n", 0600);
+	file_is(sc, "qfU1", UNDO_A, 0600);
+	assert_int_equal(close(fd), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -618,6 +830,8 @@ main(void)
 		T(test_restore_conflict),
 		T(test_restore_queues),
 		T(test_fault_restore),
+		T(test_undo),
+		T(test_undo_changed_since),
 	};
 
 	/* A fault setting inherited from the caller would kill the tests

@@ -194,7 +194,7 @@ expect_manifest(const struct scratch *sc, bool specials)
 	FILE *f = open_memstream(&text, &len);
 
 	assert_non_null(f);
-	(void)fprintf(f, "mqfsck-archive 1\nhost %s\ncreated "
+	(void)fprintf(f, "mqfsck-archive 2\nhost %s\ncreated "
 	    "2023-11-14T22:13:20Z\nqueue 0 ", HOST);
 	tesc(f, sc->q);
 	(void)fputc('\n', f);
@@ -290,7 +290,7 @@ static void
 test_write_refusals(void **state)
 {
 	struct scratch *sc = *state;
-	struct arc_meta m = { 0, "dfX", "", "", "" };
+	struct arc_meta m = { 0, "dfX", "", "", "", NULL };
 	struct sio_writer *w;
 	struct qerr err;
 	struct stat st;
@@ -357,7 +357,7 @@ test_host_in_name(void **state)
 	fd = openat(afd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	assert_true(fd >= 0);
 	read_back(fd, &g);
-	assert_string_equal(got_manifest(&g), "mqfsck-archive 1\n"
+	assert_string_equal(got_manifest(&g), "mqfsck-archive 2\n"
 	    "host bad\\x20host/\\xff\\n-\ncreated 2023-11-14T22:13:20Z\n"
 	    "end 0\n");
 	got_free(&g);
@@ -397,7 +397,7 @@ test_free_without_commit(void **state)
 static void
 stale_case(struct arc *a, int qfd, const char *name, int how)
 {
-	struct arc_meta m = { 0, name, "030001", "no-df", "make-inert" };
+	struct arc_meta m = { 0, name, "030001", "no-df", "make-inert", NULL };
 	struct timespec ts[2] = { { 1, 0 }, { 1, 0 } };
 	struct qerr err;
 	struct stat st;
@@ -496,7 +496,7 @@ test_special_kinds(void **state)
 		{ "qf/sub", "dir", S_IFDIR, AE_IFDIR },
 	};
 	struct scratch *sc = *state;
-	struct arc_meta m = { 0, NULL, "010004", "special", "quarantine" };
+	struct arc_meta m = { 0, NULL, "010004", "special", "quarantine", NULL };
 	struct arc_restore_stats rs;
 	char name[NAME_BUF], line[NAME_BUF], *text;
 	struct sio_writer *w;
