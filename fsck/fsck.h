@@ -81,6 +81,7 @@ struct fsck_opts {
 	const char *metrics_file; /* --metrics-file: written on every run */
 	struct selection sel;	/* --only, --skip, --job */
 	bool show;		/* --show: each job selected, for a human */
+	bool shape;		/* --shape: jobs by recipient domain and age */
 	long max_lines;		/* --max-lines: human lines per problem
 				   code (and per outcome of its fixes);
 				   0 all, -1 not given (-v: all, else
@@ -136,6 +137,7 @@ struct fsck_ctx {
 	struct queue_tally *tally; /* one per queue directory met */
 	size_t ntally, captally;
 	struct queue_tally *last_tally;
+	struct shape *shape;	/* --shape's counts, NULL without it */
 	unsigned long problems, notices, fixed, not_fixed;
 	unsigned long unexpected; /* -p: problems that need a human */
 	unsigned long left;	/* problems the silent recheck found */

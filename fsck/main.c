@@ -38,7 +38,9 @@
 #include "pass0_qdir.h"
 #include "queues.h"
 #include "repair.h"
+#include "problem.h"
 #include "report.h"
+#include "shape.h"
 #include "pass1_scan.h"
 #include <sys/file.h>
 
@@ -49,7 +51,7 @@ static const char usage_text[] =
     "usage: mqfsck [-n | -p | -y] [-fqvV] [-a dir] [-c file]... [-o name=value]...\n"
     "              [-O name=value]... [--max-lines n] [--metrics-file path]\n"
     "              [--only code,...] [--skip code,...] [--job id | --job -]...\n"
-    "              [--show id]...\n"
+    "              [--show id]... [--shape]\n"
     "              [-g seconds] [--time-limit seconds] [--owner user|queue-dir]\n"
     "              [--adopt-owner user] [--assume-stopped] [--remove-foreign]\n"
     "              [--key file] [--tf-newer promote|keep] [-C fd]\n"
@@ -110,6 +112,8 @@ static const char usage_text[] =
     "  --job id      only that job (repeatable; \"--job -\": IDs on standard\n"
     "                input, one per line); findings about the queue itself\n"
     "                are reported, not fixed\n"
+    "  --shape       jobs by recipient domain and age (as Postfix's qshape),\n"
+    "                after the check; only reads\n"
     "  --show id     the job (repeatable): its files, state, age, sender,\n"
     "                recipients, status and problems, for a human (a check)\n"
     "  --max-lines n  at most n lines per problem code, and per outcome\n"
@@ -629,6 +633,7 @@ static const struct option longopts[] = {
 	{ "skip", required_argument, NULL, 's' },
 	{ "job", required_argument, NULL, 'j' },
 	{ "show", required_argument, NULL, 'w' },
+	{ "shape", no_argument, NULL, 'Z' },
 	{ "format", required_argument, NULL, 'X' },
 	{ "syslog", no_argument, NULL, 'Y' },
 	{ "no-syslog", no_argument, NULL, 'N' },
@@ -712,6 +717,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'u':
 			repair_option(ch, optarg, o);
 			break;
+		case 'Z':
+			o->fo.shape = true;
+			break;
 		case 'e':
 		case 's':
 		case 'j':
@@ -737,9 +745,10 @@ parse_options(int argc, char **argv, struct options *o)
 	for (; optind < argc; optind++)
 		push(&o->qo.dirs, &o->qo.ndirs, argv[optind]);
 	select_done(&o->fo.sel);
-	if (o->fo.show) {
+	if (o->fo.show || o->fo.shape) {
 		if (o->mode_given && o->fo.fixmode != FIXMODE_NO) {
-			(void)fprintf(stderr, "mqfsck: --show only reads: use it without -p or -y\n");
+			(void)fprintf(stderr, "mqfsck: --%s only reads: use it without -p or -y\n",
+			    o->fo.show ? "show" : "shape");
 			exit(FSCK_USAGE);
 		}
 		set_mode(o, FIXMODE_NO);
@@ -991,6 +1000,10 @@ print_summary(struct fsck_ctx *ctx, size_t nqueues, double secs,
 	const struct report_totals t = { nqueues, secs, repaired, rs->fixed,
 		rs->not_fixed, left, rs->archive };
 
+	/* --shape's table after the findings, before the summary. */
+	if (ctx->shape != NULL && ctx->opts.format != OUT_PROMETHEUS)
+		shape_print(ctx->shape, ctx->out, ctx->opts.format == OUT_JSON,
+		    ctx->opts.format == OUT_JSON ? 0 : ctx_line_limit(ctx));
 	report_summary(ctx, &t);
 }
 
@@ -1029,6 +1042,10 @@ ctx_setup(struct fsck_ctx *ctx, struct options *o)
 	    (o->fo.syslog < 0 && o->fo.fixmode == FIXMODE_PREEN))
 		logsys_open();
 	ctx->tty_in = ctx->opts.fixmode == FIXMODE_ASK ? stdin : NULL;
+	if (o->fo.shape && (ctx->shape = shape_new()) == NULL) {
+		(void)fprintf(stderr, "mqfsck: --shape: out of memory\n");
+		exit(FSCK_ERROR);
+	}
 	ctx->now = time(NULL);
 	/*
 	 * MQFSCK_TIME=<seconds since the epoch> fixes "now", so that the
@@ -1200,6 +1217,7 @@ main(int argc, char **argv)
 	sets_free(sets, nsets);
 	free(ctx.lf_claimed);
 	free(ctx.tally);
+	shape_free(ctx.shape);
 	progress_clear(&ctx.progress);
 	logsys_close();
 	sio_writer_free(ctx.writer);

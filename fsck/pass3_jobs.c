@@ -42,6 +42,7 @@
 #include "pass3_private.h"
 #include "pass4_lostfound.h"
 #include "report.h"
+#include "shape.h"
 #include "show.h"
 #include "trust.h"
 
@@ -1110,10 +1111,13 @@ job_views(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
 		"in flight (young while a sendmail may run): not judged" };
 
 	if (ctx->rechecking || (ctx->opts.format != OUT_JSON &&
-	    !ctx->opts.show) || (ctx->opts.sel.jobs_given &&
+	    !ctx->opts.show && ctx->shape == NULL) ||
+	    (ctx->opts.sel.jobs_given &&
 	    !select_has_job(&ctx->opts.sel, v->jb->id, v->jb->idlen)))
 		return;
-	if (ctx->opts.format == OUT_JSON)
+	if (ctx->shape != NULL)
+		shape_job(ctx->shape, set, v, ctx->now);
+	if (ctx->opts.format == OUT_JSON && !ctx->opts.shape)
 		job_record(ctx, set, v, json_state[st], findings);
 	if (ctx->opts.show)
 		show_job(ctx, set, v, words[st], findings);

@@ -327,9 +327,9 @@ decide(struct fsck_ctx *ctx, const struct problem *p, const struct pctx *pc,
 	return false;
 }
 
-/* line_limit - the human lines each code may have: 0 for all */
-static unsigned long
-line_limit(const struct fsck_ctx *ctx)
+/* ctx_line_limit - see problem.h */
+unsigned long
+ctx_line_limit(const struct fsck_ctx *ctx)
 {
 	if (ctx->opts.max_lines >= 0)
 		return (unsigned long)ctx->opts.max_lines;
@@ -441,9 +441,9 @@ pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc)
 	/* Past the limit of lines for its code, a problem is counted, not
 	 * printed (the summary says how many were left out), unless a
 	 * question about it follows. */
-	if (human && ctx->opts.format == OUT_HUMAN && line_limit(ctx) > 0 &&
+	if (human && ctx->opts.format == OUT_HUMAN && ctx_line_limit(ctx) > 0 &&
 	    !(fix && ctx->opts.fixmode == FIXMODE_ASK)) {
-		if (ctx->shown[id] >= line_limit(ctx)) {
+		if (ctx->shown[id] >= ctx_line_limit(ctx)) {
 			ctx->hidden[id]++;
 			human = false;
 		} else
@@ -474,8 +474,8 @@ pr_fixed(struct fsck_ctx *ctx, const char *queue, enum problem_id id,
 		else
 			t->not_fixed++;
 	}
-	if (ctx->opts.format == OUT_HUMAN && line_limit(ctx) > 0) {
-		if (ctx->shown_fix[id][made] >= line_limit(ctx)) {
+	if (ctx->opts.format == OUT_HUMAN && ctx_line_limit(ctx) > 0) {
+		if (ctx->shown_fix[id][made] >= ctx_line_limit(ctx)) {
 			ctx->hidden_fix[id]++;
 			human = false;
 		} else

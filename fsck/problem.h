@@ -47,6 +47,10 @@ struct pctx {
 struct fsck_ctx;
 struct queue_tally;
 
+/* ctx_line_limit - the human lines each code (and --shape's table) may
+ * have: --max-lines, or MQ_MAX_LINES, or 0 (all) with -v */
+unsigned long ctx_line_limit(const struct fsck_ctx *ctx);
+
 /*
  * ctx_tally - what queue directory `path` came to, for the summary per
  * queue; made on first use when create (path must then live as long as

@@ -12,3 +12,4 @@ s|records its data file as [0-9]*/[0-9]*/[0-9]* |records its data file as DEV/IN
 s|I[0-9]*/[0-9]*/[0-9]*, the data file's|IDEV/INO, the data file's|
 s|lost+found/#[0-9][0-9]* back to|lost+found/#INODE back to|
 s|/#[0-9][0-9]* back to|/#INODE back to|
+s/"seconds":[0-9][0-9.]*,/"seconds":TIME,/

@@ -84,7 +84,7 @@ for f in sorted(os.listdir(sys.argv[2])):
             bad.append("%s line %d: %s: %s" % (f, i, rec.get("type"), errs[0].message[:200]))
         else:
             seen.add(rec["type"])
-want = {"problem", "fix", "job", "summary", "archived", "signature", "restore", "restore-summary"}
+want = {"problem", "fix", "job", "summary", "archived", "signature", "restore", "restore-summary", "shape"}
 for t in sorted(want - seen):
     bad.append("no record of type %s was written" % t)
 for b in bad[:20]:
