@@ -82,6 +82,8 @@ struct fsck_opts {
 	struct selection sel;	/* --only, --skip, --job */
 	bool show;		/* --show: each job selected, for a human */
 	bool shape;		/* --shape: jobs by recipient domain and age */
+	struct selection release;	/* --release: lost jobs to run again */
+	struct selection rejuvenate;	/* --rejuvenate: T lines to renew */
 	long max_lines;		/* --max-lines: human lines per problem
 				   code (and per outcome of its fixes);
 				   0 all, -1 not given (-v: all, else

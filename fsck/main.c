@@ -51,7 +51,7 @@ static const char usage_text[] =
     "usage: mqfsck [-n | -p | -y] [-fqvV] [-a dir] [-c file]... [-o name=value]...\n"
     "              [-O name=value]... [--max-lines n] [--metrics-file path]\n"
     "              [--only code,...] [--skip code,...] [--job id | --job -]...\n"
-    "              [--show id]... [--shape]\n"
+    "              [--show id]... [--shape] [--release id]... [--rejuvenate id]...\n"
     "              [-g seconds] [--time-limit seconds] [--owner user|queue-dir]\n"
     "              [--adopt-owner user] [--assume-stopped] [--remove-foreign]\n"
     "              [--key file] [--tf-newer promote|keep] [-C fd]\n"
@@ -112,6 +112,10 @@ static const char usage_text[] =
     "  --job id      only that job (repeatable; \"--job -\": IDs on standard\n"
     "                input, one per line); findings about the queue itself\n"
     "                are reported, not fixed\n"
+    "  --release id  a lost job (Qf) back to qf, if sendmail would run it as\n"
+    "                written (checked; with -y; the run is about that job)\n"
+    "  --rejuvenate id  the job's T line moved to now, so Timeout.queuereturn\n"
+    "                counts from now (archived, rewritten as sendmail does)\n"
     "  --shape       jobs by recipient domain and age (as Postfix's qshape),\n"
     "                after the check; only reads\n"
     "  --show id     the job (repeatable): its files, state, age, sender,\n"
@@ -265,6 +269,8 @@ options_free(struct options *o)
 	free((void *)o->qo.configs);
 	free((void *)o->qo.overrides);
 	select_free(&o->fo.sel);
+	select_free(&o->fo.release);
+	select_free(&o->fo.rejuvenate);
 }
 
 /* set_mode - -n, -p or -y; more than one is a usage error */
@@ -483,10 +489,14 @@ select_option(int ch, const char *arg, struct options *o)
 			(void)fprintf(stderr, "mqfsck: --job -: more than %d IDs, or no memory, or standard input unreadable\n", MQ_MAX_JOB_IDS);
 		exit(FSCK_USAGE);
 	}
-	if (ch == 'j' || ch == 'w') {
-		if (select_job(sel, arg) < 0) {
+	if (ch == 'j' || ch == 'w' || ch == 'E' || ch == 'G') {
+		/* --release and --rejuvenate limit the run to their jobs. */
+		if (select_job(sel, arg) < 0 ||
+		    (ch == 'E' && select_job(&o->fo.release, arg) < 0) ||
+		    (ch == 'G' && select_job(&o->fo.rejuvenate, arg) < 0)) {
 			(void)fprintf(stderr, "mqfsck: --%s %s: not a queue id\n",
-			    ch == 'j' ? "job" : "show", arg);
+			    ch == 'j' ? "job" : ch == 'w' ? "show"
+			    : ch == 'E' ? "release" : "rejuvenate", arg);
 			exit(FSCK_USAGE);
 		}
 		/* --show only reads: a check of the jobs named. */
@@ -634,6 +644,8 @@ static const struct option longopts[] = {
 	{ "job", required_argument, NULL, 'j' },
 	{ "show", required_argument, NULL, 'w' },
 	{ "shape", no_argument, NULL, 'Z' },
+	{ "release", required_argument, NULL, 'E' },
+	{ "rejuvenate", required_argument, NULL, 'G' },
 	{ "format", required_argument, NULL, 'X' },
 	{ "syslog", no_argument, NULL, 'Y' },
 	{ "no-syslog", no_argument, NULL, 'N' },
@@ -724,6 +736,8 @@ parse_options(int argc, char **argv, struct options *o)
 		case 's':
 		case 'j':
 		case 'w':
+		case 'E':
+		case 'G':
 			select_option(ch, optarg, o);
 			break;
 		case 'q':
@@ -745,6 +759,15 @@ parse_options(int argc, char **argv, struct options *o)
 	for (; optind < argc; optind++)
 		push(&o->qo.dirs, &o->qo.ndirs, argv[optind]);
 	select_done(&o->fo.sel);
+	select_done(&o->fo.release);
+	select_done(&o->fo.rejuvenate);
+	/* Running a lost job again, or giving a job more time, is an
+	 * administrator's decision: never the boot's preen. */
+	if ((o->fo.release.nids > 0 || o->fo.rejuvenate.nids > 0) &&
+	    o->mode_given && o->fo.fixmode == FIXMODE_PREEN) {
+		(void)fprintf(stderr, "mqfsck: --release and --rejuvenate are an administrator's decision: use them with -y or at a terminal, not with -p\n");
+		exit(FSCK_USAGE);
+	}
 	if (o->fo.show || o->fo.shape) {
 		if (o->mode_given && o->fo.fixmode != FIXMODE_NO) {
 			(void)fprintf(stderr, "mqfsck: --%s only reads: use it without -p or -y\n",

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -1062,6 +1063,163 @@ check_times(struct fsck_ctx *ctx, const struct qset *set,
 }
 
 
+/* refuse_request - --release or --rejuvenate cannot be done: why */
+static void
+refuse_request(struct fsck_ctx *ctx, const struct jview *v,
+    const char *what, const char *why)
+{
+	struct pctx pc;
+
+	job_pctx(&pc, v, NULL, NULL, 0);
+	pc.str = what;
+	pc.str2 = why;
+	(void)pr_fix(ctx, PR_3_REQUEST_REFUSED, &pc);
+}
+
+/*
+ * runs_as_written - the lost control file f, read again as a qf: whole,
+ * and sendmail would run it as written (no defect past a cosmetic one:
+ * readqf() would not abort, drop or alter it)
+ */
+static bool
+runs_as_written(const struct qset *set, const struct jview *v,
+    const struct jfile *f)
+{
+	char name[64];
+	struct sio_buf buf = { 0 };
+	struct qf_parse_opts po;
+	struct qf_file qf;
+	struct qerr err;
+	bool cut = false, ok = false;
+	int fd;
+
+	file_name(set, v->jb, f, name, sizeof(name));
+	fd = sio_open_regular(p3_file_dirfd(set, f), name, NULL, &err);
+	if (fd < 0)
+		return false;
+	qf_init(&qf);
+	memset(&po, 0, sizeof(po));
+	po.letter = 'q';
+	if (sio_read(fd, &buf, QF_MAX_BYTES, &cut, &err) == 0 && !cut &&
+	    qf_parse(&qf, buf.data, buf.len, &po, &err) == 0)
+		ok = qf.terminated && qf.outcome <= QF_CSQ_COSMETIC;
+	(void)close(fd);
+	qf_free(&qf);
+	sio_buf_free(&buf);
+	return ok;
+}
+
+/*
+ * check_release - --release ID: a lost job (Qf) goes back to qf, by a
+ * rename that replaces nothing, only when sendmail would run it as the
+ * admin means: no other control file, the Qf the queue's own (trusted,
+ * closed to others), read whole as a qf sendmail runs as written, and
+ * its data file in the queue.  Otherwise refused, with why.
+ */
+static void
+check_release(struct fsck_ctx *ctx, const struct qset *set,
+    const struct jview *v)
+{
+	const struct jfile *f = v->lost;
+	struct plan_op op;
+	struct pctx pc;
+	char n1[64], to[64];
+	const char *why = NULL;
+
+	if (f == NULL)
+		why = "it has no Qf: it is not a lost job";
+	else if (v->q != NULL || v->h != NULL)
+		why = "it has a qf or hf already";
+	else if (v->nlost > 1)
+		why = "it has a Qf in more than one place";
+	else if (f->flags & JF_LOSTFOUND)
+		why = "its Qf is in lost+found";
+	else if (f->flags & JF_UNTRUSTED)
+		why = "its Qf could have been written by someone sendmail does not trust";
+	else if (v->d == NULL)
+		why = "its data file is not in the queue: sendmail would deliver \"<<< No Message Collected >>>\"";
+	else if (!(f->flags & JF_COMPLETE) || !runs_as_written(set, v, f))
+		why = "its Qf does not read as a control file sendmail runs as written (mqfsck -n --show shows it; fix it by hand first)";
+	if (why != NULL) {
+		refuse_request(ctx, v, "release", why);
+		return;
+	}
+	job_pctx(&pc, v, f, n1, sizeof(n1));
+	(void)snprintf(to, sizeof(to), "qf%.*s", (int)v->jb->idlen, v->jb->id);
+	pc.str = to;
+	if (!pr_fix(ctx, PR_3_RELEASE, &pc))
+		return;
+	plan_op_init(&op, OP_NKINDS);
+	named_place(ctx, v, 'q', f->qdir, f->sub, &op.dst);
+	plan_file_op(ctx, set, v, PR_3_RELEASE, &pc, OP_MOVE, f, &op);
+}
+
+/*
+ * check_rejuvenate - --rejuvenate ID: the job's qf gets the repair's
+ * time as its T line, rewritten as sendmail's queueup() writes it
+ */
+static void
+check_rejuvenate(struct fsck_ctx *ctx, const struct qset *set,
+    const struct jview *v)
+{
+	const struct jfile *f = v->q;
+	struct plan_op op;
+	struct pctx pc;
+	char n1[64];
+	const char *why = NULL;
+
+	if (f == NULL)
+		why = v->h != NULL ? "it is quarantined (hf): release it first"
+		    : "it has no qf";
+	else if (f->flags & JF_UNTRUSTED)
+		why = "its qf could have been written by someone sendmail does not trust";
+	else if (!(f->flags & JF_COMPLETE))
+		why = "its qf is not complete";
+	else if (v->jb->ctrl != 'q' || v->jb->ctime_T == 0)
+		why = "its qf has no T line sendmail reads";
+	if (why != NULL) {
+		refuse_request(ctx, v, "rejuvenate", why);
+		return;
+	}
+	job_pctx(&pc, v, f, n1, sizeof(n1));
+	pc.num = (long long)ctx->now - (long long)v->jb->ctime_T;
+	if (!pr_fix(ctx, PR_3_REJUVENATE, &pc))
+		return;
+	plan_op_init(&op, OP_NKINDS);
+	op.flags = OPF_SET_TIME;
+	plan_file_op(ctx, set, v, PR_3_REJUVENATE, &pc, OP_REWRITE, f, &op);
+}
+
+/*
+ * check_requests - what the admin asked of this job by name: --release,
+ * --rejuvenate (never in the check after repairs); a job busy (in use,
+ * in flight: why) is refused
+ */
+static void
+check_requests(struct fsck_ctx *ctx, const struct qset *set,
+    const struct jview *v, const char *busy)
+{
+	bool rel = ctx->opts.release.nids > 0 &&
+	    select_has_job(&ctx->opts.release, v->jb->id, v->jb->idlen);
+	bool rej = ctx->opts.rejuvenate.nids > 0 &&
+	    select_has_job(&ctx->opts.rejuvenate, v->jb->id, v->jb->idlen);
+
+	if (ctx->rechecking || (!rel && !rej))
+		return;
+	if (busy != NULL) {
+		if (rel)
+			refuse_request(ctx, v, "release", busy);
+		if (rej)
+			refuse_request(ctx, v, "rejuvenate", busy);
+		return;
+	}
+	if (rel)
+		check_release(ctx, set, v);
+	if (rej)
+		check_rejuvenate(ctx, set, v);
+}
+
+
 /*
  * job_record - --json: the job's record (its files, control first, as
  * sendmail thinks of a job; what was found; its T line and class)
@@ -1190,6 +1348,8 @@ judge_job(struct fsck_ctx *ctx, const struct scan_env *env,
 			ctx->in_flight++;
 			(void)pr_fix(ctx, PR_3_IN_FLIGHT, &pc);
 		}
+		check_requests(ctx, set, &v, v.locked ? "a sendmail holds it"
+		    : "it is in flight (young while a sendmail may run)");
 		job_views(ctx, set, &v, v.locked ? JOB_IN_USE : JOB_IN_FLIGHT,
 		    0);
 		return;
@@ -1201,6 +1361,7 @@ judge_job(struct fsck_ctx *ctx, const struct scan_env *env,
 	check_orphan_df(ctx, set, &v, sh, pr);
 	check_temp_files(ctx, set, &v);
 	check_times(ctx, set, &v);
+	check_requests(ctx, set, &v, NULL);
 	if (ctx->opts.verbose && ctx->opts.format == OUT_HUMAN &&
 	    !ctx->rechecking)
 		list_job(ctx, set, &v, ctx->problems + ctx->notices - before);

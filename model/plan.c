@@ -157,6 +157,7 @@ merge_rewrite(struct plan_op *into, const struct plan_op *op)
 		into->dst = op->dst;
 	if (into_i || op_i)
 		into->flags |= OPF_SET_INODE;
+	into->flags |= op->flags & OPF_SET_TIME;
 	if (op->kind == OP_REWRITE)
 		into->kind = OP_REWRITE;
 }

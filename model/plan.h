@@ -61,6 +61,8 @@ struct plan_file {
 #define OPF_IF_ORPHAN 0x04	/* only if no control file (dst: "qf<id>" in
 				   its place; hf and Qf too) is there */
 #define OPF_SET_INODE 0x08	/* REWRITE: also the I line, of the df at dst */
+#define OPF_SET_TIME 0x10	/* REWRITE: the T line becomes the repair's
+				   time (--rejuvenate) */
 
 struct plan_op {
 	enum op_kind kind;

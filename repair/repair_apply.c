@@ -357,21 +357,30 @@ op_remove_job(struct run *r, uint32_t fi, struct outcome *o)
  * its owner
  */
 static const char *
-inert_advice(enum problem_id id)
+inert_advice(enum problem_id id, const char *jobid, char *buf, size_t bufsz)
 {
+	const char *first;
+	char v[NAME_MAX + 1];
+
 	switch (id) {
 	case PR_2_NO_SENDER:
 	case PR_2_EMPTY_SENDER:
-		return "a human must supply the envelope sender: add an S line (S<address>) to it, then rename it back to qf";
+		first = "a human must supply the envelope sender: add an S line (S<address>) to it";
+		break;
 	case PR_2_NO_RECIPIENTS:
 	case PR_2_RCPT_NO_COLON:
 	case PR_2_RCPT_EMPTY:
-		return "a human must supply its recipients (R lines), then rename it back to qf";
+		first = "a human must supply its recipients (R lines)";
+		break;
 	case PR_3_NO_DF:
 		return "its body is nowhere; the archive holds what is left";
 	default:
-		return "once what is wrong in it is fixed, rename it back to qf";
+		first = "once what is wrong in it is fixed";
+		break;
 	}
+	(void)snprintf(buf, bufsz, "%s, then mqfsck -y --release %s checks it and renames it back to qf",
+	    first, esc_str(v, sizeof(v), jobid));
+	return buf;
 }
 
 /* op_inert - rename the control file to Qf, as sendmail's loseqfile() */
@@ -382,7 +391,7 @@ op_inert(struct run *r, enum problem_id id, const struct plan_op *op,
 	const char *name = plan_str(r->set->plan, op->src.name);
 	int dirfd = rp_place_fd(r->set, op->src.qdir, op->src.sub);
 	char lost[NAME_MAX + 1], b[128], b2[128], ra[NAME_MAX + 8];
-	char rb[NAME_MAX + 8];
+	char rb[NAME_MAX + 8], advice[NAME_MAX * 4 + 200];
 	struct stat st;
 	struct qerr err;
 
@@ -416,7 +425,7 @@ op_inert(struct run *r, enum problem_id id, const struct plan_op *op,
 	else
 		say(o, "renamed %s to %s, every file of the job archived: sendmail will not run it; %s",
 		    vis(ra, b, sizeof(b)), vis(rb, b2, sizeof(b2)),
-		    inert_advice(id));
+		    inert_advice(id, name + 2, advice, sizeof(advice)));
 	return 0;
 }
 
@@ -604,6 +613,18 @@ rewrite_bytes(struct run *r, const struct plan_op *op, const struct stat *st,
 		edit_say(&rw->e, "I%u/%u/%llu, the data file's",
 		    major(dst.st_dev), minor(dst.st_dev),
 		    (unsigned long long)dst.st_ino);
+	/* --rejuvenate: the T line is the repair's time (the one time of
+	 * the run, so step 1 and step 3 make the same bytes). */
+	if (op->flags & OPF_SET_TIME) {
+		char t[32];
+
+		(void)snprintf(t, sizeof(t), "%lld", (long long)r->env->now);
+		if (qf_set_field(&qf, 'T', t, "V", &err) < 0) {
+			(void)snprintf(why, whysz, "%s", err.msg);
+			goto out;
+		}
+		edit_say(&rw->e, "T%s, the time of the repair", t);
+	}
 	/* What is written must be what sendmail runs. */
 	rw->len = qf_output_size(&qf);
 	if ((rw->out = malloc(rw->len + 1)) == NULL ||

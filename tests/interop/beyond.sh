@@ -309,6 +309,54 @@ t_hand_edits() {
 }
 
 # ---------------------------------------------------------------------
+# a lost job given back: the advice mqfsck prints, followed
+
+# t_release NAME: a hand edit drops a job's S line; mqfsck -p makes it
+# inert (Qf) and says to add an S line and run mqfsck -y --release ID.
+# Doing just that, real sendmail delivers every message, that one too,
+# byte for byte; and --release of a job still without a sender is
+# refused, leaving its Qf.
+t_release() {
+	TAG=rl$2
+	seed_rng "$SEED-$TNAME"
+	newtest "$W/t/$TNAME" plain
+	deferred_jobs 3
+	bz_id=$(id_of_msg 1)
+	bz_f=$(at_of "$bz_id" q)
+	bz_s=$(grep '^S' "$bz_f" | head -n 1)
+	bz_ln=$(grep -n '^S' "$bz_f" | head -n 1 | cut -d: -f1)
+	sed -i '/^S/d' "$bz_f"
+	mq_check "$T/log/check.json"
+	if repair; then
+		bz_q=$(at_of "$bz_id" Q)
+		[ -n "$bz_q" ] || why "the job without a sender ($bz_id) was not made inert"
+		grep -q "mqfsck -y --release $bz_id checks it" "$T/log/repair.json" ||
+		    why "the repair did not say to release $bz_id with mqfsck -y --release"
+		# Not fixed yet: refused, left as it is.
+		MQST=0
+		"$MQBIN" -y --no-syslog -a "$T/archive" --json --assume-stopped \
+		    -c "$CF" --release "$bz_id" >"$T/log/early.json" 2>&1 || MQST=$?
+		grep -q '"name":"request-refused"' "$T/log/early.json" ||
+		    why "--release of a Qf without a sender was not refused"
+		[ -n "$(at_of "$bz_id" Q)" ] || why "a refused --release moved the Qf"
+		# The admin's fix, then the release.
+		[ -z "$bz_q" ] || awk -v n="$bz_ln" -v s="$bz_s" \
+		    'NR == n { print s } { print }' "$bz_q" >"$T/qf.fixed" &&
+		    cat "$T/qf.fixed" >"$bz_q"
+		MQST=0
+		"$MQBIN" -y --no-syslog -a "$T/archive" --json --assume-stopped \
+		    -c "$CF" --release "$bz_id" >"$T/log/release.json" 2>&1 || MQST=$?
+		[ "$MQST" -eq 1 ] ||
+		    why "mqfsck -y --release exit status $MQST, want 1: $(grep -o '"message":"[^"]*' "$T/log/release.json" | head -n 2 | tr '\n' ' ')"
+		[ -n "$(at_of "$bz_id" q)" ] && [ -z "$(at_of "$bz_id" Q)" ] ||
+		    why "--release left no qf$bz_id, or a Qf"
+		: >"$T/allowed"
+		settle_allowing "$T/allowed"
+	fi
+	verdict "$TNAME"
+}
+
+# ---------------------------------------------------------------------
 # split envelopes
 
 # t_split_owners NAME: envelopes split by a queue group limit (r=2): the
