@@ -111,6 +111,36 @@ file_name(const struct qset *set, const struct job *jb, const struct jfile *f,
 	    (char)f->letter, (int)jb->idlen, jb->id);
 }
 
+/* p3_read_control - see pass3_private.h */
+int
+p3_read_control(const struct qset *set, const struct job *jb,
+    const struct jfile *f, char letter, struct qf_file *qf,
+    struct sio_buf *buf, struct stat *st, bool *cut, struct qerr *err)
+{
+	struct qf_parse_opts po;
+	char name[300];
+	int fd, rc;
+
+	qf_init(qf);
+	*cut = false;
+	if (f->sub == SUB_LOSTFOUND)
+		(void)snprintf(name, sizeof(name), "%s",
+		    lf_name(set, (uint32_t)(f - set->idx.files)));
+	else
+		(void)snprintf(name, sizeof(name), "%cf%.*s", (char)f->letter,
+		    (int)jb->idlen, jb->id);
+	fd = sio_open_regular(p3_file_dirfd(set, f), name, st, err);
+	if (fd < 0)
+		return -1;
+	rc = sio_read(fd, buf, QF_MAX_BYTES, cut, err);
+	(void)close(fd);
+	if (rc < 0)
+		return -1;
+	memset(&po, 0, sizeof(po));
+	po.letter = letter;
+	return qf_parse(qf, buf->data, buf->len, &po, err);
+}
+
 /* view_of - sort a job's files by kind */
 static void
 view_of(const struct qset *set, uint32_t j, struct jview *v)
@@ -1085,25 +1115,14 @@ static bool
 runs_as_written(const struct qset *set, const struct jview *v,
     const struct jfile *f)
 {
-	char name[64];
 	struct sio_buf buf = { 0 };
-	struct qf_parse_opts po;
 	struct qf_file qf;
 	struct qerr err;
-	bool cut = false, ok = false;
-	int fd;
+	bool cut, ok;
 
-	file_name(set, v->jb, f, name, sizeof(name));
-	fd = sio_open_regular(p3_file_dirfd(set, f), name, NULL, &err);
-	if (fd < 0)
-		return false;
-	qf_init(&qf);
-	memset(&po, 0, sizeof(po));
-	po.letter = 'q';
-	if (sio_read(fd, &buf, QF_MAX_BYTES, &cut, &err) == 0 && !cut &&
-	    qf_parse(&qf, buf.data, buf.len, &po, &err) == 0)
-		ok = qf.terminated && qf.outcome <= QF_CSQ_COSMETIC;
-	(void)close(fd);
+	ok = p3_read_control(set, v->jb, f, 'q', &qf, &buf, NULL, &cut,
+	    &err) == 0 && !cut && qf.terminated &&
+	    qf.outcome <= QF_CSQ_COSMETIC;
 	qf_free(&qf);
 	sio_buf_free(&buf);
 	return ok;

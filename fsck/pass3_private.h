@@ -78,6 +78,17 @@ dev_t p3_file_dev(const struct qset *set, const struct jfile *f);
 int p3_file_dirfd(const struct qset *set, const struct jfile *f);
 
 /*
+ * p3_read_control - control file f of job jb read again (no link
+ * followed) and parsed as a control file of letter: up to QF_MAX_BYTES
+ * (*cut when there is more), its fstat() in *st (may be NULL).  qf and
+ * buf are set up either way: the caller frees both.  -1 (err) when it
+ * cannot be opened, read or parsed.
+ */
+int p3_read_control(const struct qset *set, const struct job *jb,
+    const struct jfile *f, char letter, struct qf_file *qf,
+    struct sio_buf *buf, struct stat *st, bool *cut, struct qerr *err);
+
+/*
  * p3_job_files - the job's files in the order sendmail thinks of a job,
  * control files first (q h Q d t T x): at most max into out.  *reported
  * (may be NULL) is increased by those passes 1 and 2 reported about,

@@ -184,9 +184,8 @@ void
 shape_job(struct shape *sh, const struct qset *set, const struct jview *v,
     time_t now)
 {
-	char name[64], val[1024], domain[SHAPE_DOMAIN_MAX];
+	char val[1024], domain[SHAPE_DOMAIN_MAX];
 	struct sio_buf buf = { 0 };
-	struct qf_parse_opts po;
 	struct qf_file qf;
 	struct qerr err;
 	struct stat st;
@@ -194,7 +193,6 @@ shape_job(struct shape *sh, const struct qset *set, const struct jview *v,
 	unsigned long job;
 	unsigned b;
 	size_t i;
-	int fd;
 
 	if (sh == NULL)
 		return;
@@ -203,21 +201,8 @@ shape_job(struct shape *sh, const struct qset *set, const struct jview *v,
 		sh->lost += v->h == NULL && v->lost != NULL;
 		return;
 	}
-	(void)snprintf(name, sizeof(name), "qf%.*s", (int)v->jb->idlen,
-	    v->jb->id);
-	fd = sio_open_regular(p3_file_dirfd(set, v->q), name, &st, &err);
-	if (fd < 0 || sio_read(fd, &buf, QF_MAX_BYTES, &cut, &err) < 0) {
-		sh->unread++;
-		if (fd >= 0)
-			(void)close(fd);
-		sio_buf_free(&buf);
-		return;
-	}
-	(void)close(fd);
-	qf_init(&qf);
-	memset(&po, 0, sizeof(po));
-	po.letter = 'q';
-	if (qf_parse(&qf, buf.data, buf.len, &po, &err) < 0) {
+	if (p3_read_control(set, v->jb, v->q, 'q', &qf, &buf, &st, &cut,
+	    &err) < 0) {
 		sh->unread++;
 		goto out;
 	}

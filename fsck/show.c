@@ -107,36 +107,22 @@ show_envelope(FILE *o, const struct qset *set, const struct jview *v,
     long long now)
 {
 	const struct jfile *c = control_of(v);
-	char name[300], val[1024], safe[3100], when[64];
-	struct qf_parse_opts po;
+	char val[1024], safe[3100], when[64];
 	struct sio_buf buf = { 0 };
 	struct qf_file qf;
 	struct qerr err;
 	size_t i, shown = 0;
 	bool cut = false;
-	int fd;
 
 	if (c == NULL) {
 		(void)fputs("  no control file: nothing says who sent it or to whom\n", o);
 		return;
 	}
-	entry_name(set, v->jb, c, name, sizeof(name));
-	fd = sio_open_regular(p3_file_dirfd(set, c), name, NULL, &err);
-	if (fd < 0 || sio_read(fd, &buf, QF_MAX_BYTES, &cut, &err) < 0) {
-		(void)fprintf(o, "  %cf%.*s: not readable: %s\n", (char)c->letter,
+	if (p3_read_control(set, v->jb, c, (char)c->letter, &qf, &buf, NULL,
+	    &cut, &err) < 0) {
+		(void)fprintf(o, "  %cf%.*s: not read: %s\n", (char)c->letter,
 		    (int)v->jb->idlen, esc_bytes(safe, sizeof(safe), v->jb->id,
 			v->jb->idlen), err.msg);
-		if (fd >= 0)
-			(void)close(fd);
-		sio_buf_free(&buf);
-		return;
-	}
-	(void)close(fd);
-	qf_init(&qf);
-	memset(&po, 0, sizeof(po));
-	po.letter = (char)c->letter;
-	if (qf_parse(&qf, buf.data, buf.len, &po, &err) < 0) {
-		(void)fprintf(o, "  not read: %s\n", err.msg);
 		goto out;
 	}
 	if (qf.has_ctime)
