@@ -1583,6 +1583,7 @@ run_test damage/owners-modes t_owners
 run_test damage/locked-tf t_locked_tf
 run_test healthy/layout t_layout
 run_test damage/release t_release 0
+run_test damage/header-syntax t_header_syntax 0
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
 	run_test "damage/lost-found-fs/$r" t_lost_found_fs "$r"
