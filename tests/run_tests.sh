@@ -136,9 +136,14 @@ json() {
 	    sh tests/e2e/json-schema.sh
 }
 
-# contrib - the boot integration's own checks (contrib/check.sh)
+# contrib - the boot integration's own checks (contrib/check.sh), and
+# boot-like runs of it with real systemd, Debian's init script and real
+# sendmail (tests/e2e/boot.sh)
 contrib() {
 	script_suite contrib/check.sh sh contrib/check.sh
+	[ -n "${MQ_MQFSCK_REL:-}" ] || return 0
+	script_suite boot/boot.sh env MQ_MQFSCK="$MQ_MQFSCK_REL" \
+	    sh tests/e2e/boot.sh
 }
 
 # interop - mqfsck against the real sendmail 8.17 in network namespaces:
