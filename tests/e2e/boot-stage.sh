@@ -7,9 +7,12 @@
 # script).  "--collect" (run at the end of either boot) writes
 # /boot-test/result: mqfsck's exit status (from its closing line),
 # whether a live sendmail daemon holds the MTA's pid file, and how many
-# archives mqfsck wrote.
+# archives mqfsck wrote.  When the boot held sendmail, it then does what
+# the report advises, starts sendmail again the way the unit or the
+# snippet says, and writes the same into /boot-test/result2.  The file
+# /boot-test/done comes last.
 #
-# Usage: boot-stage.sh INIT KIND | boot-stage.sh --collect
+# Usage: boot-stage.sh INIT KIND | boot-stage.sh --collect INIT KIND
 # All output goes to /boot-test (a directory of the host's test run).
 
 set -u
@@ -20,10 +23,10 @@ why() {
 	echo "setup: $*" >>"$out/stage.why"
 }
 
-# collect: the outcome of the boot, as key=value lines
+# collect REPORT RESULT: the outcome of the boot, as key=value lines
 collect() {
 	st=$(sed -n 's/^mqfsck: exit status \([0-9][0-9]*\):.*/\1/p' \
-	    "$out/report" 2>/dev/null | tail -n 1)
+	    "$1" 2>/dev/null | tail -n 1)
 	started=no
 	pid=$(head -n 1 /run/sendmail/mta/sendmail.pid 2>/dev/null)
 	case $pid in
@@ -55,12 +58,41 @@ collect() {
 			    sendmail.service | sed 's/^/sendmail./'
 		fi
 		ls -la /var/spool/mqueue /var/spool/mqueue-client
-	} >"$out/result.tmp"
-	mv "$out/result.tmp" "$out/result"
+	} >"$2"
+}
+
+# advised REPORT: the command the report tells the admin to run
+advised() {
+	sed -n 's/.* run "\([^"]*\)" and check again.*/\1/p' "$1" | head -n 1
+}
+
+# after_advice INIT: when the boot held sendmail, follow the report's
+# advice, then start sendmail again as the unit's or the snippet's
+# comment says (systemd: "systemctl start sendmail", which checks again
+# first; sysv: the init script again)
+after_advice() {
+	grep -q '^sendmail_started=no' "$out/result" || return 0
+	cmd=$(advised "$out/report")
+	echo "advice=$cmd" >>"$out/result"
+	[ -n "$cmd" ] || return 0
+	sh -c "$cmd"
+	case $1 in
+	systemd)
+		systemctl start sendmail.service
+		collect "$out/report" "$out/result2"
+		;;
+	sysv)
+		/etc/init.d/sendmail start >"$out/report2" 2>&1
+		collect "$out/report2" "$out/result2"
+		;;
+	esac
 }
 
 if [ "${1:-}" = --collect ]; then
-	collect
+	exec >>"$out/stage.log" 2>&1
+	collect "$out/report" "$out/result"
+	after_advice "$2"
+	: >"$out/done"
 	exit 0
 fi
 
@@ -110,6 +142,10 @@ held)
 	# the queue under sendmail: no safe fix, a human must look.
 	chown daemon /var/spool
 	;;
+writable)
+	# The same, by mode: anyone can replace the queue.
+	chmod 1777 /var/spool
+	;;
 notice)
 	# A header line without a colon: sendmail logs "header syntax
 	# error" and drops it; nothing for the boot to hold.
@@ -139,7 +175,7 @@ systemd)
 	done
 	# No journald here: the report goes to a file, as "systemctl edit"
 	# would set it.
-	printf '[Service]\nStandardOutput=file:%s\nStandardError=inherit\n' \
+	printf '[Service]\nStandardOutput=append:%s\nStandardError=inherit\n' \
 	    "$out/report" >"$u/mqfsck.service.d/boot-test.conf"
 	printf '[Unit]\nDescription=boot test\nWants=sendmail.service boot-test-done.service\n' \
 	    >"$u/boot-test.target"
@@ -150,7 +186,7 @@ systemd)
 	After=sendmail.service mqfsck.service
 	[Service]
 	Type=oneshot
-	ExecStart=/bin/sh $out/stage.sh --collect
+	ExecStart=/bin/sh $out/stage.sh --collect systemd $kind
 	SuccessAction=poweroff-immediate
 	FailureAction=poweroff-immediate
 	EOF
@@ -168,8 +204,9 @@ sysv)
 	    why "no hook found in the snippet's comment"
 	st=0
 	/etc/init.d/sendmail start >"$out/report" 2>&1 || st=$?
-	echo "init_script_status=$st" >"$out/init.status"
-	collect
-	cat "$out/init.status" >>"$out/result"
+	collect "$out/report" "$out/result"
+	echo "init_script_status=$st" >>"$out/result"
+	after_advice sysv
+	: >"$out/done"
 	;;
 esac
