@@ -252,6 +252,9 @@ walk_failed(struct fsck_ctx *ctx, struct qdir *qd, const struct path_walk *pw,
 		(void)pr_fix(ctx, PR_0_PATH_NOT_DIR, &pc);
 		break;
 	case ENOENT:
+		/* The advice: create it; pass 0 then plans its owner and
+		 * mode (check_queue_dir), which -p may fix. */
+		pc.str2 = qd->abspath;
 		(void)pr_fix(ctx, PR_0_QDIR_MISSING, &pc);
 		break;
 	default:
