@@ -146,6 +146,10 @@ writable)
 	# The same, by mode: anyone can replace the queue.
 	chmod 1777 /var/spool
 	;;
+missing)
+	# The submission queue is gone (a restore that skipped it).
+	rm -rf /var/spool/mqueue-client
+	;;
 notice)
 	# A header line without a colon: sendmail logs "header syntax
 	# error" and drops it; nothing for the boot to hold.

@@ -30,6 +30,8 @@
 #	       then the report's advice is followed and sendmail started
 #	       again as the unit and the snippet say -> 0, sendmail starts
 #   writable   /var/spool writable by all: the same, with its own advice
+#   missing    the submission queue is gone: the same; after the advice
+#	       (mkdir) -p gives it its owner and mode  -> 1, sendmail starts
 #   notice     a header line sendmail drops           -> 0, sendmail starts
 #
 # Nothing outside the run's temporary directory and one cgroup under the
@@ -115,7 +117,7 @@ here=$(cd "$(dirname "$0")" && pwd) || exit 2
 top=$(cd "$here/../.." && pwd) || exit 2
 mq=${MQ_MQFSCK:-$top/mqfsck}
 case $mq in /*) ;; *) mq=$PWD/$mq ;; esac
-kinds=${MQ_BOOT_KINDS:-clean fixed held writable notice}
+kinds=${MQ_BOOT_KINDS:-clean fixed held writable missing notice}
 inits=${MQ_BOOT_INITS:-systemd sysv}
 
 npass=0
@@ -232,10 +234,12 @@ for init in $inits; do
 		case $kind in
 		clean | notice) want_st=0 want_started=yes want_arch=0 ;;
 		fixed) want_st=1 want_started=yes want_arch=1 ;;
-		held) want_st=4 want_started=no want_arch=0
+		held) want_st=4 want_started=no want_arch=0 want_st2=0
 			want_adv="chown root /var/spool" ;;
-		writable) want_st=4 want_started=no want_arch=0
+		writable) want_st=4 want_started=no want_arch=0 want_st2=0
 			want_adv="chmod go-w /var/spool" ;;
+		missing) want_st=4 want_started=no want_arch=0 want_st2=1
+			want_adv="mkdir -p /var/spool/mqueue-client" ;;
 		esac
 		[ "$st" = "$want_st" ] ||
 		    echo "mqfsck -p exit status '$st', want $want_st" >>"$why"
@@ -275,8 +279,8 @@ for init in $inits; do
 			else
 				st2=$(field "$o/result2" mqfsck_status)
 				s2=$(field "$o/result2" sendmail_started)
-				[ "$st2" = 0 ] && [ "$s2" = yes ] ||
-				    echo "after '$adv': mqfsck -p exit status '$st2', sendmail started '$s2'; want 0, yes" >>"$why"
+				[ "$st2" = "$want_st2" ] && [ "$s2" = yes ] ||
+				    echo "after '$adv': mqfsck -p exit status '$st2', sendmail started '$s2'; want $want_st2, yes" >>"$why"
 			fi
 		fi
 		if [ -s "$why" ]; then
@@ -284,7 +288,7 @@ for init in $inits; do
 		else
 			msg="mqfsck -p exit $st, sendmail started: $started"
 			[ "$want_started" != no ] ||
-			    msg="$msg; after \"$adv\": exit 0, started: yes"
+			    msg="$msg; after \"$adv\": exit $st2, started: yes"
 			pass "$name: $msg"
 		fi
 	done
