@@ -185,6 +185,21 @@ qdir_system_dir(const struct stat *st)
 	return NULL;
 }
 
+/* writable_advice - what to do about a directory on the path others can
+ * write: take their write bits away; but a shared sticky directory such
+ * as /tmp needs its bits, and sendmail trusts it only with
+ * DontBlameSendmail=TrustStickyBit (safedirpath()): the queue moves */
+static const char *
+writable_advice(const struct component *c, char *buf, size_t bufsz)
+{
+	if (c->st.st_mode & S_ISVTX)
+		return "a shared directory (sticky, like /tmp) keeps those bits: set QueueDirectory outside it, or DontBlameSendmail=TrustStickyBit if you trust the sticky bit";
+	(void)snprintf(buf, bufsz,
+	    "once you know nothing there was replaced, run \"chmod go-w %s\" and check again",
+	    c->prefix);
+	return buf;
+}
+
 /* check_component - owner and write bits of one directory above; a
  * path others can change is no place to repair a queue (qd->refuse) */
 static void
@@ -194,6 +209,7 @@ check_component(struct fsck_ctx *ctx, const struct policy *pol,
 	mode_t m = c->st.st_mode;
 	bool sticky_ok = (m & S_ISVTX) && pol->trust_sticky &&
 	    owner_trusted(pol, c->st.st_uid);
+	char advice[PATH_MAX + 128];
 	struct pctx pc;
 
 	pctx_init(&pc);
@@ -204,6 +220,7 @@ check_component(struct fsck_ctx *ctx, const struct policy *pol,
 		(void)pr_fix(ctx, PR_0_PATH_OWNER, &pc);
 		qd->refuse = "someone sendmail does not trust owns a directory on its path and could replace it";
 	}
+	pc.advice = writable_advice(c, advice, sizeof(advice));
 	if ((m & S_IWOTH) && !sticky_ok) {
 		pc.str2 = "world";
 		(void)pr_fix(ctx, PR_0_PATH_WRITABLE, &pc);
@@ -363,6 +380,7 @@ check_queue_dir(struct fsck_ctx *ctx, const struct policy *pol,
 		if (!owner_trusted(pol, st->st_uid) && st->st_uid != pol->dir_owner &&
 		    !(pol->has_adopt && st->st_uid == pol->adopt_uid)) {
 			pc.str = "it is someone else's directory, not one sendmail's configuration gives the queue: it is not taken over";
+			pc.num = st->st_uid; /* the advice: --adopt-owner */
 			(void)pr_fix(ctx, PR_0_QDIR_FOREIGN_OWNER, &pc);
 			qd->refuse = "it belongs to someone sendmail does not trust";
 			return;

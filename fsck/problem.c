@@ -144,6 +144,10 @@ field(const struct pctx *pc, char c, char *buf, size_t bufsz)
 		if (pc->str2 != NULL)
 			(void)esc_str(buf, bufsz, pc->str2);
 		break;
+	case 'a':
+		if (pc->advice != NULL)
+			(void)esc_str(buf, bufsz, pc->advice);
+		break;
 	case 'u':
 		fmt_owner(pc->uid, pc->gid, buf, bufsz);
 		break;

@@ -36,6 +36,7 @@ struct pctx {
 	uint32_t line;		/* control-file line, 0 if none */
 	long long num, num2;
 	const char *str, *str2;
+	const char *advice;	/* %a: what the administrator can do */
 	long long uid, uid2;	/* owners, -1 if none */
 	long long gid, gid2;	/* their groups, -1 if not shown */
 	int qf_defect;		/* pass 2: the reader's defect kind */

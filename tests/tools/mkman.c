@@ -35,7 +35,7 @@ put_template(const char *t)
 		{ 'f', "file" }, { 'i', "id" }, { 'l', "line" }, { 'n', "n" },
 		{ 'N', "n" }, { 'o', "mode" }, { 'O', "mode" },
 		{ 't', "duration" }, { 's', "detail" }, { 'S', "detail" },
-		{ 'u', "owner" }, { 'U', "owner" },
+		{ 'u', "owner" }, { 'U', "owner" }, { 'a', "advice" },
 	};
 	char text[1024];
 	size_t o = 0, k;

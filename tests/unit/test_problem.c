@@ -109,7 +109,7 @@ test_templates_known_fields(void **state)
 			if (*t != '%')
 				continue;
 			t++;
-			assert_non_null(strchr("filnNoOtsSuU%", *t));
+			assert_non_null(strchr("afilnNoOtsSuU%", *t));
 		}
 	}
 }
@@ -165,6 +165,16 @@ test_expand_escapes(void **state)
 	pr_expand(&ctx, PR_2_BAD_CODE, &pc, msg, sizeof(msg));
 	assert_non_null(strstr(msg, "qf1 line 6: line with an unknown code"));
 	assert_non_null(strstr(msg, "sendmail: \"bad line\""));
+	/* %a: the advice, escaped like every other field. */
+	pctx_init(&pc);
+	pc.str = "/srv";
+	pc.str2 = "world";
+	pc.num = 0777;
+	pc.advice = "run \"chmod go-w /srv\x07\"";
+	pr_expand(&ctx, PR_0_PATH_WRITABLE, &pc, msg, sizeof(msg));
+	assert_string_equal(msg,
+	    "/srv is world-writable (mode 0777): others can replace the queue "
+	    "under sendmail; run \"chmod go-w /srv\\x07\"");
 }
 
 /* A message never overruns its buffer. */
