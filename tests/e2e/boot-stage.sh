@@ -63,7 +63,7 @@ collect() {
 
 # advised REPORT: the command the report tells the admin to run
 advised() {
-	sed -n 's/.* run "\([^"]*\)" and check again.*/\1/p' "$1" | head -n 1
+	sed -n 's/.* run "\([^"]*\)".*/\1/p' "$1" | head -n 1
 }
 
 # after_advice INIT: when the boot held sendmail, follow the report's
@@ -144,7 +144,12 @@ held)
 	;;
 writable)
 	# The same, by mode: anyone can replace the queue.
-	chmod 1777 /var/spool
+	chmod 0777 /var/spool
+	;;
+foreign)
+	# A restore made as nobody gave it the submission queue: whose it is
+	# is the admin's call (--adopt-owner), never mqfsck's.
+	chown nobody:nogroup /var/spool/mqueue-client
 	;;
 missing)
 	# The submission queue is gone (a restore that skipped it).

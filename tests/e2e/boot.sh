@@ -30,6 +30,9 @@
 #	       then the report's advice is followed and sendmail started
 #	       again as the unit and the snippet say -> 0, sendmail starts
 #   writable   /var/spool writable by all: the same, with its own advice
+#   foreign    the submission queue owned by nobody (a restore as
+#	       another user): 12 (a queue it refuses to repair), held;
+#	       the advice, mqfsck -y --adopt-owner, then the boot -> 0
 #   missing    the submission queue is gone: the same; after the advice
 #	       (mkdir) -p gives it its owner and mode  -> 1, sendmail starts
 #   notice     a header line sendmail drops           -> 0, sendmail starts
@@ -117,7 +120,7 @@ here=$(cd "$(dirname "$0")" && pwd) || exit 2
 top=$(cd "$here/../.." && pwd) || exit 2
 mq=${MQ_MQFSCK:-$top/mqfsck}
 case $mq in /*) ;; *) mq=$PWD/$mq ;; esac
-kinds=${MQ_BOOT_KINDS:-clean fixed held writable missing notice}
+kinds=${MQ_BOOT_KINDS:-clean fixed held writable foreign missing notice}
 inits=${MQ_BOOT_INITS:-systemd sysv}
 
 npass=0
@@ -238,6 +241,8 @@ for init in $inits; do
 			want_adv="chown root /var/spool" ;;
 		writable) want_st=4 want_started=no want_arch=0 want_st2=0
 			want_adv="chmod go-w /var/spool" ;;
+		foreign) want_st=12 want_started=no want_arch=0 want_st2=0
+			want_adv="mqfsck -y --adopt-owner $(id -u nobody)" ;;
 		missing) want_st=4 want_started=no want_arch=0 want_st2=1
 			want_adv="mkdir -p /var/spool/mqueue-client" ;;
 		esac
