@@ -57,8 +57,8 @@ INC_model = -Imodel $(INC_system)
 INC_repair = -Irepair $(INC_model)
 INC_fsck = -Ifsck $(INC_repair)
 INC = $(INC_fsck) -Itests/unit
-CFLAGS_REL = $(CSTD) $(WARN) $(HARDEN) -g $(INC) $(PKG_CFLAGS) $(CFLAGS)
-CFLAGS_SAN = $(CSTD) $(WARN) $(SAN) $(INC) $(PKG_CFLAGS) $(CFLAGS)
+CFLAGS_REL = $(CSTD) $(WARN) $(HARDEN) -g -pthread $(INC) $(PKG_CFLAGS) $(CFLAGS)
+CFLAGS_SAN = $(CSTD) $(WARN) $(SAN) -pthread $(INC) $(PKG_CFLAGS) $(CFLAGS)
 
 QF_SRC = format/qf.c format/qf_judge.c format/qf_edit.c format/qf_class.c \
     format/fold.c format/grow.c
@@ -73,7 +73,8 @@ FSCK_SRC = fsck/main.c fsck/problem.c \
            fsck/pass3_pairing.c \
            fsck/pass4_lostfound.c fsck/queues.c fsck/progress.c fsck/logsys.c \
            fsck/metrics.c fsck/trust.c fsck/stop.c \
-           fsck/archive_cmd.c fsck/report.c fsck/select.c fsck/show.c fsck/shape.c
+           fsck/archive_cmd.c fsck/report.c fsck/select.c fsck/show.c fsck/shape.c \
+           fsck/prefetch.c
 ARC_SRC = repair/arc_common.c repair/arc_write.c repair/arc_read.c \
           repair/arc_list.c repair/arc_restore.c
 REPAIR_SRC = $(ARC_SRC) repair/repair.c repair/repair_archive.c \
@@ -161,10 +162,10 @@ ifneq ($(strip $(PKG_MISSING)),)
 endif
 
 mqfsck: $(PROG_SRC:%.c=$(rel)/%.o) | pkgs-present
-	$(CC) $(HARDEN) $(HARDEN_LD) -o $@ $(filter %.o,$^) $(PKG_LIBS) $(LDFLAGS)
+	$(CC) $(HARDEN) $(HARDEN_LD) -o $@ $(filter %.o,$^) $(PKG_LIBS) -pthread $(LDFLAGS)
 
 $(san)/mqfsck: $(PROG_SRC:%.c=$(san)/%.o) | pkgs-present
-	$(CC) $(SAN) -o $@ $(filter %.o,$^) $(PKG_LIBS) $(LDFLAGS)
+	$(CC) $(SAN) -o $@ $(filter %.o,$^) $(PKG_LIBS) -pthread $(LDFLAGS)
 
 # --- unit tests (sanitized for check, plain for valgrind) --------------
 

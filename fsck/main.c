@@ -42,6 +42,7 @@
 #include "report.h"
 #include "shape.h"
 #include "pass1_scan.h"
+#include "prefetch.h"
 #include <sys/file.h>
 
 #define MQFSCK_VERSION "0.2"
@@ -54,7 +55,7 @@ static const char usage_text[] =
     "              [--show id]... [--shape] [--release id]... [--rejuvenate id]...\n"
     "              [-g seconds] [--time-limit seconds] [--owner user|queue-dir]\n"
     "              [--adopt-owner user] [--assume-stopped] [--remove-foreign]\n"
-    "              [--key file] [--tf-newer promote|keep] [-C fd]\n"
+    "              [--key file] [--tf-newer promote|keep] [-C fd] [--scan-threads n]\n"
     "              [--syslog | --no-syslog] [--json | --format human|json|prometheus]\n"
     "              [queue_dir ...]\n"
     "       mqfsck --list archive\n"
@@ -123,6 +124,10 @@ static const char usage_text[] =
     "  --max-lines n  at most n lines per problem code, and per outcome\n"
     "                of its fixes (default 10; -v or 0: all); the summary\n"
     "                says how many more there were\n"
+    "  --scan-threads n  threads that read ahead of the scan, so that a cold\n"
+    "                cache is filled by many requests at once (default "
+    MQ_STR(MQ_SCAN_THREADS) ";\n"
+    "                0: none); what is checked and said is the same\n"
     "exit status: 0 clean, 1 fixed (nothing left), 4 problems left,\n"
     "8 operational error, 16 usage, 32 interrupted\n";
 
@@ -347,6 +352,14 @@ parse_max_lines(const char *s)
 {
 	return (long)parse_count(s, LONG_MAX,
 	    "--max-lines wants a number of lines (0: all)");
+}
+
+/* parse_scan_threads - --scan-threads N (0: the scan reads alone) */
+static unsigned
+parse_scan_threads(const char *s)
+{
+	return (unsigned)parse_count(s, MQ_SCAN_THREADS_MAX,
+	    "--scan-threads wants a number of threads, 0 to " MQ_STR(MQ_SCAN_THREADS_MAX));
 }
 
 /* parse_progress_fd - -C FD */
@@ -639,6 +652,7 @@ static const struct option longopts[] = {
 	{ "json", no_argument, NULL, 'J' },
 	{ "metrics-file", required_argument, NULL, 'P' },
 	{ "max-lines", required_argument, NULL, 'W' },
+	{ "scan-threads", required_argument, NULL, 'H' },
 	{ "only", required_argument, NULL, 'e' },
 	{ "skip", required_argument, NULL, 's' },
 	{ "job", required_argument, NULL, 'j' },
@@ -685,6 +699,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->fo.syslog = -1;
 	o->fo.progress_fd = -1;
 	o->fo.max_lines = -1;
+	o->fo.scan_threads = MQ_SCAN_THREADS;
 	o->sp.fstab = "/etc/fstab";
 	o->sp.mountinfo = "/proc/self/mountinfo";
 	o->sp.locks = "/proc/locks";
@@ -731,6 +746,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'Z':
 			o->fo.shape = true;
+			break;
+		case 'H':
+			o->fo.scan_threads = parse_scan_threads(optarg);
 			break;
 		case 'e':
 		case 's':

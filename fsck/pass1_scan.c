@@ -40,6 +40,7 @@
 #include "pass0_qdir.h"
 #include "qid.h"
 #include "pass1_scan.h"
+#include "prefetch.h"
 #include "trust.h"
 
 #define LABEL_MAX 1024
@@ -1014,6 +1015,7 @@ static void
 walk_dir(struct walk *w)
 {
 	struct dirlist dl;
+	struct prefetch *pf;
 	struct qerr err;
 	size_t i;
 
@@ -1032,11 +1034,17 @@ walk_dir(struct walk *w)
 		progress_pass(&w->ctx->progress, PROGRESS_ENTRIES, where,
 		    (unsigned long)dl.n);
 	}
+	/* The first check reads ahead on threads (a cold cache at boot);
+	 * the recheck after repairs finds everything cached. */
+	pf = w->ctx->rechecking ? NULL
+	    : prefetch_start(w->dirfd, &dl, w->ctx->opts.scan_threads);
 	for (i = 0; i < dl.n && !stop_requested(); i++) {
+		prefetch_advance(pf, i);
 		check_entry(w, dirlist_name(&dl, i), dirlist_type(&dl, i));
 		if (!w->ctx->rechecking)
 			progress_step(&w->ctx->progress, (unsigned long)i + 1);
 	}
+	prefetch_stop(pf);
 	if (!w->ctx->rechecking)
 		progress_end(&w->ctx->progress);
 	dirlist_free(&dl);

@@ -37,6 +37,9 @@
 #             or alone when the fixture has args.only)
 # A run with -n must leave the tree exactly as it was (names, types,
 # modes, owners, sizes, link counts, contents): that is asserted too.
+# Run 1, when it is a check (-n), runs again with --scan-threads 0 (pass 1
+# without its read-ahead threads): the output must be byte for byte the
+# same.
 #
 # Prints "ok NAME" or "FAIL NAME" and the difference; exits 0 or 1.
 set -u
@@ -152,9 +155,27 @@ for f in "$fx"/*.in; do
 	b=$(basename "$f" .in)
 	sed "s|@SCRATCH@|$tmp|g" "$f" >"$tmp/$b"
 done
+# serial_check ARGS: pass 1's read-ahead threads (prefetch.c, on by
+# default) must not change a byte: a check run again with the scan
+# reading alone (--scan-threads 0) says exactly what run 1 said.
+serial_check() {
+	case " $1 " in *" -n "*) ;; *) return 0 ;; esac
+	(cd "$tmp" && exec $runner "$mqfsck" $1 --scan-threads 0 $queues) \
+	    >"$tmp/.out.s" 2>&1
+	sstatus=$?
+	{ sed -e "s|$tmp|SCRATCH|g" -f "$here/filter.sed" "$tmp/.out.s"
+	    echo "Exit status is $sstatus"; } >"$tmp/.got.s"
+	if ! cmp -s "$tmp/.got.1" "$tmp/.got.s"; then
+		echo "FAIL $name: the serial scan (--scan-threads 0) says otherwise than the default"
+		diff -u "$tmp/.got.1" "$tmp/.got.s" | sed 's/^/    /'
+		fail=1
+	fi
+}
+
 args="$DEFAULT_ARGS $(cat "$fx/args" 2>/dev/null)"
 [ -f "$fx/args.only" ] && args=$(cat "$fx/args.only")
 run 1 "$args"
+serial_check "$args"
 if [ -f "$fx/args.2" ] || [ -f "$fx/expect.2" ]; then
 	if [ -f "$fx/args.only" ]; then
 		run 2 "$(cat "$fx/args.2" 2>/dev/null)"
