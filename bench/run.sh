@@ -19,6 +19,8 @@
 #   BENCH_DIR               where the queues are cached (default bench/out)
 #   BENCH_SEED              generator seed (default 1)
 #   BENCH_THREADS           threads of the threaded floor (default 32)
+#   BENCH_REPAIR_SIZES      job counts of the repair benchmark (default
+#                           "20000 200000"; empty skips it)
 #   BENCH_COLD              1: cold-cache runs too (the default as root,
 #                           where /proc/sys/vm/drop_caches can be written);
 #                           0: warm only
@@ -38,6 +40,7 @@ SM_RUNS=${BENCH_SENDMAIL_RUNS:-$RUNS}
 SM_TIMEOUT=${BENCH_SENDMAIL_TIMEOUT:-1800}
 SEED=${BENCH_SEED:-1}
 THREADS=${BENCH_THREADS:-32}
+REPAIR_SIZES=${BENCH_REPAIR_SIZES-20000 200000}
 COLD=${BENCH_COLD:-auto}
 MQFSCK=${MQFSCK:-./mqfsck}
 MQFSCK_ARGS=${MQFSCK_ARGS:-}
@@ -358,6 +361,84 @@ for n in $SIZES; do
 	    "$flj" "$cfl" "$cflj" "$cmq" >>"$SUMMARY"
 done
 
+# --- the repair benchmark --------------------------------------------------
+#
+# Half of the jobs lose their qf (their df is orphaned: mqfsck archives
+# and removes it), the other half's qf gets mode 0644 (mqfsck sets it
+# back, recorded in the archive).  The reference does the same changes
+# plainly: tar czf of the orphaned df files, rm, chmod.  Each timed run
+# gets a freshly generated and damaged queue (the repair changes it).
+
+# damaged_queue N DIR: DIR made and damaged; DIR.orphans, DIR.modes list
+# the names
+damaged_queue() {
+	rm -rf "$2" "$2.arch"
+	"$OUT/gen_queue" "$2" "$1" "$SEED" >/dev/null || die "gen_queue failed"
+	if [ "$LAYOUT" = debian ]; then
+		find "$2" -mindepth 1 -exec chgrp smmsp {} + || die "chgrp failed"
+		if ! chown smmta:smmsp "$2" || ! chmod 2750 "$2"; then
+			die "cannot give $2 Debian's owner and mode"
+		fi
+	fi
+	find "$2" -mindepth 1 -maxdepth 1 -name 'qf*' -printf '%f\n' |
+	    LC_ALL=C sort >"$2.qf"
+	awk 'NR % 2 == 0 { print "df" substr($0, 3) }' "$2.qf" >"$2.orphans"
+	awk 'NR % 2 == 1' "$2.qf" >"$2.modes"
+	(cd "$2" && awk 'NR % 2 == 0' "$2.qf" | xargs rm -f &&
+	    xargs chmod 0644 <"$2.modes") || die "cannot damage $2"
+}
+
+REPAIR_SUMMARY=$OUT/repair.tsv
+: >"$REPAIR_SUMMARY"
+for n in $REPAIR_SIZES; do
+	is_count "$n" || die "BENCH_REPAIR_SIZES: not a job count: '$n'"
+	lab=$(label "$n")
+	rq=$BENCH_DIR/repair$lab
+	raw=$OUT/raw-repair-$lab.txt
+	: >"$raw"
+	r=1
+	while [ "$r" -le "$RUNS" ]; do
+		note "repair $lab: round $r of $RUNS"
+		damaged_queue "$n" "$rq"
+		# shellcheck disable=SC2086 # MQFSCK_ARGS is a list
+		"$M" -l repair -o "$OUT/repair-$lab.out" "$raw" -- \
+		    "$MQBIN" $MQFSCK_ARGS -y -a "$rq.arch" "$rq" || :
+		damaged_queue "$n" "$rq"
+		mkdir -p "$rq.arch"
+		# shellcheck disable=SC2016 # expanded by the inner sh
+		"$M" -l plain "$raw" -- sh -c 'cd "$1" &&
+		    tar czf "$2/plain.tar.gz" -T "$1.orphans" &&
+		    xargs rm -f <"$1.orphans" && xargs chmod 0640 <"$1.modes"' \
+		    sh "$rq" "$rq.arch" || die "the plain repair failed"
+		r=$((r + 1))
+	done
+	rm -rf "$rq" "$rq.arch" "$rq.qf" "$rq.orphans" "$rq.modes"
+	rp=$(field repair wall "$raw" | median)
+	pl=$(field plain wall "$raw" | median)
+	rst=$(field repair status "$raw" | sort -u | tr '\n' ' ' | sed 's/ $//')
+	printf '%s\t%s\t%s\t%s\t%s\n' "$n" "$rp" "$pl" "$rst" \
+	    "$(tail -n 1 "$OUT/repair-$lab.out" | tr '\t|' ' /')" >>"$REPAIR_SUMMARY"
+done
+if [ -s "$REPAIR_SUMMARY" ]; then
+	awk -F '\t' '
+	function verdict(c) { return c ? "PASS" : "**FAIL**" }
+	BEGIN {
+		print "Repair: half the jobs without their qf (the df archived and"
+		print "removed), the other half with a qf of mode 0644 (set back):"
+		print ""
+		print "| jobs | mqfsck -y (s) | tar czf + rm + chmod (s) | ratio | mqfsck exit | target: at most 2x |"
+		print "|---:|---:|---:|---:|---|---|"
+	}
+	{
+		ok = ($4 ~ /^1( 1)*$/) ? "" : " **FAILED**"
+		printf "| %s | %.3f | %.3f | %.2fx | %s%s | %s |\n", $1, $2, $3,
+		    $2 / $3, $4, ok, verdict($2 / $3 <= 2)
+	}
+	END { print "" }' "$REPAIR_SUMMARY" >"$OUT/repair.md"
+else
+	echo "Repair benchmark not run (BENCH_REPAIR_SIZES empty)." >"$OUT/repair.md"
+fi
+
 # --- the report -----------------------------------------------------------
 
 rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -487,6 +568,8 @@ END {
 	    "RSS is ru_maxrss. $SM_NOTE."
 	echo
 	cat "$OUT/table.md"
+	echo
+	cat "$OUT/repair.md"
 } >"$RESULTS"
 cat "$RESULTS"
 note "written to $RESULTS; raw records in $OUT/raw-*.txt"
