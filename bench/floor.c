@@ -103,6 +103,25 @@ skip_dot(const char *n)
 	return n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0'));
 }
 
+/* next_name - the next entry's name ("." and ".." skipped), NULL at the
+ * end of the directory */
+static const char *
+next_name(DIR *d)
+{
+	struct dirent *de;
+
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0)
+				fail("readdir", "", errno);
+			return NULL;
+		}
+		if (!skip_dot(de->d_name))
+			return de->d_name;
+	}
+}
+
 /* entry - the per-entry work: fstatat, and read a control file */
 static void
 entry(int dirfd, const char *name, char *buf, size_t bufsz,
@@ -224,6 +243,7 @@ scan_threaded(DIR *d, int dirfd, int nthreads, struct counts *c)
 	struct pool p;
 	struct worker *w;
 	struct batch *b;
+	const char *name;
 	int i, nb = 2 * nthreads + 1;
 
 	memset(&p, 0, sizeof(p));
@@ -246,19 +266,8 @@ scan_threaded(DIR *d, int dirfd, int nthreads, struct counts *c)
 			fail("pthread_create", "", errno);
 	}
 	b = pool_get_spare(&p);
-	for (;;) {
-		struct dirent *de;
-
-		errno = 0;
-		if ((de = readdir(d)) == NULL) {
-			if (errno != 0)
-				fail("readdir", "", errno);
-			break;
-		}
-		if (skip_dot(de->d_name))
-			continue;
-		(void)snprintf(b->names[b->n++], NAME_MAX_BYTES, "%s",
-		    de->d_name);
+	while ((name = next_name(d)) != NULL) {
+		(void)snprintf(b->names[b->n++], NAME_MAX_BYTES, "%s", name);
 		if (b->n == BATCH) {
 			pool_put(&p, b);
 			b = pool_get_spare(&p);
@@ -291,20 +300,10 @@ static void
 scan(DIR *d, int dirfd, struct counts *c)
 {
 	static char buf[READ_BUF];
+	const char *name;
 
-	for (;;) {
-		struct dirent *de;
-
-		errno = 0;
-		if ((de = readdir(d)) == NULL) {
-			if (errno != 0)
-				fail("readdir", "", errno);
-			return;
-		}
-		if (skip_dot(de->d_name))
-			continue;
-		entry(dirfd, de->d_name, buf, sizeof(buf), c);
-	}
+	while ((name = next_name(d)) != NULL)
+		entry(dirfd, name, buf, sizeof(buf), c);
 }
 
 /* main - floor [-j THREADS] DIR */
