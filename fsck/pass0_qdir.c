@@ -220,13 +220,14 @@ check_component(struct fsck_ctx *ctx, const struct policy *pol,
 		(void)pr_fix(ctx, PR_0_PATH_OWNER, &pc);
 		qd->refuse = "someone sendmail does not trust owns a directory on its path and could replace it";
 	}
-	pc.advice = writable_advice(c, advice, sizeof(advice));
 	if ((m & S_IWOTH) && !sticky_ok) {
 		pc.str2 = "world";
+		pc.advice = writable_advice(c, advice, sizeof(advice));
 		(void)pr_fix(ctx, PR_0_PATH_WRITABLE, &pc);
 		qd->refuse = "anyone can write a directory on its path and replace it";
 	} else if ((m & S_IWGRP) && !pol->group_writable_ok && !sticky_ok) {
 		pc.str2 = "group";
+		pc.advice = writable_advice(c, advice, sizeof(advice));
 		(void)pr_fix(ctx, PR_0_PATH_WRITABLE, &pc);
 		qd->refuse = "a group can write a directory on its path and replace it";
 	}

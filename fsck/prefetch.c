@@ -9,18 +9,18 @@
  * output cannot depend on their timing; a file that changes in between
  * is judged as the scan finds it, as before.
  *
- * What a worker does is what the scan does first, nothing more: an
- * fstatat() without following links, or, for a control file the listing
- * calls regular, sio_open_regular() (O_NOFOLLOW, O_NONBLOCK, fstat() says
- * regular) and reads to end of file (at most QF_MAX_BYTES) into its own
- * buffer.  No writes, no locks taken (flock() locks belong to an open
- * file description, so closing the worker's descriptor leaves the scan's
- * and sendmail's alone).  Memory: one buffer per worker; the window
- * bounds how far ahead of the scan the cache is filled, so a huge queue
- * does not evict what the scan has yet to read.
+ * What a worker does is what the scan does first (stat_entry()), nothing
+ * more: an fstatat() without following links, or, for a control file the
+ * listing calls regular, sio_open_regular() (O_NOFOLLOW, O_NONBLOCK,
+ * fstat() says regular) and posix_fadvise(WILLNEED), so that the kernel
+ * reads its pages in the background; nothing is read into memory.  No
+ * writes, no locks taken (flock() locks belong to an open file
+ * description, so closing the worker's descriptor leaves the scan's and
+ * sendmail's alone).  The window bounds how far ahead of the scan the
+ * cache is filled, so a huge queue does not evict what the scan has yet
+ * to read.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -32,10 +32,9 @@
 
 #include "dirlist.h"
 #include "prefetch.h"
-#include "qf.h"
+#include "qid.h"
 #include "sio.h"
 
-#define PREFETCH_BUF 65536	/* one read's worth */
 #define PREFETCH_WINDOW 4096	/* entries ahead of the scan */
 #define PREFETCH_STEP 1024	/* the scan says where it is this often */
 #define PREFETCH_CHUNK 32	/* entries a worker takes at once */
@@ -52,41 +51,23 @@ struct prefetch {
 	pthread_t *tids;
 };
 
-/* is_control_name - qf, hf, Qf, tf, Tf followed by something */
-static bool
-is_control_name(const char *name)
-{
-	return name[0] != '\0' && strchr("qhQtT", name[0]) != NULL &&
-	    name[1] == 'f' && name[2] != '\0';
-}
-
-/* touch - bring one entry's inode, and a control file's bytes, into
- * the cache; errors are the scan's to find and say */
+/* touch - bring one entry's inode, and a control file's pages, into the
+ * cache, choosing as stat_entry() does; errors are the scan's to say */
 static void
-touch(int dirfd, const char *name, unsigned char dtype, char *buf)
+touch(int dirfd, const char *name, unsigned char dtype)
 {
+	struct qname qn;
 	struct stat st;
 	struct qerr err;
-	size_t total = 0;
 	int fd;
 
-	if (dtype == DT_REG && is_control_name(name)) {
+	qname_classify(name, strlen(name), &qn);
+	if (dtype == DT_REG && qn.cls == QN_JOB && !qn.too_long &&
+	    qname_letter_is_control(qn.letter)) {
 		fd = sio_open_regular(dirfd, name, &st, &err);
 		if (fd < 0)
 			return;
-		/* The kernel reads the pages in the background; where it
-		 * cannot say, read them here. */
-		if (posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED) != 0) {
-			while (total < QF_MAX_BYTES) {
-				ssize_t r = read(fd, buf, PREFETCH_BUF);
-
-				if (r < 0 && errno == EINTR)
-					continue;
-				if (r <= 0)
-					break;
-				total += (size_t)r;
-			}
-		}
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
 		(void)close(fd);
 		return;
 	}
@@ -98,11 +79,8 @@ static void *
 worker(void *arg)
 {
 	struct prefetch *pf = arg;
-	char *buf = malloc(PREFETCH_BUF);
 	size_t i, j, end;
 
-	if (buf == NULL)
-		return NULL; /* the scan does the work anyway */
 	for (;;) {
 		(void)pthread_mutex_lock(&pf->mu);
 		while (!pf->stop && pf->next < pf->dl->n &&
@@ -119,9 +97,8 @@ worker(void *arg)
 		(void)pthread_mutex_unlock(&pf->mu);
 		for (j = i; j < end; j++)
 			touch(pf->dirfd, dirlist_name(pf->dl, j),
-			    dirlist_type(pf->dl, j), buf);
+			    dirlist_type(pf->dl, j));
 	}
-	free(buf);
 	return NULL;
 }
 
