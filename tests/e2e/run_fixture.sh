@@ -115,6 +115,12 @@ listing() {
 	    LC_ALL=C sort)
 }
 
+# shown OUT STATUS: a run's output as the expect files hold it
+shown() {
+	sed -e "s|$tmp|SCRATCH|g" -f "$here/filter.sed" "$1"
+	echo "Exit status is $2"
+}
+
 fail=0
 run() {
 	# $1: run number, $2: arguments
@@ -125,8 +131,7 @@ run() {
 	(cd "$tmp" && exec $runner "$mqfsck" $2 $queues) >"$tmp/.out.$1" 2>&1
 	status=$?
 	after=$(listing)
-	{ sed -e "s|$tmp|SCRATCH|g" -f "$here/filter.sed" "$tmp/.out.$1"
-	    echo "Exit status is $status"; } >"$tmp/.got.$1"
+	shown "$tmp/.out.$1" "$status" >"$tmp/.got.$1"
 	case " $2 " in
 	*" -n "*)
 		if [ "$before" != "$after" ]; then
@@ -162,9 +167,7 @@ serial_check() {
 	case " $1 " in *" -n "*) ;; *) return 0 ;; esac
 	(cd "$tmp" && exec $runner "$mqfsck" $1 --scan-threads 0 $queues) \
 	    >"$tmp/.out.s" 2>&1
-	sstatus=$?
-	{ sed -e "s|$tmp|SCRATCH|g" -f "$here/filter.sed" "$tmp/.out.s"
-	    echo "Exit status is $sstatus"; } >"$tmp/.got.s"
+	shown "$tmp/.out.s" $? >"$tmp/.got.s"
 	if ! cmp -s "$tmp/.got.1" "$tmp/.got.s"; then
 		echo "FAIL $name: the serial scan (--scan-threads 0) says otherwise than the default"
 		diff -u "$tmp/.got.1" "$tmp/.got.s" | sed 's/^/    /'
