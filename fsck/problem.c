@@ -23,6 +23,7 @@
 #include "esc.h"
 #include "fsck.h"
 #include "grow.h"
+#include "logsys.h"
 #include "report.h"
 #include "qf.h"
 
@@ -435,7 +436,6 @@ pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc)
 	fix = decide(ctx, p, pc, &unexpected);
 	if (unexpected)
 		ctx->unexpected++;
-	pr_expand(ctx, id, pc, ctx->last_msg, sizeof(ctx->last_msg));
 	if ((p->flags & PRF_VERBOSE) && !ctx->opts.verbose &&
 	    ctx->opts.format != OUT_JSON)
 		return false;
@@ -453,8 +453,16 @@ pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc)
 		} else
 			ctx->shown[id]++;
 	}
+	/* The message, where something reads it: a line shown, JSON, the
+	 * system log, or a fix preen prints with it (pr_plan()); a queue
+	 * of 100,000 notices past the line limit need not format them. */
+	if (human || ctx->opts.format != OUT_HUMAN || logsys_on() ||
+	    (fix && ctx->opts.fixmode == FIXMODE_PREEN))
+		pr_expand(ctx, id, pc, ctx->last_msg, sizeof(ctx->last_msg));
+	else
+		ctx->last_msg[0] = '\0';
 	report_problem(ctx, p, pc, ctx->last_msg, fix, human,
-	    would_do(ctx, p, pc, would, sizeof(would)));
+	    human ? would_do(ctx, p, pc, would, sizeof(would)) : NULL);
 	if (ctx->opts.format != OUT_HUMAN || !human)
 		return fix;
 	if (fix && ctx->opts.fixmode == FIXMODE_ASK)

@@ -66,7 +66,15 @@ report_problem(struct fsck_ctx *ctx, const struct problem *p,
     const char *would)
 {
 	char idbuf[64] = "-", qbuf[512], line[2048];
+	const bool shown = ctx->opts.format == OUT_HUMAN && human;
 
+	if (ctx->opts.format == OUT_JSON) {
+		progress_clear(&ctx->progress);
+		problem_json(ctx, p, pc, msg, will_fix);
+	}
+	/* Counted only (past the line limit): no line to build. */
+	if (!shown && !logsys_on())
+		return;
 	if (pc->id != NULL)
 		(void)esc_bytes(idbuf, sizeof(idbuf), pc->id, pc->idlen);
 	(void)snprintf(line, sizeof(line), "%s: %06x %s %s: %s",
@@ -74,13 +82,12 @@ report_problem(struct fsck_ctx *ctx, const struct problem *p,
 			    : "mqfsck",
 	    p->code, p->name, idbuf, msg);
 	logsys((p->flags & PRF_NOTICE) ? LOGSYS_NOTICE : LOGSYS_PROBLEM, line);
+	if (!shown)
+		return;
 	progress_clear(&ctx->progress);
-	if (ctx->opts.format == OUT_JSON)
-		problem_json(ctx, p, pc, msg, will_fix);
-	else if (ctx->opts.format == OUT_HUMAN && human)
-		(void)fprintf(ctx->out, "%s%s%s%s\n", line,
-		    would != NULL ? " [" : "", would != NULL ? would : "",
-		    would != NULL ? "]" : "");
+	(void)fprintf(ctx->out, "%s%s%s%s\n", line,
+	    would != NULL ? " [" : "", would != NULL ? would : "",
+	    would != NULL ? "]" : "");
 }
 
 /* report_job - see report.h */
