@@ -722,17 +722,23 @@ read_retry(int fd, void *p, size_t n)
 }
 
 /*
- * sio_read - read to end of file, at most limit bytes.
+ * sio_read_sized - read to end of file, at most limit bytes; size is the
+ * file's st_size from an fstat() of fd, or SIZE_MAX when not known.
  *
  * Whether bytes were left is found by reading one more byte into a local
  * once limit is reached (st_size cannot be trusted: the file may grow
  * while it is read).  That byte is consumed: after a truncated read the
  * file offset is one past the bytes returned.  On failure b->len counts
- * the bytes read before it.
+ * the bytes read before it.  A read that returns fewer bytes than asked,
+ * having brought the total to exactly size, ends it without the read
+ * that would return 0: on a regular file that is its end as fstat() saw
+ * it (a file that grew since is read as it was, as a file that grows
+ * after the last read always is).  A short read short of size (a file
+ * cut meanwhile, a file system that returns less) reads on to 0.
  */
 int
-sio_read(int fd, struct sio_buf *b, size_t limit, bool *truncated,
-    struct qerr *err)
+sio_read_sized(int fd, struct sio_buf *b, size_t limit, size_t size,
+    bool *truncated, struct qerr *err)
 {
 	unsigned char extra;
 	size_t room;
@@ -758,6 +764,8 @@ sio_read(int fd, struct sio_buf *b, size_t limit, bool *truncated,
 		if (r == 0)
 			break;
 		b->len += (size_t)r;
+		if ((size_t)r < room && b->len == size)
+			break;
 	}
 	if (truncated != NULL)
 		*truncated = more;
@@ -766,6 +774,14 @@ fail:
 	e = errno;
 	qerr_set(err, e, "read: %s", strerror(e));
 	return -1;
+}
+
+/* sio_read - sio_read_sized() without a size: read on until 0 */
+int
+sio_read(int fd, struct sio_buf *b, size_t limit, bool *truncated,
+    struct qerr *err)
+{
+	return sio_read_sized(fd, b, limit, SIZE_MAX, truncated, err);
 }
 
 /* ------------------------------------------------------------------ */

@@ -161,6 +161,15 @@ void sio_buf_free(struct sio_buf *b);
 int sio_read(int fd, struct sio_buf *b, size_t limit, bool *truncated,
     struct qerr *err);
 
+/*
+ * sio_read_sized - the same for a regular file whose st_size (from an
+ * fstat() of fd) is size: a short read that brings the bytes read to
+ * exactly size ends the read, one read() fewer (the file as fstat() saw
+ * it; one that grew since is read as it was).
+ */
+int sio_read_sized(int fd, struct sio_buf *b, size_t limit, size_t size,
+    bool *truncated, struct qerr *err);
+
 /* ------------------------------------------------------------------ */
 /* Locks */
 

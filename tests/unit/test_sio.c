@@ -586,6 +586,52 @@ pattern_ok(const unsigned char *p, size_t n)
 	return true;
 }
 
+/* sio_read_sized: the size ends a read only when a short read brings the
+ * bytes to exactly it.  A non-blocking pipe shows each further read():
+ * one more on an empty pipe fails with EAGAIN. */
+static void
+test_read_sized(void **state)
+{
+	struct scratch *sc = *state;
+	struct sio_buf b = { NULL, 0, 0 };
+	struct qerr err;
+	bool trunc = true;
+	int fd, p[2];
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(write(p[1], "hello", 5), 5);
+	assert_int_equal(sio_read_sized(p[0], &b, 1024, 5, &trunc, &err), 0);
+	assert_false(trunc);
+	assert_int_equal(b.len, 5);
+	assert_memory_equal(b.data, "hello", 5);
+	/* Short of the size, or past it: read on (here: EAGAIN). */
+	assert_int_equal(write(p[1], "hello", 5), 5);
+	assert_int_equal(sio_read_sized(p[0], &b, 1024, 7, &trunc, &err), -1);
+	assert_int_equal(err.sys_errno, EAGAIN);
+	assert_int_equal(write(p[1], "hello", 5), 5);
+	assert_int_equal(sio_read_sized(p[0], &b, 1024, 3, &trunc, &err), -1);
+	assert_int_equal(err.sys_errno, EAGAIN);
+	assert_int_equal(close(p[0]), 0);
+	assert_int_equal(close(p[1]), 0);
+
+	/* A size that is wrong (the file changed since its fstat) costs a
+	 * read, never a byte. */
+	put_file(sc->dfd, "small", "hello, world\n");
+	fd = open_ro(sc->dfd, "small");
+	assert_int_equal(sio_read_sized(fd, &b, 1024, 5, &trunc, &err), 0);
+	assert_int_equal(b.len, 13);
+	assert_memory_equal(b.data, "hello, world\n", 13);
+	assert_int_equal(close(fd), 0);
+	/* The limit still truncates. */
+	fd = open_ro(sc->dfd, "small");
+	assert_int_equal(sio_read_sized(fd, &b, 5, 13, &trunc, &err), 0);
+	assert_true(trunc);
+	assert_int_equal(b.len, 5);
+	assert_int_equal(close(fd), 0);
+	sio_buf_free(&b);
+}
+
 static void
 test_read_sizes(void **state)
 {
@@ -1002,6 +1048,7 @@ main(void)
 		T(test_open_entry_not_regular),
 		T(test_open_entry_swapped),
 		T(test_read_sizes),
+		T(test_read_sized),
 		T(test_read_reuse_and_errors),
 		T(test_read_huge_sparse),
 		T(test_read_interrupted),
