@@ -74,7 +74,7 @@ FSCK_SRC = fsck/main.c fsck/problem.c \
            fsck/pass4_lostfound.c fsck/queues.c fsck/progress.c fsck/logsys.c \
            fsck/metrics.c fsck/trust.c fsck/stop.c \
            fsck/archive_cmd.c fsck/report.c fsck/select.c fsck/show.c fsck/shape.c \
-           fsck/prefetch.c
+           fsck/scanahead.c
 ARC_SRC = repair/arc_common.c repair/arc_write.c repair/arc_read.c \
           repair/arc_list.c repair/arc_restore.c
 REPAIR_SRC = $(ARC_SRC) repair/repair.c repair/repair_archive.c \

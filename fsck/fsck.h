@@ -73,8 +73,8 @@ struct fsck_opts {
 	bool remove_foreign;	/* --remove-foreign: foreign files may go */
 	const char *key_path;	/* --key: the host key, NULL: the default */
 	bool restore_unverified; /* --restore-unverified */
-	unsigned scan_threads;	/* --scan-threads: pass 1's read-ahead
-				   workers (prefetch.c), 0 none */
+	unsigned scan_threads;	/* --scan-threads: pass 1's worker
+				   threads (scanahead.c), 0 none */
 	const char *lost_found;	/* --lost-found: look there, not in the
 				   file system's own lost+found */
 	int syslog;		/* --syslog 1, --no-syslog 0, else -1: on

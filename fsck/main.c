@@ -42,7 +42,7 @@
 #include "report.h"
 #include "shape.h"
 #include "pass1_scan.h"
-#include "prefetch.h"
+#include "scanahead.h"
 #include <sys/file.h>
 
 #define MQFSCK_VERSION "0.2"
@@ -124,8 +124,8 @@ static const char usage_text[] =
     "  --max-lines n  at most n lines per problem code, and per outcome\n"
     "                of its fixes (default 10; -v or 0: all); the summary\n"
     "                says how many more there were\n"
-    "  --scan-threads n  threads that read ahead of the scan, so that a cold\n"
-    "                cache is filled by many requests at once (default "
+    "  --scan-threads n  threads that look up and read the entries ahead of\n"
+    "                the scan: many disk requests at once, every CPU (default "
     MQ_STR(MQ_SCAN_THREADS) ";\n"
     "                0: none); what is checked and said is the same\n"
     "exit status: 0 clean, 1 fixed (nothing left), 4 problems left,\n"

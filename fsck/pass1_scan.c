@@ -40,7 +40,7 @@
 #include "pass0_qdir.h"
 #include "qid.h"
 #include "pass1_scan.h"
-#include "prefetch.h"
+#include "scanahead.h"
 #include "trust.h"
 
 #define LABEL_MAX 1024
@@ -666,27 +666,41 @@ scan_take_facts(const struct qset *set, struct job *jb,
 }
 
 /*
- * read_control - read and judge one control file, open on fd (closed
- * here); fill the file's flags.
+ * read_control - judge one control file: read by scanahead.c (lk), or
+ * here from fd (closed here); fill the file's flags.
  */
 static void
-read_control(const struct walk *w, int fd, const char *name,
-    const struct stat *st, const struct qname *qn, struct jfile *jf,
-    bool *prog)
+read_control(const struct walk *w, int fd, const struct entry_look *lk,
+    const char *name, const struct stat *st, const struct qname *qn,
+    struct jfile *jf, bool *prog)
 {
 	struct scan_env *env = w->env;
+	const struct sio_buf *data = &env->buf;
 	struct qf_parse_opts o;
 	struct qerr err;
 	bool truncated = false;
 
-	if (file_locked(env, fd, st))
+	if (lk != NULL ? (env->locks.loaded
+			     ? lockset_has(&env->locks, st->st_dev, st->st_ino)
+			     : lk->locked)
+		       : file_locked(env, fd, st))
 		jf->flags |= JF_LOCKED;
-	env->buf.len = 0;
-	if (st->st_size > 0 &&
-	    sio_read(fd, &env->buf, QF_MAX_BYTES, &truncated, &err) < 0) {
-		walk_error(w, name, err.msg);
-		jf->flags |= JF_UNREAD;
-		goto out;
+	if (lk != NULL) {
+		data = &lk->buf;
+		truncated = lk->truncated;
+		if (lk->read_failed) {
+			walk_error(w, name, lk->read_err.msg);
+			jf->flags |= JF_UNREAD;
+			goto out;
+		}
+	} else {
+		env->buf.len = 0;
+		if (st->st_size > 0 && sio_read(fd, &env->buf, QF_MAX_BYTES,
+					   &truncated, &err) < 0) {
+			walk_error(w, name, err.msg);
+			jf->flags |= JF_UNREAD;
+			goto out;
+		}
 	}
 	memset(&o, 0, sizeof(o));
 	o.letter = qn->letter;
@@ -695,7 +709,7 @@ read_control(const struct walk *w, int fd, const char *name,
 	if (truncated)
 		o.file_size = (uint64_t)st->st_size > QF_MAX_BYTES
 		    ? (uint64_t)st->st_size : QF_MAX_BYTES + 1;
-	if (qf_parse(&env->qf, env->buf.data, env->buf.len, &o, &err) < 0) {
+	if (qf_parse(&env->qf, data->data, data->len, &o, &err) < 0) {
 		walk_error(w, name, err.msg);
 		jf->flags |= JF_UNREAD;
 		goto out;
@@ -707,7 +721,10 @@ read_control(const struct walk *w, int fd, const char *name,
 		jf->flags |= JF_RUNNABLE;
 	*prog = env->qf.prog_rcpt;
 out:
-	if (close(fd) < 0)
+	if (lk != NULL) {
+		if (lk->close_errno != 0)
+			walk_error(w, name, strerror(lk->close_errno));
+	} else if (close(fd) < 0)
 		walk_error(w, name, strerror(errno));
 }
 
@@ -716,10 +733,12 @@ out:
 
 /*
  * index_entry - add a regular queue file to the index; for a control
- * file, read it from fd (which is closed) for pass 2
+ * file, judge it as read ahead (lk) or read from fd (which is closed)
+ * for pass 2
  */
 static void
-index_entry(const struct walk *w, int fd, const char *name, const char *rel,
+index_entry(const struct walk *w, int fd, const struct entry_look *lk,
+    const char *name, const char *rel,
     const struct stat *st, const struct qname *qn, bool misplaced,
     unsigned long reported_before)
 {
@@ -745,8 +764,8 @@ index_entry(const struct walk *w, int fd, const char *name, const char *rel,
 		jf.flags |= JF_YOUNG;
 	/* The job first: fixes decided below are the job's. */
 	j = index_job(idx, qn->id, qn->id_len);
-	if (fd >= 0)
-		read_control(w, fd, name, st, qn, &jf, &prog);
+	if (fd >= 0 || lk != NULL)
+		read_control(w, fd, lk, name, st, qn, &jf, &prog);
 	else if (qname_letter_is_control(qn->letter))
 		jf.flags |= JF_UNREAD;
 	else if (w->env->locks.loaded &&
@@ -788,17 +807,18 @@ index_entry(const struct walk *w, int fd, const char *name, const char *rel,
 }
 
 /*
- * check_job_entry - a name of the form <letter>f<id>; fd is the control
- * file already open (-1 when it is not), and is closed here
+ * check_job_entry - a name of the form <letter>f<id>; lk, when not NULL,
+ * is the control file read ahead (a regular file, its name not too long)
  */
 static void
-check_job_entry(const struct walk *w, int fd, const char *name,
-    const char *rel, const struct stat *st, const struct qname *qn)
+check_job_entry(const struct walk *w, const struct entry_look *lk,
+    const char *name, const char *rel, const struct stat *st,
+    const struct qname *qn)
 {
 	const unsigned long before = w->ctx->problems + w->ctx->notices;
 	struct pctx pc;
 	struct qerr err;
-	int want;
+	int want, fd = -1;
 
 	pctx_init(&pc);
 	pc.file = rel;
@@ -808,8 +828,6 @@ check_job_entry(const struct walk *w, int fd, const char *name,
 		enum problem_id id = qn->too_long ? PR_1_NAME_TOO_LONG
 		    : S_ISLNK(st->st_mode) ? PR_1_SYMLINK : PR_1_NOT_REGULAR;
 
-		if (fd >= 0)
-			(void)close(fd);
 		if (id == PR_1_NOT_REGULAR)
 			pc.str = type_name(st->st_mode);
 		/* Never opened, never followed: it leaves the queue whole. */
@@ -837,7 +855,7 @@ check_job_entry(const struct walk *w, int fd, const char *name,
 			    index_job(&w->set->idx, qn->id, qn->id_len), &op, 1);
 		}
 	}
-	if (fd < 0 && qname_letter_is_control(qn->letter)) {
+	if (lk == NULL && qname_letter_is_control(qn->letter)) {
 		fd = sio_open_entry(w->dirfd, name, st, NULL, &err);
 		if (fd < 0 && err.sys_errno == ENOENT)
 			return; /* sendmail finished the job meanwhile */
@@ -845,7 +863,7 @@ check_job_entry(const struct walk *w, int fd, const char *name,
 			walk_error(w, name, err.msg);
 	}
 	/* Indexed even when misplaced: moved, it is part of its job. */
-	index_entry(w, fd, name, rel, st, qn, want != w->sub, before);
+	index_entry(w, fd, lk, name, rel, st, qn, want != w->sub, before);
 }
 
 /*
@@ -917,51 +935,52 @@ ours_or_known(const struct walk *w, const char *name, const struct stat *st)
 }
 
 /*
- * stat_entry - the entry's lstat; for a control file the listing calls
- * regular, opened at once instead (sio_open_regular(): one name lookup
- * fewer, the type checked on the open file), with *fd set.  Returns false
- * when the entry is gone (sendmail at work) or could not be looked at.
+ * entry_stat - the entry as scanahead.c looked it up: its lstat (or, for
+ * a control file the listing called regular, the fstat of the file
+ * opened and read, with *read set).  Returns false when the entry is gone
+ * (sendmail at work) or could not be looked at.
  */
 static bool
-stat_entry(const struct walk *w, const char *name, unsigned char dtype,
-    const struct qname *qn, struct stat *st, int *fd)
+entry_stat(const struct walk *w, const char *name,
+    const struct entry_look *lk, struct stat *st,
+    const struct entry_look **read)
 {
-	struct qerr err;
-
-	*fd = -1;
-	if (dtype == DT_REG && qn->cls == QN_JOB && !qn->too_long &&
-	    qname_letter_is_control(qn->letter)) {
-		*fd = sio_open_regular(w->dirfd, name, st, &err);
-		if (*fd >= 0)
-			return true;
-		if (err.sys_errno == ENOENT)
-			return false;
-		/* Not what the listing said (swapped since): look again. */
-	}
-	if (fstatat(w->dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno != ENOENT) /* gone since readdir(): sendmail at work */
-			walk_error(w, name, strerror(errno));
+	*read = NULL;
+	switch (lk->state) {
+	case ENTRY_READ:
+		*read = lk;
+		break;
+	case ENTRY_STAT:
+		break;
+	case ENTRY_ERROR:
+		walk_error(w, name, strerror(lk->sys_errno));
+		return false;
+	case ENTRY_SKIP:
+	case ENTRY_GONE:
+	default:
 		return false;
 	}
+	*st = lk->st;
 	return true;
 }
 
-/* check_entry - one directory entry */
+/* check_entry - one directory entry, as scanahead.c looked it up */
 static void
-check_entry(const struct walk *w, const char *name, unsigned char dtype)
+check_entry(const struct walk *w, const char *name,
+    const struct entry_look *lk)
 {
+	const struct entry_look *read;
 	char rel[LABEL_MAX];
 	struct qname qn;
 	struct stat st;
 	struct pctx pc;
-	int fd;
 
 	qname_classify(name, strlen(name), &qn);
-	if (qn.cls == QN_DOT || !stat_entry(w, name, dtype, &qn, &st, &fd))
+	if (qn.cls == QN_DOT || !entry_stat(w, name, lk, &st, &read))
 		return;
 	rel_name(w, name, rel, sizeof(rel));
 	if (qn.cls == QN_JOB) {
-		check_job_entry(w, fd, name, rel, &st, &qn);
+		check_job_entry(w, read, name, rel, &st, &qn);
 		return;
 	}
 	pctx_init(&pc);
@@ -1015,7 +1034,7 @@ static void
 walk_dir(struct walk *w)
 {
 	struct dirlist dl;
-	struct prefetch *pf;
+	struct scan_ahead *sa;
 	struct qerr err;
 	size_t i;
 
@@ -1034,17 +1053,21 @@ walk_dir(struct walk *w)
 		progress_pass(&w->ctx->progress, PROGRESS_ENTRIES, where,
 		    (unsigned long)dl.n);
 	}
-	/* The first check reads ahead on threads (a cold cache at boot);
-	 * the recheck after repairs finds everything cached. */
-	pf = w->ctx->rechecking ? NULL
-	    : prefetch_start(w->dirfd, &dl, w->ctx->opts.scan_threads);
-	for (i = 0; i < dl.n && !stop_requested(); i++) {
-		prefetch_advance(pf, i);
-		check_entry(w, dirlist_name(&dl, i), dirlist_type(&dl, i));
+	/* The first check looks ahead on threads (a cold cache at boot,
+	 * both cores warm); the recheck after repairs looks alone. */
+	sa = scan_ahead_start(w->dirfd, &dl,
+	    w->ctx->rechecking ? 0 : w->ctx->opts.scan_threads,
+	    !w->env->locks.loaded);
+	if (sa == NULL && dl.n > 0) {
+		walk_error(w, ".", "out of memory for the scan");
+		w->qd->unread |= 1u << w->sub;
+	}
+	for (i = 0; sa != NULL && i < dl.n && !stop_requested(); i++) {
+		check_entry(w, dirlist_name(&dl, i), scan_ahead_get(sa, i));
 		if (!w->ctx->rechecking)
 			progress_step(&w->ctx->progress, (unsigned long)i + 1);
 	}
-	prefetch_stop(pf);
+	scan_ahead_stop(sa);
 	if (!w->ctx->rechecking)
 		progress_end(&w->ctx->progress);
 	dirlist_free(&dl);

@@ -38,8 +38,8 @@
 # A run with -n must leave the tree exactly as it was (names, types,
 # modes, owners, sizes, link counts, contents): that is asserted too.
 # Run 1, when it is a check (-n), runs again with --scan-threads 0 (pass 1
-# without its read-ahead threads): the output must be byte for byte the
-# same.
+# without its worker threads), and where the fixture holds a lock, without
+# /proc/locks both ways: the output must be byte for byte the same.
 #
 # Prints "ok NAME" or "FAIL NAME" and the difference; exits 0 or 1.
 set -u
@@ -160,19 +160,34 @@ for f in "$fx"/*.in; do
 	b=$(basename "$f" .in)
 	sed "s|@SCRATCH@|$tmp|g" "$f" >"$tmp/$b"
 done
-# serial_check ARGS: pass 1's read-ahead threads (prefetch.c, on by
-# default) must not change a byte: a check run again with the scan
-# reading alone (--scan-threads 0) says exactly what run 1 said.
-serial_check() {
-	case " $1 " in *" -n "*) ;; *) return 0 ;; esac
-	(cd "$tmp" && exec $runner "$mqfsck" $1 --scan-threads 0 $queues) \
+# same_as_run1 WHAT EXTRA-ARGS: run 1 again with EXTRA-ARGS; it must say
+# byte for byte what run 1 said
+same_as_run1() {
+	(cd "$tmp" && exec $runner "$mqfsck" $args1 $2 $queues) \
 	    >"$tmp/.out.s" 2>&1
 	shown "$tmp/.out.s" $? >"$tmp/.got.s"
 	if ! cmp -s "$tmp/.got.1" "$tmp/.got.s"; then
-		echo "FAIL $name: the serial scan (--scan-threads 0) says otherwise than the default"
+		echo "FAIL $name: $1 says otherwise than the default"
 		diff -u "$tmp/.got.1" "$tmp/.got.s" | sed 's/^/    /'
 		fail=1
 	fi
+}
+
+# serial_check ARGS: pass 1's worker threads (scanahead.c, on by
+# default) must not change a byte: a check run again with the scan
+# looking alone (--scan-threads 0) says exactly what run 1 said.  Where
+# the fixture holds a lock (its prep runs flock), both ways again without
+# the /proc/locks snapshot, so that the workers' and the walk's own lock
+# probes are what find it.
+serial_check() {
+	case " $1 " in *" -n "*) ;; *) return 0 ;; esac
+	args1=$1
+	same_as_run1 "the serial scan (--scan-threads 0)" "--scan-threads 0"
+	grep -q flock "$fx/prep" 2>/dev/null || return 0
+	same_as_run1 "probing locks on threads (no /proc/locks)" \
+	    "--proc-locks $tmp/.no-proc-locks"
+	same_as_run1 "probing locks serially (no /proc/locks)" \
+	    "--proc-locks $tmp/.no-proc-locks --scan-threads 0"
 }
 
 args="$DEFAULT_ARGS $(cat "$fx/args" 2>/dev/null)"
