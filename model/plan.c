@@ -63,10 +63,14 @@ grow(void **v, uint32_t *cap, uint32_t need, size_t size)
 	return true;
 }
 
-/* plan_intern - copy n bytes into the arena, NUL-ended */
+/* plan_intern - copy n bytes into the arena, NUL-ended.  s may be a
+ * string of the arena itself (plan_str()): it is found again after the
+ * arena grows. */
 uint32_t
 plan_intern(struct plan *p, const char *s, size_t n)
 {
+	const uintptr_t at = (uintptr_t)s, base = (uintptr_t)p->arena;
+	const bool inside = p->arena != NULL && at >= base && at < base + p->cap;
 	size_t off;
 
 	if (p->used == 0)
@@ -89,6 +93,8 @@ plan_intern(struct plan *p, const char *s, size_t n)
 			na[0] = '\0';
 		p->arena = na;
 		p->cap = ncap;
+		if (inside)
+			s = na + (at - base);
 	}
 	off = p->used;
 	memcpy(p->arena + off, s, n);
