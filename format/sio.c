@@ -887,3 +887,49 @@ out:
 	return ret;
 }
 
+int
+sio_lock_job(int fd, struct qerr *err)
+{
+	struct flock fl;
+	int fl_flags, e, r, ret = -1;
+	bool wr;
+
+	if (siop_flock_retry(fd, LOCK_EX | LOCK_NB) < 0) {
+		e = errno;
+		if (e == EWOULDBLOCK)
+			return SIO_LOCKED;
+		qerr_set(err, e, "flock LOCK_EX: %s", strerror(e));
+		return -1;
+	}
+	fl_flags = fcntl(fd, F_GETFL);
+	if (fl_flags < 0) {
+		e = errno;
+		qerr_set(err, e, "fcntl F_GETFL: %s", strerror(e));
+		goto out;
+	}
+	/* Writable: take the fcntl lock too (sio_lock_ex()); read-only:
+	 * a write lock cannot be taken, only asked about. */
+	wr = (fl_flags & O_ACCMODE) != O_RDONLY;
+	fl = whole_file_lock(F_WRLCK);
+	do
+		r = fcntl(fd, wr ? F_SETLK : F_GETLK, &fl);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		e = errno;
+		if (wr && (e == EAGAIN || e == EACCES))
+			ret = SIO_LOCKED;
+		else
+			qerr_set(err, e, "fcntl %s: %s",
+			    wr ? "F_SETLK F_WRLCK" : "F_GETLK", strerror(e));
+		goto out;
+	}
+	ret = !wr && fl.l_type != F_UNLCK ? SIO_LOCKED : 0;
+out:
+	if (ret != 0 && siop_flock_retry(fd, LOCK_UN) < 0) {
+		e = errno;
+		qerr_set(err, e, "flock LOCK_UN: %s", strerror(e));
+		ret = -1;
+	}
+	return ret;
+}
+

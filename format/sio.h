@@ -198,6 +198,16 @@ int sio_lock_probe(int fd, struct qerr *err);
  */
 int sio_lock_ex(int fd, struct qerr *err);
 
+/*
+ * sio_lock_job - sio_lock_probe() then sio_lock_ex(), in three calls
+ * instead of six: flock(LOCK_EX|LOCK_NB) (refused while anyone else
+ * holds a flock, shared or exclusive), then, on a read-only fd, fcntl
+ * F_GETLK (someone holds an fcntl lock: the flock is released again), on
+ * a writable one F_SETLK as sio_lock_ex().  Returns 0 (held until fd is
+ * closed), SIO_LOCKED (nothing held), or -1.
+ */
+int sio_lock_job(int fd, struct qerr *err);
+
 /* ------------------------------------------------------------------ */
 /* Changing things: only with a writer */
 

@@ -924,7 +924,10 @@ test_lock_flock_holder(void **state)
 	assert_int_equal(sio_lock_probe(ro, &err), SIO_LOCKED);
 	assert_int_equal(sio_lock_ex(ro, &err), SIO_LOCKED);
 	assert_int_equal(sio_lock_ex(rw, &err), SIO_LOCKED);
-	/* The refused sio_lock_ex(rw) left no fcntl lock behind. */
+	assert_int_equal(sio_lock_job(ro, &err), SIO_LOCKED);
+	assert_int_equal(sio_lock_job(rw, &err), SIO_LOCKED);
+	/* The refused sio_lock_ex(rw), sio_lock_job(rw) left no fcntl
+	 * lock behind. */
 	assert_int_equal(in_child(sc->dfd, "qf", OP_FCNTL_WR), R_FREE);
 	holder_stop(&h);
 
@@ -952,8 +955,10 @@ test_lock_flock_shared_holder(void **state)
 	assert_int_equal(sio_lock_probe(ro, &err), SIO_UNLOCKED);
 	/* But the exclusive lock cannot be had while it lasts. */
 	assert_int_equal(sio_lock_ex(ro, &err), SIO_LOCKED);
+	assert_int_equal(sio_lock_job(ro, &err), SIO_LOCKED);
 	holder_stop(&h);
-	assert_int_equal(sio_lock_ex(ro, &err), 0);
+	assert_int_equal(sio_lock_job(ro, &err), 0);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FLOCK_EX), R_LOCKED);
 	assert_int_equal(close(ro), 0);
 }
 
@@ -976,6 +981,12 @@ test_lock_fcntl_holder(void **state)
 	 * first is released again. */
 	assert_int_equal(sio_lock_ex(rw, &err), SIO_LOCKED);
 	assert_int_equal(in_child(sc->dfd, "qf", OP_FLOCK_EX), R_FREE);
+	/* sio_lock_job() asks on a read-only fd too, and lets go of its
+	 * flock; on a writable one it is refused as sio_lock_ex(). */
+	assert_int_equal(sio_lock_job(ro, &err), SIO_LOCKED);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FLOCK_EX), R_FREE);
+	assert_int_equal(sio_lock_job(rw, &err), SIO_LOCKED);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FLOCK_EX), R_FREE);
 	/* On a read-only fd only the flock is taken. */
 	assert_int_equal(sio_lock_ex(ro, &err), 0);
 	assert_int_equal(in_child(sc->dfd, "qf", OP_FLOCK_EX), R_LOCKED);
@@ -988,6 +999,12 @@ test_lock_fcntl_holder(void **state)
 	assert_int_equal(in_child(sc->dfd, "qf", OP_FLOCK_EX), R_LOCKED);
 	assert_int_equal(close(rw), 0);
 	assert_int_equal(in_child(sc->dfd, "qf", OP_FCNTL_WR), R_FREE);
+	/* Free: sio_lock_job() on a writable fd holds both locks. */
+	rw = open_rw(sc->dfd, "qf");
+	assert_int_equal(sio_lock_job(rw, &err), 0);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FCNTL_WR), R_LOCKED);
+	assert_int_equal(in_child(sc->dfd, "qf", OP_FLOCK_EX), R_LOCKED);
+	assert_int_equal(close(rw), 0);
 }
 
 /* While we hold sio_lock_ex(), another process sees the job in use. */
