@@ -22,7 +22,10 @@
  *     ctime): otherwise its fix is not made.  Then the operations run,
  *     each one rename, unlink, fchown or fchmod through format/sio.c (a
  *     rewrite is sendmail's own: tf, fsync, rename, fsync of the
- *     directory), each followed by an fsync of the directory it changed.
+ *     directory).  A change is made durable (an fsync of the directory
+ *     it changed) before the job's next change, and before the job's
+ *     locks are released: jobs go in batches of up to 64, whose locks
+ *     are held until one fsync per changed directory ends the batch.
  *
  * Order within a job (plan.h's enum op_kind): owner and mode first (so a
  * file renamed later keeps them), then what brings files back (lost+found,
@@ -202,65 +205,157 @@ archive_set(struct run *r, const uint32_t *order)
 	}
 }
 
-/* apply_set - step 3 for one set, job by job */
+/*
+ * Step 3 takes jobs in batches: each job locked, checked and changed in
+ * turn, its locks kept; then one fsync() of every directory the batch
+ * changed, and only then are the batch's locks released.  So no sendmail
+ * works on a job before its changes are durable, as when each change was
+ * followed by its own fsync(), at one fsync() per directory per batch.
+ * Bounded by jobs and by descriptors held.
+ */
+#define BATCH_JOBS 64
+#define BATCH_FDS 256
+
+struct batch {
+	struct job_lock held[BATCH_JOBS];
+	size_t n;		/* jobs held */
+	size_t fds;		/* descriptors held */
+};
+
+/* batch_end - make the batch's changes durable, then release its locks */
+static void
+batch_end(struct run *r, struct batch *b)
+{
+	struct qerr err;
+	size_t i;
+
+	if (rp_sync_dirty(r, &err) < 0)
+		r->env->rep.error(r->env->rep.cookie, "mqfsck",
+		    "an fsync of a queue directory after repairs failed: the changes reported just before may not survive a crash (a rerun finds and makes them again)");
+	for (i = 0; i < b->n; i++)
+		rp_unlock_job(&b->held[i]);
+	b->n = b->fds = 0;
+}
+
+/*
+ * apart - a job repaired in a batch of its own: its fixes change another
+ * job's files (an exchange of dfs), or one of its files has other names
+ * (an envelope split's df under its siblings' names).  In a batch, its
+ * lock would meet the batch's own on the same inode and be taken for
+ * another process's.
+ */
+static bool
+apart(const struct run *r, const uint32_t *order, uint32_t i, uint32_t k,
+    uint32_t job)
+{
+	const struct plan *p = r->set->plan;
+	const struct index *idx = &r->set->idx;
+	uint32_t u, op, f;
+
+	for (f = idx->jobs[job].first; f != 0; f = idx->files[f].next)
+		if (idx->files[f].nlink > 1)
+			return true;
+	for (u = i; u < k; u++) {
+		const struct plan_fix *fx = &p->fixes[order[u]];
+
+		for (op = 0; op < fx->nops; op++)
+			if (p->ops[fx->first_op + op].kind == OP_EXCHANGE)
+				return true;
+	}
+	return false;
+}
+
+/* apply_job - the fixes order[i..k) of one job, locked (or not) */
+static void
+apply_job(struct run *r, const uint32_t *order, uint32_t i, uint32_t k,
+    bool locked, const struct outcome *lockfail, struct repair_summary *rs)
+{
+	struct plan *p = r->set->plan;
+	struct outcome o;
+	uint32_t u;
+
+	/* Under the lock, before anything of the job changes: every file
+	 * archived must still be what was archived. */
+	for (u = i; locked && u < k; u++)
+		if (p->fixes[order[u]].result == FIXR_PENDING &&
+		    !rp_unchanged(r, order[u], &o))
+			plan_set_result(p, order[u], FIXR_NOT_FIXED, o.what);
+	r->job_dirty = false;	/* no order between two jobs' changes */
+	for (; i < k; i++) {
+		uint32_t fi = order[i];
+		const struct plan_fix *fx = &p->fixes[fi];
+
+		if (fx->result == FIXR_NOT_FIXED) {
+			o.result = FIXR_NOT_FIXED;
+			(void)snprintf(o.what, sizeof(o.what), "%s",
+			    plan_str(p, fx->what));
+		} else if (fx->result == FIXR_COVERED) {
+			o.result = FIXR_COVERED;
+			(void)snprintf(o.what, sizeof(o.what), "%s",
+			    fx->what != 0 ? plan_str(p, fx->what)
+					  : "done by another fix of this job");
+		} else if (!locked)
+			o = *lockfail;
+		else
+			rp_apply_fix(r, fi, &o);
+		rp_report(r, fi, &o, rs);
+		r->env->rep.progress_step(r->env->rep.cookie, ++r->done);
+	}
+}
+
+/* apply_set - step 3 for one set, job by job, in batches */
 static void
 apply_set(struct run *r, const uint32_t *order, struct repair_summary *rs)
 {
 	struct plan *p = r->set->plan;
-	struct job_lock jl = { { 0 }, 0 };
-	struct outcome o, lockfail;
-	uint32_t i = 0, k, u, job;
+	struct batch *b;
+	struct outcome lockfail;
+	uint32_t i = 0, k, job;
 	const char *stopping;
-	bool locked;
+	bool locked, alone;
 
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		r->env->rep.error(r->env->rep.cookie, "mqfsck", "out of memory");
+		return;
+	}
 	while (i < p->nfixes) {
+		struct job_lock *jl;
+
 		/* The fixes of one job are together in the order. */
 		job = p->fixes[order[i]].job;
 		for (k = i; k < p->nfixes && p->fixes[order[k]].job == job; k++)
 			;
 		if (job == 0)
 			k = i + 1; /* no job: each on its own */
+		alone = job != 0 && apart(r, order, i, k, job);
+		if (alone)
+			batch_end(r, b);
+		jl = &b->held[b->n];
 		/* A signal stops the run between two jobs, never inside one. */
 		stopping = r->env->rep.stop(r->env->rep.cookie);
+		jl->n = 0;
 		if (stopping != NULL) {
 			lockfail.what[0] = '\0';
 			(void)rp_not_fixed(&lockfail, "%s before this job was repaired: a rerun makes the fix",
 			    stopping);
 			locked = false;
-		} else {
-			jl.n = 0;
-			locked = job == 0 || (rp_lock_job(r, job, &jl, &lockfail) &&
-			    rp_lock_partners(r, order, i, k, &jl, &lockfail));
+		} else
+			locked = job == 0 || (rp_lock_job(r, job, jl, &lockfail) &&
+			    rp_lock_partners(r, order, i, k, jl, &lockfail));
+		r->lock = job != 0 && locked ? jl : NULL;
+		apply_job(r, order, i, k, locked, &lockfail, rs);
+		r->lock = NULL;
+		i = k;
+		if (job != 0 && locked) {
+			b->fds += jl->n;
+			b->n++;
 		}
-		/* Under the lock, before anything of the job changes: every
-		 * file archived must still be what was archived. */
-		for (u = i; locked && u < k; u++)
-			if (p->fixes[order[u]].result == FIXR_PENDING &&
-			    !rp_unchanged(r, order[u], &o))
-				plan_set_result(p, order[u], FIXR_NOT_FIXED, o.what);
-		for (; i < k; i++) {
-			uint32_t fi = order[i];
-			const struct plan_fix *fx = &p->fixes[fi];
-
-			if (fx->result == FIXR_NOT_FIXED) {
-				o.result = FIXR_NOT_FIXED;
-				(void)snprintf(o.what, sizeof(o.what), "%s",
-				    plan_str(p, fx->what));
-			} else if (fx->result == FIXR_COVERED) {
-				o.result = FIXR_COVERED;
-				(void)snprintf(o.what, sizeof(o.what), "%s",
-				    fx->what != 0 ? plan_str(p, fx->what)
-						  : "done by another fix of this job");
-			} else if (!locked)
-				o = lockfail;
-			else
-				rp_apply_fix(r, fi, &o);
-			rp_report(r, fi, &o, rs);
-			r->env->rep.progress_step(r->env->rep.cookie, ++r->done);
-		}
-		if (job != 0 && locked)
-			rp_unlock_job(&jl);
+		if (alone || b->n == BATCH_JOBS ||
+		    b->fds + MAX_JOB_FILES > BATCH_FDS)
+			batch_end(r, b);
 	}
+	batch_end(r, b);
+	free(b);
 }
 
 /*

@@ -70,16 +70,44 @@ vis(const char *s, char *buf, size_t bufsz)
 	return esc_str(buf, bufsz, s);
 }
 
-/* fsync_place - make a change in a directory durable */
+/*
+ * fsync_place - a change in a directory, to be made durable: before the
+ * job's next change (rp_apply_fix()), and at the latest before the job's
+ * locks are released (apply_set()), by rp_sync_dirty().  One fsync() then
+ * serves every change a batch of jobs made in that directory.
+ */
 static int
 fsync_place(struct run *r, int dirfd, struct outcome *o)
 {
 	struct qerr err;
+	size_t i;
 
-	if (sio_fsync_dir(dirfd, &err) < 0)
-		return rp_not_fixed(o, "%s", err.msg);
-	(void)r;
+	for (i = 0; i < r->ndirty && r->dirty[i] != dirfd; i++)
+		;
+	if (i == r->ndirty) {
+		if (r->ndirty == MAX_DIRTY && rp_sync_dirty(r, &err) < 0)
+			return rp_not_fixed(o, "%s", err.msg);
+		r->dirty[r->ndirty++] = dirfd;
+	}
+	r->job_dirty = true;
 	return 0;
+}
+
+int
+rp_sync_dirty(struct run *r, struct qerr *err)
+{
+	struct qerr e;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < r->ndirty; i++)
+		if (sio_fsync_dir(r->dirty[i], &e) < 0 && rc == 0) {
+			*err = e;
+			rc = -1;
+		}
+	r->ndirty = 0;
+	r->job_dirty = false;
+	return rc;
 }
 
 /* find_archived - the archived record of fix fi for a file */
@@ -876,6 +904,25 @@ sibling_names(struct run *r, const struct stat *st)
 	return n;
 }
 
+/*
+ * locked_fd - the descriptor the job's lock holds on the file seen (same
+ * device and inode), with *st its fstat() now; -1 when the lock holds
+ * none (the file is not the job's own, or lost+found's)
+ */
+static int
+locked_fd(const struct run *r, const struct stat *seen, struct stat *st)
+{
+	const struct job_lock *jl = r->lock;
+	size_t i;
+
+	for (i = 0; jl != NULL && i < jl->n; i++)
+		if (jl->dev[i] == seen->st_dev && jl->ino[i] == seen->st_ino)
+			return fstat(jl->fd[i], st) == 0 && S_ISREG(st->st_mode) &&
+				st->st_ino == seen->st_ino
+			    ? jl->fd[i] : -1;
+	return -1;
+}
+
 /* op_owner_mode - a queue file's owner and mode */
 static int
 op_owner_mode(struct run *r, const struct plan_op *op, struct outcome *o)
@@ -885,12 +932,18 @@ op_owner_mode(struct run *r, const struct plan_op *op, struct outcome *o)
 	struct stat seen, st;
 	struct qerr err;
 	char b[128];
+	bool ours;
 
 	if (!still(r, &op->src, &seen, o))
 		return -1;
 	if (!S_ISREG(seen.st_mode))
 		return rp_not_fixed(o, "%s is not a regular file", vis(name, b, sizeof(b)));
-	fd = sio_open_entry(dirfd, name, &seen, &st, &err);
+	/* The job's lock has the file open already (fchown() and fchmod()
+	 * need no write access); otherwise it is opened here. */
+	fd = locked_fd(r, &seen, &st);
+	ours = fd < 0;
+	if (ours)
+		fd = sio_open_entry(dirfd, name, &seen, &st, &err);
 	if (fd < 0)
 		return rp_not_fixed(o, "%s", err.msg);
 	/* A second name may be outside the queue: changing the inode
@@ -899,12 +952,14 @@ op_owner_mode(struct run *r, const struct plan_op *op, struct outcome *o)
 	 * dup_df()): when every name is one of those, it is one body. */
 	if (st.st_nlink > 1 &&
 	    (name[0] != 'd' || sibling_names(r, &st) != (size_t)st.st_nlink)) {
-		(void)close(fd);
+		if (ours)
+			(void)close(fd);
 		return rp_not_fixed(o, "%s has other names (hard links) that are not its sibling jobs' data files in the queue: change its owner or mode by hand",
 		    vis(name, b, sizeof(b)));
 	}
 	rc = set_owner_mode(r, fd, &st, op->uid, op->gid, op->mode, o);
-	(void)close(fd);
+	if (ours)
+		(void)close(fd);
 	touched(r, &st);
 	return rc;
 }
@@ -1072,7 +1127,15 @@ rp_apply_fix(struct run *r, uint32_t fi, struct outcome *o)
 	o->what[0] = '\0';
 	for (k = 0; k < fx->nops && rc == 0; k++) {
 		const struct plan_op *op = &p->ops[fx->first_op + k];
+		struct qerr err;
 
+		/* The job's changes are made durable in their order: one
+		 * before the next (a job removed control file first never
+		 * leaves, after a crash, a qf without its df). */
+		if (r->job_dirty && rp_sync_dirty(r, &err) < 0) {
+			rc = rp_not_fixed(o, "%s", err.msg);
+			break;
+		}
 		switch (op->kind) {
 		case OP_OWNER_MODE:
 			rc = op_owner_mode(r, op, o);
@@ -1160,9 +1223,7 @@ rp_lock_job(struct run *r, uint32_t j, struct job_lock *jl, struct outcome *o)
 			(void)close(fd);
 			continue;
 		}
-		state = sio_lock_probe(fd, &err);
-		if (state == SIO_UNLOCKED)
-			state = sio_lock_ex(fd, &err);
+		state = sio_lock_job(fd, &err);
 		if (state != 0) {
 			(void)close(fd);
 			rp_unlock_job(jl);
@@ -1172,6 +1233,8 @@ rp_lock_job(struct run *r, uint32_t j, struct job_lock *jl, struct outcome *o)
 			    vis(name, b, sizeof(b)));
 			return false;
 		}
+		jl->dev[jl->n] = st.st_dev;
+		jl->ino[jl->n] = st.st_ino;
 		jl->fd[jl->n++] = fd;
 	}
 	return true;

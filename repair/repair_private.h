@@ -22,6 +22,7 @@
 #include "repair.h"
 
 #define MAX_JOB_FILES 64	/* files of one job locked at once */
+#define MAX_DIRTY 32		/* directories changed, not yet fsync()ed */
 #define WHY_MAX 512
 
 /* Files bigger than this are moved aside, not copied into the archive. */
@@ -67,6 +68,12 @@ struct run {
 	unsigned long done;	/* fixes reported, for the progress */
 	unsigned long long want_bytes; /* of the regular files step 1 copies
 					  into the archive (or tried to) */
+	/* Step 3: directories changed since their last fsync(), and
+	 * whether the current job changed one of them. */
+	int dirty[MAX_DIRTY];
+	size_t ndirty;
+	bool job_dirty;
+	const struct job_lock *lock;	/* the current job's, or NULL */
 };
 
 /* Why a fix was not made, or what it did. */
@@ -78,6 +85,8 @@ struct outcome {
 /* A job's files, opened and locked while its fixes are made. */
 struct job_lock {
 	int fd[MAX_JOB_FILES];
+	dev_t dev[MAX_JOB_FILES];	/* the file each fd is open on */
+	ino_t ino[MAX_JOB_FILES];
 	size_t n;
 };
 
@@ -134,6 +143,12 @@ bool rp_unchanged(struct run *r, uint32_t fi, struct outcome *o);
 
 /* rp_apply_fix - step 3 for one fix, its job already locked */
 void rp_apply_fix(struct run *r, uint32_t fi, struct outcome *o);
+
+/*
+ * rp_sync_dirty - fsync() every directory changed since the last call;
+ * -1 (err says the first failure; every one is still tried) on failure
+ */
+int rp_sync_dirty(struct run *r, struct qerr *err);
 
 /* rp_unlock_job - close (and so release) every lock of the job */
 void rp_unlock_job(struct job_lock *jl);
