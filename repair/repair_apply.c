@@ -1133,7 +1133,7 @@ rp_apply_fix(struct run *r, uint32_t fi, struct outcome *o)
 		 * before the next (a job removed control file first never
 		 * leaves, after a crash, a qf without its df). */
 		if (r->job_dirty && rp_sync_dirty(r, &err) < 0) {
-			rc = rp_not_fixed(o, "%s", err.msg);
+			(void)rp_not_fixed(o, "%s", err.msg);
 			break;
 		}
 		switch (op->kind) {
