@@ -70,7 +70,7 @@ uint32_t
 plan_intern(struct plan *p, const char *s, size_t n)
 {
 	const uintptr_t at = (uintptr_t)s, base = (uintptr_t)p->arena;
-	const bool inside = p->arena != NULL && at >= base && at < base + p->cap;
+	const bool inside = at >= base && at - base < p->cap;
 	size_t off;
 
 	if (p->used == 0)
