@@ -41,7 +41,7 @@ SAN = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
       -fno-sanitize-recover=all
 
 # Libraries come from pkg-config; a missing one stops the build clearly.
-PKGS = libarchive libcrypto
+PKGS = libarchive libcrypto zlib
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 PKG_MISSING := $(shell for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || echo $$p; done)
@@ -75,7 +75,7 @@ FSCK_SRC = fsck/main.c fsck/problem.c \
            fsck/metrics.c fsck/trust.c fsck/stop.c \
            fsck/archive_cmd.c fsck/report.c fsck/select.c fsck/show.c fsck/shape.c \
            fsck/scanahead.c
-ARC_SRC = repair/arc_common.c repair/arc_write.c repair/arc_read.c \
+ARC_SRC = repair/arc_common.c repair/arc_write.c repair/arc_gzip.c repair/arc_read.c \
           repair/arc_list.c repair/arc_restore.c
 REPAIR_SRC = $(ARC_SRC) repair/repair.c repair/repair_archive.c \
              repair/repair_apply.c
@@ -157,7 +157,7 @@ $(san)/tests/unit/%.o: tests/unit/%.c
 pkgs-present:
 ifneq ($(strip $(PKG_MISSING)),)
 	@echo "mqfsck: pkg-config cannot find: $(strip $(PKG_MISSING))." \
-	    "Install libarchive-dev and libssl-dev (make deps does)." >&2
+	    "Install libarchive-dev, libssl-dev and zlib1g-dev (make deps does)." >&2
 	@exit 1
 endif
 

@@ -18,7 +18,7 @@ set -eu
 
 want=${1:-build}
 
-build_pkgs="gcc make pkg-config libarchive-dev libssl-dev"
+build_pkgs="gcc make pkg-config libarchive-dev libssl-dev zlib1g-dev"
 # sendmail-bin: the real sendmail 8.17 the interop tests run (only ever in
 # a loopback-only network namespace); iproute2: their "ip"; e2fsprogs
 # (mkfs.ext4, debugfs, e2fsck) and util-linux (losetup, mount): the

@@ -259,4 +259,24 @@ void mf_mark_bad(const struct manifest *mf, size_t first, size_t n);
 /* ar_print_esc - s on out as one field, escaped by the one rule */
 void ar_print_esc(FILE *out, const char *s);
 
+/* ------------------------------------------------------------------ */
+/* arc_gzip.c: the archive's gzip stream, compressed on its own thread */
+
+struct gz;
+
+/* gz_start - a gzip stream onto fd (written from a thread; fd stays the
+ * caller's); NULL with err */
+struct gz *gz_start(int fd, struct qerr *err);
+
+/* gz_write - n more bytes of the stream; -1 (err) when the thread has
+ * failed (nothing more is written) */
+int gz_write(struct gz *g, const void *p, size_t n, struct qerr *err);
+
+/* gz_finish - end the stream and wait until every byte is written; 0,
+ * or -1 with the first failure */
+int gz_finish(struct gz *g, struct qerr *err);
+
+/* gz_free - stop (an unfinished stream is abandoned) and release */
+void gz_free(struct gz *g);
+
 #endif /* MQ_ARC_PRIVATE_H */

@@ -3,10 +3,10 @@
  * anything (arc_create() .. arc_commit()); reading it back is arc_read.c,
  * arc_list.c and arc_restore.c.
  *
- * Writing.  libarchive writes a gzip-compressed pax stream ("restricted":
- * an extended header only where ustar cannot say something) onto the fd
- * of an unnamed file from sio_tmp_create().  archive_write_open_fd()
- * never closes that fd: it stays ours, so arc_commit() can close the
+ * Writing.  libarchive writes a pax stream ("restricted": an extended
+ * header only where ustar cannot say something) that arc_gzip.c
+ * compresses, on a thread of its own, onto the fd of an unnamed file from
+ * sio_tmp_create().  That fd stays ours, so arc_commit() can end the
  * stream, fsync() the file, and only then link it in under its name
  * (sio_tmp_publish(), never replacing) and fsync() the directory.  The
  * manifest grows in memory, one line per record, under the caps the
@@ -47,6 +47,8 @@ struct arc {
 	int dirfd;			/* the archive directory, borrowed */
 	struct sio_tmp tmp;		/* the archive until it is named */
 	struct archive *ar;		/* libarchive's writer */
+	struct gz *gz;			/* its output, compressed (arc_gzip.c) */
+	struct qerr gz_err;		/* why gz_write() failed */
 	struct sbuf head;		/* magic, host and created lines */
 	struct sbuf queues;		/* one "queue" line each */
 	struct sbuf files;		/* one "file" line each */
@@ -242,18 +244,35 @@ make_head(struct arc *a, const char *host, struct qerr *err)
 	return 0;
 }
 
-/* open_writer - libarchive writing gzip'd pax onto the temporary file */
+/* to_gz - libarchive's write callback: the pax stream into arc_gzip.c */
+static la_ssize_t
+to_gz(struct archive *ar, void *cookie, const void *p, size_t n)
+{
+	struct arc *a = cookie;
+
+	if (gz_write(a->gz, p, n, &a->gz_err) < 0) {
+		archive_set_error(ar, a->gz_err.sys_errno, "%s", a->gz_err.msg);
+		return -1;
+	}
+	return (la_ssize_t)n;
+}
+
+/* open_writer - libarchive writing pax into a gzip stream (compressed
+ * on its own thread) onto the temporary file */
 static int
 open_writer(struct arc *a, struct qerr *err)
 {
+	if ((a->gz = gz_start(a->tmp.fd, err)) == NULL)
+		return broke(a, -1, err);
 	a->ar = archive_write_new();
 	if (a->ar == NULL)
-		return ar_nomem(err);
-	/* ARCHIVE_WARN from the gzip filter would mean an external gzip
-	 * program: refused, as anything but ARCHIVE_OK is. */
+		return broke(a, ar_nomem(err), err);
+	/* No padding of the last block: the stream is compressed, as
+	 * libarchive's own gzip filter would have it. */
 	if (archive_write_set_format_pax_restricted(a->ar) != ARCHIVE_OK ||
-	    archive_write_add_filter_gzip(a->ar) != ARCHIVE_OK ||
-	    archive_write_open_fd(a->ar, a->tmp.fd) != ARCHIVE_OK) {
+	    archive_write_set_bytes_in_last_block(a->ar, 1) != ARCHIVE_OK ||
+	    archive_write_open2(a->ar, a, NULL, to_gz, NULL, NULL) !=
+		ARCHIVE_OK) {
 		return broke(a, ar_la_fail(a->ar, "start the archive", err), err);
 	}
 	return 0;
@@ -916,6 +935,8 @@ arc_commit(struct arc *a, char *name, size_t namesz, struct qerr *err)
 		(void)ar_la_fail(a->ar, "finish the archive", err);
 		goto fail;
 	}
+	if (gz_finish(a->gz, err) < 0)
+		goto fail;
 	if (sio_fsync_retry(a->tmp.fd) < 0) {
 		qerr_set(err, errno, "fsync the archive: %s", strerror(errno));
 		goto fail;
@@ -935,9 +956,10 @@ arc_free(struct arc *a)
 	if (a == NULL)
 		return;
 	/* Not closed yet, archive_write_free() closes the stream (into the
-	 * unnamed file) so that zlib's state is released too. */
+	 * unnamed file); then the compressing thread ends. */
 	if (a->ar != NULL)
 		(void)archive_write_free(a->ar);
+	gz_free(a->gz);
 	sio_tmp_close(&a->tmp);
 	sb_free(&a->head);
 	sb_free(&a->queues);

@@ -35,6 +35,9 @@
 #include <openssl/evp.h>
 
 #include "arc_fixture.h"
+#include "arc_private.h"
+
+#include <zlib.h>
 
 /* make_signed - archive q/ into arc/, signed with key */
 static void
@@ -705,6 +708,86 @@ test_signed(void **state)
 	sio_writer_free(w);
 }
 
+/* xorshift - bytes that do not compress */
+static uint32_t
+xorshift(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/*
+ * arc_gzip.c alone: bytes given in pieces of any size come out of gunzip
+ * whole, across many blocks of the compressing thread; a disk that fills
+ * (/dev/full) fails gz_write() or, at the latest, gz_finish(), never
+ * silently.
+ */
+static void
+test_gzip_stream(void **state)
+{
+	static const size_t pieces[] = { 1, 7, 4096, 300000, 65536, 1000003 };
+	struct scratch *sc = *state;
+	const size_t n = (size_t)3 << 20;
+	unsigned char *in = malloc(n), *out = malloc(n + 1);
+	size_t i, off, k;
+	struct qerr err;
+	struct gz *g;
+	gzFile z;
+	uint32_t x = 2463534242u;
+	int fd, rc = 0;
+
+	assert_non_null(in);
+	assert_non_null(out);
+	for (i = 0; i < n; i++)	/* half text-like, half noise */
+		in[i] = i < n / 2 ? (unsigned char)('a' + (i * i >> 7) % 26)
+				  : (unsigned char)xorshift(&x);
+	fd = openat(sc->dfd, "s.gz", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600);
+	assert_true(fd >= 0);
+	g = gz_start(fd, &err);
+	assert_non_null(g);
+	for (off = 0, i = 0; off < n; off += k, i++) {
+		k = pieces[i % (sizeof(pieces) / sizeof(pieces[0]))];
+		if (k > n - off)
+			k = n - off;
+		assert_int_equal(gz_write(g, in + off, k, &err), 0);
+	}
+	assert_int_equal(gz_finish(g, &err), 0);
+	gz_free(g);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	z = gzdopen(fd, "rb");	/* takes fd */
+	assert_non_null(z);
+	assert_int_equal(gzread(z, out, (unsigned)(n + 1)), (int)n);
+	assert_memory_equal(in, out, n);
+	assert_int_equal(gzclose(z), Z_OK);
+
+	/* A full disk. */
+	fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		g = gz_start(fd, &err);
+		assert_non_null(g);
+		for (off = 0; off < n && rc == 0; off += 65536)
+			rc = gz_write(g, in + n / 2, 65536, &err);
+		assert_int_equal(gz_finish(g, &err), -1);
+		assert_int_equal(err.sys_errno, ENOSPC);
+		gz_free(g);
+		assert_int_equal(close(fd), 0);
+	}
+	/* Abandoned before its end: the thread ends, nothing leaks. */
+	fd = openat(sc->dfd, "t.gz", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600);
+	assert_true(fd >= 0);
+	g = gz_start(fd, &err);
+	assert_non_null(g);
+	assert_int_equal(gz_write(g, in, n, &err), 0);
+	gz_free(g);
+	assert_int_equal(close(fd), 0);
+	free(in);
+	free(out);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -719,6 +802,7 @@ main(void)
 		T(test_special_kinds),
 		T(test_fault_archive),
 		T(test_signed),
+		T(test_gzip_stream),
 	};
 
 	/* A fault setting inherited from the caller would kill the tests
