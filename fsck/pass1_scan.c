@@ -1053,10 +1053,9 @@ walk_dir(struct walk *w)
 		progress_pass(&w->ctx->progress, PROGRESS_ENTRIES, where,
 		    (unsigned long)dl.n);
 	}
-	/* The first check looks ahead on threads (a cold cache at boot,
-	 * both cores warm); the recheck after repairs looks alone. */
-	sa = scan_ahead_start(w->dirfd, &dl,
-	    w->ctx->rechecking ? 0 : w->ctx->opts.scan_threads,
+	/* Looked up ahead on threads (a cold cache at boot, every core
+	 * warm), the check after repairs too. */
+	sa = scan_ahead_start(w->dirfd, &dl, w->ctx->opts.scan_threads,
 	    !w->env->locks.loaded);
 	if (sa == NULL && dl.n > 0) {
 		walk_error(w, ".", "out of memory for the scan");
