@@ -829,66 +829,17 @@ sio_lock_probe(int fd, struct qerr *err)
 }
 
 /*
- * sio_lock_ex - take sendmail's job lock.
+ * lock_take - take sendmail's job lock.
  *
  * flock(LOCK_EX|LOCK_NB) is what readqf() takes on Debian (HASFLOCK).
  * For a non-HASFLOCK sendmail the whole-file F_WRLCK of lockfile() is
  * taken too, as contrib/qtool.pl does, but only on a writable fd:
- * F_SETLK with F_WRLCK needs one (EBADF otherwise).  On a conflict
- * nothing stays held.
+ * F_SETLK with F_WRLCK needs one (EBADF otherwise); on a read-only fd
+ * (ask_ro) F_GETLK asks whether someone holds it.  On a conflict nothing
+ * stays held.
  */
-int
-sio_lock_ex(int fd, struct qerr *err)
-{
-	struct flock fl;
-	int fl_flags, e, r, ret = -1;
-	bool held = false;
-
-	if (siop_flock_retry(fd, LOCK_EX | LOCK_NB) < 0) {
-		e = errno;
-		if (e == EWOULDBLOCK) {
-			ret = SIO_LOCKED;
-			goto out;
-		}
-		qerr_set(err, e, "flock LOCK_EX: %s", strerror(e));
-		goto out;
-	}
-	held = true;
-	fl_flags = fcntl(fd, F_GETFL);
-	if (fl_flags < 0) {
-		e = errno;
-		qerr_set(err, e, "fcntl F_GETFL: %s", strerror(e));
-		goto out;
-	}
-	if ((fl_flags & O_ACCMODE) == O_WRONLY ||
-	    (fl_flags & O_ACCMODE) == O_RDWR) {
-		fl = whole_file_lock(F_WRLCK);
-		do
-			r = fcntl(fd, F_SETLK, &fl);
-		while (r < 0 && errno == EINTR);
-		if (r < 0) {
-			e = errno;
-			if (e == EAGAIN || e == EACCES) {
-				ret = SIO_LOCKED;
-				goto out;
-			}
-			qerr_set(err, e, "fcntl F_SETLK F_WRLCK: %s",
-			    strerror(e));
-			goto out;
-		}
-	}
-	ret = 0;
-out:
-	if (ret != 0 && held && siop_flock_retry(fd, LOCK_UN) < 0) {
-		e = errno;
-		qerr_set(err, e, "flock LOCK_UN: %s", strerror(e));
-		ret = -1;
-	}
-	return ret;
-}
-
-int
-sio_lock_job(int fd, struct qerr *err)
+static int
+lock_take(int fd, bool ask_ro, struct qerr *err)
 {
 	struct flock fl;
 	int fl_flags, e, r, ret = -1;
@@ -907,9 +858,13 @@ sio_lock_job(int fd, struct qerr *err)
 		qerr_set(err, e, "fcntl F_GETFL: %s", strerror(e));
 		goto out;
 	}
-	/* Writable: take the fcntl lock too (sio_lock_ex()); read-only:
-	 * a write lock cannot be taken, only asked about. */
+	/* Writable: take the fcntl lock too; read-only: a write lock
+	 * cannot be taken, only asked about. */
 	wr = (fl_flags & O_ACCMODE) != O_RDONLY;
+	if (!wr && !ask_ro) {
+		ret = 0;
+		goto out;
+	}
 	fl = whole_file_lock(F_WRLCK);
 	do
 		r = fcntl(fd, wr ? F_SETLK : F_GETLK, &fl);
@@ -931,5 +886,19 @@ out:
 		ret = -1;
 	}
 	return ret;
+}
+
+/* sio_lock_ex - the lock, without asking on a read-only fd */
+int
+sio_lock_ex(int fd, struct qerr *err)
+{
+	return lock_take(fd, false, err);
+}
+
+/* sio_lock_job - the lock, asking about fcntl locks on a read-only fd */
+int
+sio_lock_job(int fd, struct qerr *err)
+{
+	return lock_take(fd, true, err);
 }
 
