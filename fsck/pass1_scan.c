@@ -680,10 +680,10 @@ read_control(const struct walk *w, int fd, const struct entry_look *lk,
 	struct qerr err;
 	bool truncated = false;
 
-	if (lk != NULL ? (env->locks.loaded
-			     ? lockset_has(&env->locks, st->st_dev, st->st_ino)
-			     : lk->locked)
-		       : file_locked(env, fd, st))
+	/* Without a /proc/locks snapshot, a file read ahead was probed on
+	 * the worker's descriptor; file_locked() does the rest. */
+	if (lk != NULL && !env->locks.loaded ? lk->locked
+					     : file_locked(env, fd, st))
 		jf->flags |= JF_LOCKED;
 	if (lk != NULL) {
 		data = &lk->buf;
