@@ -78,12 +78,12 @@ FSCK_SRC = fsck/main.c fsck/problem.c \
 ARC_SRC = repair/arc_common.c repair/arc_write.c repair/arc_gzip.c repair/arc_read.c \
           repair/arc_list.c repair/arc_restore.c
 REPAIR_SRC = $(ARC_SRC) repair/repair.c repair/repair_archive.c \
-             repair/repair_apply.c
+             repair/repair_apply.c repair/closer.c
 PROG_SRC = $(FSCK_SRC) $(SYSTEM_SRC) $(MODEL_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
 
 # Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
 UNIT_TESTS = qid qf corpus esc sio sio_write sysinfo cf problem select dirlist arc_write arc_read \
-             arc_list arc_restore inomap plan repair
+             arc_list arc_restore inomap plan repair closer
 UNIT_SRC_qid = format/qid.c format/err.c
 UNIT_SRC_qf = $(QF_SRC) format/err.c tests/unit/qf_expect.c
 UNIT_SRC_corpus = $(QF_SRC) format/err.c tests/unit/qf_expect.c
@@ -102,6 +102,7 @@ UNIT_SRC_arc_read = $(ARC_TEST_SRC)
 UNIT_SRC_arc_list = $(ARC_TEST_SRC)
 UNIT_SRC_arc_restore = $(ARC_TEST_SRC)
 UNIT_SRC_inomap = model/inomap.c
+UNIT_SRC_closer = repair/closer.c tests/unit/scratch.c
 UNIT_SRC_plan = model/plan.c model/problem_table.c format/err.c
 UNIT_SRC_select = fsck/select.c model/problem_table.c format/qid.c format/grow.c format/err.c
 UNIT_SRC_repair = $(REPAIR_SRC) $(MODEL_SRC) $(FORMAT_SRC) tests/unit/scratch.c

@@ -233,7 +233,7 @@ batch_end(struct run *r, struct batch *b)
 		r->env->rep.error(r->env->rep.cookie, "mqfsck",
 		    "an fsync of a queue directory after repairs failed: the changes reported just before may not survive a crash (a rerun finds and makes them again)");
 	for (i = 0; i < b->n; i++)
-		rp_unlock_job(&b->held[i]);
+		rp_unlock_job(r, &b->held[i]);
 	b->n = b->fds = 0;
 }
 
@@ -550,6 +550,9 @@ archive_all(struct run *r, struct qset *sets, size_t nsets, uint32_t **orders)
 	return 0;
 }
 
+/* Threads that make removed files' last close(): closer.c says why. */
+#define CLOSER_THREADS 2
+
 /* apply_all - step 3 over every set */
 static void
 apply_all(struct run *r, struct qset *sets, size_t nsets, uint32_t **orders,
@@ -557,6 +560,7 @@ apply_all(struct run *r, struct qset *sets, size_t nsets, uint32_t **orders,
 {
 	size_t i;
 
+	r->closer = closer_start(CLOSER_THREADS);
 	for (i = 0; i < nsets; i++) {
 		if (orders[i] == NULL)
 			continue;
@@ -566,6 +570,8 @@ apply_all(struct run *r, struct qset *sets, size_t nsets, uint32_t **orders,
 		r->narch_fix = r->set_n[i];
 		apply_set(r, orders[i], rs);
 	}
+	closer_finish(r->closer);
+	r->closer = NULL;
 	r->first_arch = NULL;
 	r->narch_fix = NULL;
 }

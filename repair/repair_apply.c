@@ -1179,14 +1179,17 @@ rp_apply_fix(struct run *r, uint32_t fi, struct outcome *o)
 		say(o, "nothing needed changing");
 }
 
-/* rp_unlock_job - close (and so release) every lock of the job */
+/*
+ * rp_unlock_job - close (and so release) every lock of the job; a removed
+ * file's last close, which frees its blocks, may be left to r's closer
+ */
 void
-rp_unlock_job(struct job_lock *jl)
+rp_unlock_job(struct run *r, struct job_lock *jl)
 {
 	size_t i;
 
 	for (i = 0; i < jl->n; i++)
-		(void)close(jl->fd[i]);
+		closer_close(r->closer, jl->fd[i]);
 	jl->n = 0;
 }
 
@@ -1226,7 +1229,7 @@ rp_lock_job(struct run *r, uint32_t j, struct job_lock *jl, struct outcome *o)
 		state = sio_lock_job(fd, &err);
 		if (state != 0) {
 			(void)close(fd);
-			rp_unlock_job(jl);
+			rp_unlock_job(r, jl);
 			(void)rp_not_fixed(o, state == SIO_LOCKED
 				? "%s is locked by another process (sendmail at work): the job was left alone"
 				: "%s could not be locked: the job was left alone",
@@ -1260,7 +1263,7 @@ rp_lock_partners(struct run *r, const uint32_t *order, uint32_t i, uint32_t k,
 			if (po->kind == OP_EXCHANGE && po->other_job != 0 &&
 			    po->other_job != fx->job &&
 			    !rp_lock_job(r, po->other_job, jl, o)) {
-				rp_unlock_job(jl);
+				rp_unlock_job(r, jl);
 				return false;
 			}
 		}

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "arc.h"
+#include "closer.h"
 #include "inomap.h"
 #include "plan.h"
 #include "repair.h"
@@ -74,6 +75,7 @@ struct run {
 	size_t ndirty;
 	bool job_dirty;
 	const struct job_lock *lock;	/* the current job's, or NULL */
+	struct closer *closer;	/* step 3: closes removed files' locks */
 };
 
 /* Why a fix was not made, or what it did. */
@@ -151,7 +153,7 @@ void rp_apply_fix(struct run *r, uint32_t fi, struct outcome *o);
 int rp_sync_dirty(struct run *r, struct qerr *err);
 
 /* rp_unlock_job - close (and so release) every lock of the job */
-void rp_unlock_job(struct job_lock *jl);
+void rp_unlock_job(struct run *r, struct job_lock *jl);
 
 /*
  * rp_lock_job - open and lock every file of job j in the queues as sendmail
