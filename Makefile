@@ -11,6 +11,17 @@
 #   make install      PREFIX (/usr/local) and DESTDIR honoured: the program,
 #                     mqfsck(8), sendmail-queue(5), the systemd unit and
 #                     drop-in (SYSTEMDUNITDIR), the SysV snippet (DATADIR)
+#   make uninstall    remove what make install installed (same variables)
+#   make deb          the Debian package, into build/deb (debian/)
+#   make distcheck    install/uninstall into a DESTDIR, make deb, lintian
+#
+# Packagers: CPPFLAGS, CFLAGS, LDFLAGS and LDLIBS are yours and come after
+# the build's own, so they win.  SYSCONFDIR (/etc), LOCALSTATEDIR (/var)
+# and RUNSTATEDIR (LOCALSTATEDIR/run) make every compiled-in path (the
+# sendmail configurations, pid files, the archive directory, the key);
+# mqfsck -V shows them.  -Werror is on in a git checkout (developers, CI,
+# make check) and off in a release or package build; WERROR= or
+# WERROR=-Werror decides it.  Changed flags rebuild everything.
 #   make fixtures-update   rewrite the expected outputs of the e2e fixtures
 #   make bench        time mqfsck -n on generated 100k and 1M job queues against
 #                     the I/O floor and sendmail -bp (bench/README.md)
@@ -20,14 +31,18 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+LOCALSTATEDIR ?= /var
+RUNSTATEDIR ?= $(LOCALSTATEDIR)/run
 DESTDIR ?=
+WERROR ?= $(if $(wildcard .git),-Werror,)
 
 CC ?= cc
 CLANG ?= clang
 PKG_CONFIG ?= pkg-config
 
 CSTD = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+WARN = -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wformat=2 -Wcast-qual -Wpointer-arith \
        -Wwrite-strings -Wvla -Wimplicit-fallthrough -Wnull-dereference \
        -Wundef -fno-common
@@ -57,8 +72,15 @@ INC_model = -Imodel $(INC_system)
 INC_repair = -Irepair $(INC_model)
 INC_fsck = -Ifsck $(INC_repair)
 INC = $(INC_fsck) -Itests/unit
-CFLAGS_REL = $(CSTD) $(WARN) $(HARDEN) -g -pthread $(INC) $(PKG_CFLAGS) $(CFLAGS)
-CFLAGS_SAN = $(CSTD) $(WARN) $(SAN) -pthread $(INC) $(PKG_CFLAGS) $(CFLAGS)
+# Compiled-in paths (format/paths.h has the defaults, for tools that
+# compile one file alone).
+PATH_DEFS = -DMQ_SYSCONFDIR='"$(SYSCONFDIR)"' \
+            -DMQ_LOCALSTATEDIR='"$(LOCALSTATEDIR)"' \
+            -DMQ_RUNSTATEDIR='"$(RUNSTATEDIR)"'
+CFLAGS_REL = $(CSTD) $(PATH_DEFS) $(WARN) $(HARDEN) -g -pthread $(INC) \
+             $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+CFLAGS_SAN = $(CSTD) $(PATH_DEFS) $(WARN) $(SAN) -pthread $(INC) \
+             $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 QF_SRC = format/qf.c format/qf_judge.c format/qf_edit.c format/qf_class.c \
     format/fold.c format/grow.c
@@ -117,8 +139,22 @@ rel = build/rel
 san = build/san
 fuzz = build/fuzz
 
-.PHONY: all check check-build unit demo fuzz hostile lint install clean deps interop \
-        deps-test fixtures-update pkgs-present man bench
+# Objects depend on the flags they were built with: another CFLAGS,
+# CPPFLAGS, WERROR or path rebuilds them (build/*/.flags, rewritten only
+# when the flags change).
+REL_FLAGS := $(CFLAGS_REL) $(CMOCKA_CFLAGS) | $(HARDEN_LD) $(LDFLAGS) | $(LDLIBS)
+SAN_FLAGS := $(CFLAGS_SAN) $(CMOCKA_CFLAGS) | $(LDFLAGS) | $(LDLIBS)
+ifneq ($(REL_FLAGS),$(file < $(rel)/.flags))
+$(shell mkdir -p $(rel))
+$(file > $(rel)/.flags,$(REL_FLAGS))
+endif
+ifneq ($(SAN_FLAGS),$(file < $(san)/.flags))
+$(shell mkdir -p $(san))
+$(file > $(san)/.flags,$(SAN_FLAGS))
+endif
+
+.PHONY: all check check-build unit demo fuzz hostile lint install uninstall clean deps interop \
+        deps-test deps-deb deb distcheck fixtures-update pkgs-present man bench
 .DELETE_ON_ERROR:
 
 all: mqfsck
@@ -129,6 +165,9 @@ deps:
 deps-test:
 	@sh mk/deps.sh test
 
+deps-deb:
+	@sh mk/deps.sh deb
+
 # --- objects -----------------------------------------------------------
 
 $(rel)/format/%.o $(san)/format/%.o: INC = $(INC_format)
@@ -137,19 +176,19 @@ $(rel)/model/%.o $(san)/model/%.o: INC = $(INC_model)
 $(rel)/repair/%.o $(san)/repair/%.o: INC = $(INC_repair)
 $(rel)/fsck/%.o $(san)/fsck/%.o: INC = $(INC_fsck)
 
-$(rel)/%.o: %.c
+$(rel)/%.o: %.c $(rel)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_REL) -MMD -MP -c $< -o $@
 
-$(san)/%.o: %.c
+$(san)/%.o: %.c $(san)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_SAN) -MMD -MP -c $< -o $@
 
-$(rel)/tests/unit/%.o: tests/unit/%.c
+$(rel)/tests/unit/%.o: tests/unit/%.c $(rel)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_REL) $(CMOCKA_CFLAGS) -MMD -MP -c $< -o $@
 
-$(san)/tests/unit/%.o: tests/unit/%.c
+$(san)/tests/unit/%.o: tests/unit/%.c $(san)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_SAN) $(CMOCKA_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -163,18 +202,19 @@ ifneq ($(strip $(PKG_MISSING)),)
 endif
 
 mqfsck: $(PROG_SRC:%.c=$(rel)/%.o) | pkgs-present
-	$(CC) $(HARDEN) $(HARDEN_LD) -o $@ $(filter %.o,$^) $(PKG_LIBS) -pthread $(LDFLAGS)
+	$(CC) $(HARDEN) $(HARDEN_LD) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) \
+	    $(PKG_LIBS) -pthread $(LDLIBS)
 
 $(san)/mqfsck: $(PROG_SRC:%.c=$(san)/%.o) | pkgs-present
-	$(CC) $(SAN) -o $@ $(filter %.o,$^) $(PKG_LIBS) -pthread $(LDFLAGS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS) -pthread $(LDLIBS)
 
 # --- unit tests (sanitized for check, plain for valgrind) --------------
 
 define unit_rules
 $(san)/tests/test_$(1): $(san)/tests/unit/test_$(1).o $(UNIT_SRC_$(1):%.c=$(san)/%.o)
-	$$(CC) $$(SAN) -o $$@ $$^ $$(CMOCKA_LIBS) $$(PKG_LIBS)
+	$$(CC) $$(SAN) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(CMOCKA_LIBS) $$(PKG_LIBS) $$(LDLIBS)
 $(rel)/tests/test_$(1): $(rel)/tests/unit/test_$(1).o $(UNIT_SRC_$(1):%.c=$(rel)/%.o)
-	$$(CC) $$(HARDEN) $$(HARDEN_LD) -o $$@ $$^ $$(CMOCKA_LIBS) $$(PKG_LIBS)
+	$$(CC) $$(HARDEN) $$(HARDEN_LD) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(CMOCKA_LIBS) $$(PKG_LIBS) $$(LDLIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rules,$(t))))
 
@@ -257,7 +297,20 @@ demo: deps
 
 # --- install -----------------------------------------------------------
 
-# The boot integration names the installed binary: its path follows SBINDIR.
+# The boot integration names the installed binary: its path follows SBINDIR;
+# the unit's mount dependencies follow LOCALSTATEDIR, its comments
+# SYSCONFDIR.
+INSTALL_SED = -e 's|/usr/local/sbin/mqfsck|$(SBINDIR)/mqfsck|g' \
+              -e 's|/var/lib/mqfsck|$(LOCALSTATEDIR)/lib/mqfsck|g' \
+              -e 's|/var/spool/mqueue|$(LOCALSTATEDIR)/spool/mqueue|g' \
+              -e 's|/etc/mail/|$(SYSCONFDIR)/mail/|g'
+INSTALLED = $(SBINDIR)/mqfsck $(MANDIR)/man8/mqfsck.8 \
+            $(MANDIR)/man5/sendmail-queue.5 \
+            $(SYSTEMDUNITDIR)/mqfsck.service \
+            $(SYSTEMDUNITDIR)/sendmail.service.d/mqfsck.conf \
+            $(DATADIR)/mqfsck/mqfsck.sh $(DATADIR)/mqfsck/mqfsck.schema.json \
+            $(DATADIR)/mqfsck/mqfsck.rules.yml
+
 install: mqfsck
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSTEMDUNITDIR) \
@@ -267,21 +320,40 @@ install: mqfsck
 	install -m 0644 man/mqfsck.8 $(DESTDIR)$(MANDIR)/man8/mqfsck.8
 	install -m 0644 man/sendmail-queue.5 \
 	    $(DESTDIR)$(MANDIR)/man5/sendmail-queue.5
-	sed 's|/usr/local/sbin/mqfsck|$(SBINDIR)/mqfsck|g' \
-	    contrib/systemd/mqfsck.service >build/mqfsck.service
+	sed $(INSTALL_SED) contrib/systemd/mqfsck.service >build/mqfsck.service
 	install -m 0644 build/mqfsck.service \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/mqfsck.service
 	install -m 0644 contrib/systemd/sendmail.service.d/mqfsck.conf \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/sendmail.service.d/mqfsck.conf
-	sed 's|/usr/local/sbin/mqfsck|$(SBINDIR)/mqfsck|g' \
-	    contrib/sysv/mqfsck.sh >build/mqfsck.sh
+	sed $(INSTALL_SED) contrib/sysv/mqfsck.sh >build/mqfsck.sh
 	install -m 0644 build/mqfsck.sh $(DESTDIR)$(DATADIR)/mqfsck/mqfsck.sh
 	install -m 0644 docs/mqfsck.schema.json \
 	    $(DESTDIR)$(DATADIR)/mqfsck/mqfsck.schema.json
 	install -m 0644 contrib/prometheus/mqfsck.rules.yml \
 	    $(DESTDIR)$(DATADIR)/mqfsck/mqfsck.rules.yml
 
+# The archives of past repairs (LOCALSTATEDIR/lib/mqfsck) hold mail: they
+# are never removed.  Directories are removed only if empty and mqfsck's.
+uninstall:
+	rm -f $(INSTALLED:%=$(DESTDIR)%)
+	rmdir $(DESTDIR)$(DATADIR)/mqfsck \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/sendmail.service.d 2>/dev/null || :
+
+# --- Debian package --------------------------------------------------------
+
+# make deb: dpkg-buildpackage on a copy of the source (no build/, no .git,
+# so -Werror is off as in any package build); the .deb and its
+# .buildinfo/.changes land in build/deb.
+deb: deps-deb
+	@sh mk/deb.sh build/deb
+
+# make distcheck: what a packager does: install and uninstall into a
+# DESTDIR, make deb, lintian, and as root dpkg -i, systemd-analyze verify,
+# dpkg -r (the archives of past repairs stay).
+distcheck: deps-deb
+	@sh mk/distcheck.sh build/deb
+
 clean:
 	rm -rf build mqfsck
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(rel) $(san) -name '*.d' -type f 2>/dev/null)

@@ -47,6 +47,7 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "paths.h"
 
 #define CF_MAX_BYTES ((size_t)4 * 1024 * 1024) /* larger files are refused */
 #define CF_MAX_LINE ((size_t)64 * 1024)	       /* longest logical line */
@@ -57,7 +58,7 @@
 #define CF_TIME_NOW (-1LL)
 
 /* Debian's build: _PATH_SENDMAILPID, as "sendmail -d0.10" reports it. */
-#define CF_DEFAULT_PIDFILE "/var/run/sendmail/mta/sendmail.pid"
+#define CF_DEFAULT_PIDFILE MQ_RUNSTATEDIR "/sendmail/mta/sendmail.pid"
 
 /* The default queue group, which always exists (main.c, conf.c). */
 #define CF_DEFAULT_GROUP "mqueue"

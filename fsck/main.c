@@ -38,6 +38,7 @@
 #include "pass0_qdir.h"
 #include "queues.h"
 #include "repair.h"
+#include "sysinfo.h"
 #include "problem.h"
 #include "report.h"
 #include "shape.h"
@@ -700,7 +701,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->fo.progress_fd = -1;
 	o->fo.max_lines = -1;
 	o->fo.scan_threads = MQ_SCAN_THREADS;
-	o->sp.fstab = "/etc/fstab";
+	o->sp.fstab = SYSINFO_FSTAB;
 	o->sp.mountinfo = "/proc/self/mountinfo";
 	o->sp.locks = "/proc/locks";
 	while ((ch = getopt_long(argc, argv, "a:C:c:fg:hno:O:pqvVy", longopts,
@@ -765,7 +766,9 @@ parse_options(int argc, char **argv, struct options *o)
 			o->fo.verbose = true;
 			break;
 		case 'V':
-			(void)printf("mqfsck %s\n", MQFSCK_VERSION);
+			(void)printf("mqfsck %s\nsysconfdir %s\nlocalstatedir %s\nrunstatedir %s\narchive %s\n",
+			    MQFSCK_VERSION, MQ_SYSCONFDIR, MQ_LOCALSTATEDIR,
+			    MQ_RUNSTATEDIR, DEFAULT_ARCHIVE_DIR);
 			exit(FSCK_OK);
 		case 'h':
 			usage(stdout, FSCK_OK);

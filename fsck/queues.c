@@ -33,10 +33,11 @@
 
 #include "cf.h"
 #include "dirlist.h"
+#include "paths.h"
 #include "queues.h"
 
-#define DEFAULT_MTA_CF "/etc/mail/sendmail.cf"
-#define DEFAULT_MSP_CF "/etc/mail/submit.cf"
+#define DEFAULT_MTA_CF MQ_SYSCONFDIR "/mail/sendmail.cf"
+#define DEFAULT_MSP_CF MQ_SYSCONFDIR "/mail/submit.cf"
 
 /* A configuration and where it came from. */
 struct config {

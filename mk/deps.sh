@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh - install the Debian packages mqfsck needs that are missing.
 #
-# Usage: mk/deps.sh build|test|all
+# Usage: mk/deps.sh build|test|deb|all
 #   build    compiler, make, pkg-config, libarchive, OpenSSL's libcrypto
 #   test     build + cmocka, clang and its sanitizer/libFuzzer runtime,
 #            valgrind, cppcheck, clang-tidy, mandoc, and for the interop
@@ -9,6 +9,9 @@
 #            and e2fsprogs and util-linux for an ext4 image on a loop device,
 #            python3-jsonschema to validate the JSON output, and prometheus
 #            for promtool (metrics and alert rules checked; never started)
+#   deb      build + what make deb and make distcheck use: dpkg-dev,
+#            debhelper, lintian, cmocka (the package build runs the unit
+#            tests), systemd (systemd-analyze verify of the unit)
 #   all      everything
 #
 # Only missing packages are installed, and the script says which.  Where
@@ -28,11 +31,15 @@ build_pkgs="gcc make pkg-config libarchive-dev libssl-dev zlib1g-dev"
 # sendmail's, is kept from starting).
 test_pkgs="libcmocka-dev clang valgrind cppcheck clang-tidy mandoc sendmail-bin iproute2 e2fsprogs util-linux python3-jsonschema prometheus"
 
+deb_pkgs="dpkg-dev debhelper lintian libcmocka-dev systemd"
+
 case $want in
 build) pkgs=$build_pkgs ;;
-test | all) pkgs="$build_pkgs $test_pkgs" ;;
+test) pkgs="$build_pkgs $test_pkgs" ;;
+deb) pkgs="$build_pkgs $deb_pkgs" ;;
+all) pkgs="$build_pkgs $test_pkgs $deb_pkgs" ;;
 *)
-	echo "usage: $0 build|test|all" >&2
+	echo "usage: $0 build|test|deb|all" >&2
 	exit 2
 	;;
 esac

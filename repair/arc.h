@@ -61,6 +61,7 @@
 
 #include "err.h"
 #include "sio.h"
+#include "paths.h"
 
 /* The JSON records' schema (docs/mqfsck.schema.json), for every mode. */
 #define MQ_JSON_SCHEMA "mqfsck/2"
@@ -281,6 +282,6 @@ int arc_key_load(struct sio_writer *w, const char *path,
     unsigned char key[ARC_KEY_LEN], struct qerr *err);
 
 /* Where the host key is by default. */
-#define ARC_DEFAULT_KEY "/var/lib/mqfsck/hmac.key"
+#define ARC_DEFAULT_KEY MQ_LOCALSTATEDIR "/lib/mqfsck/hmac.key"
 
 #endif /* MQ_ARC_H */

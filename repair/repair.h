@@ -17,8 +17,9 @@
 #include "plan.h"
 #include "qset.h"
 #include "sio.h"
+#include "paths.h"
 
-#define DEFAULT_ARCHIVE_DIR "/var/lib/mqfsck/archive"
+#define DEFAULT_ARCHIVE_DIR MQ_LOCALSTATEDIR "/lib/mqfsck/archive"
 
 /*
  * How the repair reports, through the program's functions; cookie is

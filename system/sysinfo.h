@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 
 #include "err.h"
+#include "paths.h"
 
 /*
  * Debian 12's pid files (PidFile in sendmail.cf and submit.cf, and the
@@ -38,11 +39,11 @@
  * symbolic link to /run on Debian; see sysinfo_read_pidfile() for how
  * that is handled.
  */
-#define SYSINFO_PIDFILE_MTA "/var/run/sendmail/mta/sendmail.pid"
-#define SYSINFO_PIDFILE_MTA_QUEUE "/var/run/sendmail/mta/queue.pid"
-#define SYSINFO_PIDFILE_MSP "/var/run/sendmail/msp/sendmail.pid"
+#define SYSINFO_PIDFILE_MTA MQ_RUNSTATEDIR "/sendmail/mta/sendmail.pid"
+#define SYSINFO_PIDFILE_MTA_QUEUE MQ_RUNSTATEDIR "/sendmail/mta/queue.pid"
+#define SYSINFO_PIDFILE_MSP MQ_RUNSTATEDIR "/sendmail/msp/sendmail.pid"
 
-#define SYSINFO_FSTAB "/etc/fstab"
+#define SYSINFO_FSTAB MQ_SYSCONFDIR "/fstab"
 #define SYSINFO_MOUNTINFO "/proc/self/mountinfo"
 
 #define SYSINFO_CMDLINE_MAX 256

@@ -751,6 +751,15 @@ t_install() {
 			    why="${why:-mandoc -Tlint: $(head -n 1 "$top/lint")}"
 		done
 	fi
+	"$dest/usr/sbin/mqfsck" -V 2>/dev/null | grep -qx 'sysconfdir /etc' ||
+	    why="${why:-mqfsck -V does not show its sysconfdir}"
+	# Everything installed goes again; nothing else was there.
+	if ! make -s -C "$root" uninstall DESTDIR="$dest" PREFIX=/usr \
+	    >"$top/uninstall.out" 2>&1; then
+		why="${why:-make uninstall failed: $(tail -n 3 "$top/uninstall.out")}"
+	fi
+	left=$(find "$dest" ! -type d | head -n 3)
+	[ -z "$left" ] || why="${why:-make uninstall left $(echo $left)}"
 	[ -z "$why" ] && ok install || bad install "$why"
 }
 
