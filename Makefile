@@ -90,7 +90,7 @@ FORMAT_SRC = format/err.c format/esc.c format/qid.c $(sort $(QF_SRC) $(CF_SRC)) 
              $(SIO_SRC)
 SYSTEM_SRC = system/sysinfo.c system/locks.c system/dirlist.c
 MODEL_SRC = model/problem_table.c model/index.c model/inomap.c model/plan.c
-FSCK_SRC = fsck/main.c fsck/problem.c \
+FSCK_SRC = fsck/main.c fsck/problem.c fsck/report_ci.c \
            fsck/pass0_qdir.c fsck/pass1_scan.c fsck/pass3_jobs.c \
            fsck/pass3_pairing.c \
            fsck/pass4_lostfound.c fsck/queues.c fsck/progress.c fsck/logsys.c \
@@ -115,7 +115,7 @@ UNIT_SRC_sio_write = $(UNIT_SRC_sio)
 UNIT_SRC_esc = format/esc.c
 UNIT_SRC_sysinfo = system/sysinfo.c $(SIO_SRC) format/esc.c format/err.c tests/unit/scratch.c
 UNIT_SRC_cf = $(CF_SRC) format/esc.c format/err.c
-UNIT_SRC_problem = fsck/problem.c fsck/select.c format/qid.c fsck/report.c fsck/metrics.c $(SIO_SRC) model/problem_table.c model/plan.c fsck/progress.c fsck/logsys.c $(QF_SRC) format/esc.c format/err.c
+UNIT_SRC_problem = fsck/problem.c fsck/select.c format/qid.c fsck/report.c fsck/report_ci.c fsck/metrics.c $(SIO_SRC) model/problem_table.c model/plan.c fsck/progress.c fsck/logsys.c $(QF_SRC) format/esc.c format/err.c
 UNIT_SRC_dirlist = system/dirlist.c format/grow.c format/err.c
 ARC_TEST_SRC = $(ARC_SRC) format/esc.c format/qid.c $(SIO_SRC) format/err.c \
                tests/unit/scratch.c tests/unit/arc_fixture.c
@@ -276,7 +276,7 @@ fixtures-update: $(san)/mqfsck
 	@MQ_MQFSCK=$(san)/mqfsck sh tests/e2e/run_all.sh --update
 
 # The PROBLEMS section of the manual is printed from the problem table.
-MKMAN_SRC = tests/tools/mkman.c fsck/problem.c fsck/select.c format/qid.c fsck/report.c fsck/metrics.c $(SIO_SRC) model/problem_table.c model/plan.c fsck/progress.c fsck/logsys.c \
+MKMAN_SRC = tests/tools/mkman.c fsck/problem.c fsck/select.c format/qid.c fsck/report.c fsck/report_ci.c fsck/metrics.c $(SIO_SRC) model/problem_table.c model/plan.c fsck/progress.c fsck/logsys.c \
     $(QF_SRC) format/esc.c format/err.c
 $(rel)/tests/mkman: $(MKMAN_SRC) model/problems.def format/qf_defects.def fsck/problem.h
 	@mkdir -p $(@D)

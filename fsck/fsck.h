@@ -30,7 +30,13 @@ enum out_format {
 	OUT_HUMAN = 0,		/* lines for people */
 	OUT_JSON,		/* --json: one object a line */
 	OUT_PROMETHEUS,		/* --format=prometheus: metrics at the end */
+	OUT_JUNIT,		/* --format=junit: JUnit XML test cases */
+	OUT_TAP,		/* --format=tap: the same, as TAP */
 };
+
+/* out_records - the format reports every problem and job as a record
+ * (JSON, JUnit, TAP), not as lines for people */
+#define out_records(f) ((f) == OUT_JSON || (f) == OUT_JUNIT || (f) == OUT_TAP)
 
 /* What pr_fix() answers (fsck(8)'s -n, -p, -y, and asking). */
 enum fix_mode {
@@ -142,6 +148,7 @@ struct fsck_ctx {
 	size_t ntally, captally;
 	struct queue_tally *last_tally;
 	struct shape *shape;	/* --shape's counts, NULL without it */
+	struct ci_report *ci;	/* --format junit or tap, else NULL */
 	unsigned long problems, notices, fixed, not_fixed;
 	unsigned long unexpected; /* -p: problems that need a human */
 	unsigned long left;	/* problems the silent recheck found */

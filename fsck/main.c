@@ -38,6 +38,7 @@
 #include "pass0_qdir.h"
 #include "queues.h"
 #include "repair.h"
+#include "report_ci.h"
 #include "sysinfo.h"
 #include "problem.h"
 #include "report.h"
@@ -57,7 +58,8 @@ static const char usage_text[] =
     "              [-g seconds] [--time-limit seconds] [--owner user|queue-dir]\n"
     "              [--adopt-owner user] [--assume-stopped] [--remove-foreign]\n"
     "              [--key file] [--tf-newer promote|keep] [-C fd] [--scan-threads n]\n"
-    "              [--syslog | --no-syslog] [--json | --format human|json|prometheus]\n"
+    "              [--syslog | --no-syslog] [--fixture]\n"
+    "              [--json | --format human|json|prometheus|junit|tap]\n"
     "              [queue_dir ...]\n"
     "       mqfsck --list archive\n"
     "       mqfsck --restore archive [-n] [--restore-unverified] [queue_dir]\n"
@@ -88,6 +90,9 @@ static const char usage_text[] =
     "                (the default: what sendmail meant) or keep the qf\n"
     "  --json        one JSON object per problem and fix, and a summary\n"
     "  --format prometheus  only node_exporter textfile metrics, at the end\n"
+    "  --format junit|tap  for CI: a test case per job and per queue path,\n"
+    "                failed by its problems (JUnit XML or TAP)\n"
+    "  --fixture     a tree in CI: -n -c none --owner queue-dir\n"
     "  --metrics-file path  also write those metrics to path (atomically),\n"
     "                whatever the exit status\n"
     "  --syslog      problems and fixes also to syslog, facility mail (on\n"
@@ -390,7 +395,11 @@ parse_format(const char *s)
 		return OUT_JSON;
 	if (strcmp(s, "prometheus") == 0)
 		return OUT_PROMETHEUS;
-	(void)fprintf(stderr, "mqfsck: --format wants human, json or prometheus\n");
+	if (strcmp(s, "junit") == 0)
+		return OUT_JUNIT;
+	if (strcmp(s, "tap") == 0)
+		return OUT_TAP;
+	(void)fprintf(stderr, "mqfsck: --format wants human, json, prometheus, junit or tap\n");
 	exit(FSCK_USAGE);
 }
 
@@ -634,6 +643,15 @@ queue_option(int ch, const char *arg, struct options *o)
 	case 'U':
 		o->qo.owner = arg;
 		break;
+	case 'Q':
+		/* --fixture: a tree in CI, owned by whoever made it, checked
+		 * as strictly as a queue, against sendmail's defaults (a -c or
+		 * --owner after it says otherwise) and changing nothing. */
+		set_mode(o, FIXMODE_NO);
+		o->qo.no_config = true;
+		o->qo.nconfigs = 0;
+		o->qo.owner = "queue-dir";
+		break;
 	case 'A':
 		o->qo.adopt = arg;
 		break;
@@ -649,6 +667,7 @@ static const struct option longopts[] = {
 	{ "grace", required_argument, NULL, 'g' },
 	{ "time-limit", required_argument, NULL, 't' },
 	{ "owner", required_argument, NULL, 'U' },
+	{ "fixture", no_argument, NULL, 'Q' },
 	{ "adopt-owner", required_argument, NULL, 'A' },
 	{ "json", no_argument, NULL, 'J' },
 	{ "metrics-file", required_argument, NULL, 'P' },
@@ -713,6 +732,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'g':
 		case 't':
 		case 'U':
+		case 'Q':
 		case 'A':
 			queue_option(ch, optarg, o);
 			break;
@@ -1071,6 +1091,11 @@ ctx_setup(struct fsck_ctx *ctx, struct options *o)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->opts = o->fo;
 	ctx->out = stdout;
+	if ((o->fo.format == OUT_JUNIT || o->fo.format == OUT_TAP) &&
+	    (ctx->ci = ci_begin(ctx->out, o->fo.format == OUT_TAP)) == NULL) {
+		(void)fprintf(stderr, "mqfsck: --format: out of memory\n");
+		exit(FSCK_ERROR);
+	}
 	/* A bar only for people: -C 0 asks for it from the start; without
 	 * -C it comes once the run takes a while, but not between questions
 	 * (the time is the human's).  -C FD: lines only. */

@@ -1287,14 +1287,14 @@ job_views(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
 		"in use (a sendmail holds it): not judged",
 		"in flight (young while a sendmail may run): not judged" };
 
-	if (ctx->rechecking || (ctx->opts.format != OUT_JSON &&
+	if (ctx->rechecking || (!out_records(ctx->opts.format) &&
 	    !ctx->opts.show && ctx->shape == NULL) ||
 	    (ctx->opts.sel.jobs_given &&
 	    !select_has_job(&ctx->opts.sel, v->jb->id, v->jb->idlen)))
 		return;
 	if (ctx->shape != NULL)
 		shape_job(ctx->shape, set, v, ctx->now);
-	if (ctx->opts.format == OUT_JSON && !ctx->opts.shape)
+	if (out_records(ctx->opts.format) && !ctx->opts.shape)
 		job_record(ctx, set, v, json_state[st], findings);
 	if (ctx->opts.show)
 		show_job(ctx, set, v, words[st], findings);

@@ -437,7 +437,7 @@ pr_fix(struct fsck_ctx *ctx, enum problem_id id, const struct pctx *pc)
 	if (unexpected)
 		ctx->unexpected++;
 	if ((p->flags & PRF_VERBOSE) && !ctx->opts.verbose &&
-	    ctx->opts.format != OUT_JSON)
+	    !out_records(ctx->opts.format))
 		return false;
 	/* Preen prints a fixed problem once, with its fix; one that a fix
 	 * already decided covers is not printed at all. */

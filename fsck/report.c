@@ -14,6 +14,7 @@
 #include "logsys.h"
 #include "metrics.h"
 #include "report.h"
+#include "report_ci.h"
 
 #define SCHEMA MQ_JSON_SCHEMA
 
@@ -72,6 +73,10 @@ report_problem(struct fsck_ctx *ctx, const struct problem *p,
 		progress_clear(&ctx->progress);
 		problem_json(ctx, p, pc, msg, will_fix);
 	}
+	if (ctx->ci != NULL)
+		ci_problem(ctx->ci, ctx->qd != NULL ? esc_str(qbuf, sizeof(qbuf), ctx->qd->path) : "",
+		    pc->id != NULL ? esc_bytes(idbuf, sizeof(idbuf), pc->id, pc->idlen) : "",
+		    p->code, p->name, (p->flags & PRF_NOTICE) != 0, msg);
 	/* Counted only (past the line limit): no line to build. */
 	if (!shown && !logsys_on())
 		return;
@@ -98,6 +103,13 @@ report_job(struct fsck_ctx *ctx, const struct report_job *j)
 	char buf[256];
 	size_t i;
 
+	if (ctx->ci != NULL) {
+		char q[512];
+
+		ci_job(ctx->ci, ctx->qd != NULL ? esc_str(q, sizeof(q), ctx->qd->path) : "",
+		    esc_bytes(buf, sizeof(buf), j->id, j->idlen), j->findings);
+		return;
+	}
 	if (ctx->opts.format != OUT_JSON)
 		return;
 	json_head(f, "job");
@@ -182,6 +194,8 @@ said(struct fsck_ctx *ctx, const char *type, const char *prefix,
 		(void)snprintf(line, sizeof(line), "%s: %s", w, y);
 		logsys(LOGSYS_ERROR, line);
 	}
+	if (ctx->ci != NULL && strcmp(type, "error") == 0)
+		ci_error(ctx->ci, w, y);
 	if (ctx->opts.format == OUT_JSON) {
 		json_head(ctx->out, type);
 		(void)fputs(",\"what\":", ctx->out);
@@ -353,6 +367,23 @@ status_words(const struct fsck_ctx *ctx)
 	(void)fprintf(ctx->out, "mqfsck: exit status %d: %s\n", ctx->status, w);
 }
 
+/* ci_finish - --format junit or tap: the queues' path test cases and
+ * the report's end (report_ci.c) */
+static void
+ci_finish(struct fsck_ctx *ctx)
+{
+	char (*paths)[512] = calloc(ctx->ntally ? ctx->ntally : 1, sizeof(*paths));
+	const char **q = calloc(ctx->ntally ? ctx->ntally : 1, sizeof(*q));
+	size_t i, n = 0;
+
+	for (i = 0; paths != NULL && q != NULL && i < ctx->ntally; i++)
+		q[n++] = esc_str(paths[i], sizeof(paths[i]), ctx->tally[i].path);
+	ci_end(ctx->ci, q, n);
+	ctx->ci = NULL;
+	free(paths);
+	free(q);
+}
+
 /* report_summary - the last line(s) */
 void
 report_summary(struct fsck_ctx *ctx, const struct report_totals *t)
@@ -399,6 +430,11 @@ report_summary(struct fsck_ctx *ctx, const struct report_totals *t)
 	}
 	if (ctx->opts.format == OUT_PROMETHEUS) {
 		metrics_write(ctx->out, ctx, &rt);
+		return;
+	}
+	if (ctx->ci != NULL) {
+		ci_finish(ctx);
+		(void)fprintf(stderr, "mqfsck: %s\n", line);
 		return;
 	}
 	if (ctx->opts.format == OUT_JSON) {

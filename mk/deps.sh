@@ -8,7 +8,8 @@
 #            tests the real sendmail (its daemon kept from starting), ip,
 #            and e2fsprogs and util-linux for an ext4 image on a loop device,
 #            python3-jsonschema to validate the JSON output, and prometheus
-#            for promtool (metrics and alert rules checked; never started)
+#            for promtool (metrics and alert rules checked; never started),
+#            python3-junitparser and perl (prove) for the CI report formats
 #   deb      build + what make deb and make distcheck use: dpkg-dev,
 #            debhelper, lintian, cmocka (the package build runs the unit
 #            tests), systemd (systemd-analyze verify of the unit)
@@ -28,8 +29,9 @@ build_pkgs="gcc make pkg-config libarchive-dev libssl-dev zlib1g-dev"
 # file-system crash that fills lost+found; python3-jsonschema: the JSON
 # records checked against docs/mqfsck.schema.json; prometheus: promtool,
 # which checks the metrics and the alert rules (its daemon, like
-# sendmail's, is kept from starting).
-test_pkgs="libcmocka-dev clang valgrind cppcheck clang-tidy mandoc sendmail-bin iproute2 e2fsprogs util-linux python3-jsonschema prometheus"
+# sendmail's, is kept from starting); python3-junitparser and perl's prove
+# read the --format junit and tap reports as CI servers would.
+test_pkgs="libcmocka-dev clang valgrind cppcheck clang-tidy mandoc sendmail-bin iproute2 e2fsprogs util-linux python3-jsonschema prometheus python3-junitparser perl"
 
 deb_pkgs="dpkg-dev debhelper lintian libcmocka-dev systemd"
 

@@ -129,6 +129,14 @@ ops() {
 	    ASAN_OPTIONS=detect_leaks=1 sh tests/e2e/ops.sh
 }
 
+# ci - --fixture with --format junit and tap, read by junitparser and prove
+ci() {
+	[ -n "${MQ_MQFSCK:-}" ] || return 0
+	script_suite ci/ci-formats.sh env MQ_MQFSCK="$MQ_MQFSCK" \
+	    MQ_MQFSCK_REL="${MQ_MQFSCK_REL:-}" \
+	    ASAN_OPTIONS=detect_leaks=1 sh tests/e2e/ci-formats.sh
+}
+
 # json - every JSON record of every mode valid against docs/mqfsck.schema.json
 json() {
 	[ -n "${MQ_MQFSCK:-}" ] || return 0
@@ -247,10 +255,11 @@ lint() {
 }
 
 case $what in
-all) unit; e2e; oracle; coverage; repair; ops; json; contrib; interop; fuzz; vg; lint ;;
+all) unit; e2e; oracle; coverage; repair; ops; json; ci; contrib; interop; fuzz; vg; lint ;;
 unit) unit ;;
-e2e) e2e; oracle; coverage; repair; ops; json ;;
+e2e) e2e; oracle; coverage; repair; ops; json; ci ;;
 json) json ;;
+ci) ci ;;
 ops) ops ;;
 contrib) contrib ;;
 interop) interop ;;
@@ -259,7 +268,7 @@ valgrind) vg ;;
 hostile) hostile ;;
 lint) lint ;;
 *)
-	echo "usage: $0 all|unit|e2e|ops|json|contrib|interop|fuzz|valgrind|lint|hostile" >&2
+	echo "usage: $0 all|unit|e2e|ops|json|ci|contrib|interop|fuzz|valgrind|lint|hostile" >&2
 	exit 2
 	;;
 esac
