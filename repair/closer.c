@@ -11,7 +11,7 @@
  * by side.
  *
  * Only descriptors of files that have no name left are handed over
- * (closer_close_or_hand() checks st_nlink == 0): no one can open such a
+ * (closer_close() checks st_nlink == 0): no one can open such a
  * file again, so the lock a pending close still holds cannot stand in the
  * way of anyone, mqfsck's own later locks included.  Every other
  * descriptor is closed at once, so a lock on a file that still exists is
