@@ -15,9 +15,8 @@ struct dirlist {
 	char *arena;		/* NUL-terminated names */
 	size_t used, cap;
 	uint32_t *off;		/* offsets of the names, sorted */
-	size_t n, offcap;
-	unsigned char *type;	/* readdir()'s d_type of each name (arena
-				   order, before the sort: see dirlist_type()) */
+	size_t n, offcap;	/* each name follows its d_type byte:
+				   dirlist_type() */
 };
 
 /* dirlist_init - empty */

@@ -3,7 +3,8 @@
  * (system/dirlist.c): every name once, sorted as strcmp() sorts, with
  * readdir()'s type kept with its name, whatever the names look like
  * (long shared prefixes as in a big queue, bytes above 0x7f, names of
- * 255 bytes, prefixes of one another).
+ * 255 bytes, prefixes of one another), and the names laid out in their
+ * sorted order.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,7 +83,9 @@ touch(int dfd, const char *name)
 }
 
 /* check_sorted - every name of the list, in strcmp() order, n of them
- * besides "." and ".." */
+ * besides "." and ".."; and laid out in that order, each after the
+ * previous one's NUL and its own d_type byte (what makes a walk in order
+ * read memory in order) */
 static void
 check_sorted(const struct dirlist *dl, size_t n)
 {
@@ -91,8 +94,12 @@ check_sorted(const struct dirlist *dl, size_t n)
 	for (i = 0; i < dl->n; i++) {
 		const char *name = dirlist_name(dl, i);
 
-		if (i > 0)
-			assert_true(strcmp(dirlist_name(dl, i - 1), name) < 0);
+		if (i > 0) {
+			const char *prev = dirlist_name(dl, i - 1);
+
+			assert_true(strcmp(prev, name) < 0);
+			assert_ptr_equal(prev + strlen(prev) + 2, name);
+		}
 		if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
 			seen++;
 	}
