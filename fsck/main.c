@@ -1237,14 +1237,14 @@ main(int argc, char **argv)
 	lockset_init(&env.locks);
 	env.sendmail_pids = pids;
 	memset(&rs, 0, sizeof(rs));
+	/* Said as an error of the run, not by exiting here: a report
+	 * already begun (JUnit, TAP) is ended by the summary as always. */
 	if (ctx.opts.fixmode != FIXMODE_NO &&
-	    (ctx.writer = sio_writer_new(&err)) == NULL) {
-		(void)fprintf(stderr, "mqfsck: %s\n", err.msg);
-		options_free(&o);
-		return FSCK_ERROR;
-	}
+	    (ctx.writer = sio_writer_new(&err)) == NULL)
+		ctx_error(&ctx, "repairs", err.msg);
 	checked = false;
-	if (queues_resolve(&ctx, &o.qo, &sets, &nsets) == 0) {
+	if ((ctx.opts.fixmode == FIXMODE_NO || ctx.writer != NULL) &&
+	    queues_resolve(&ctx, &o.qo, &sets, &nsets) == 0) {
 		for (i = 0; i < nsets; i++) {
 			for (k = 0; k < sets[i].ndirs; k++)
 				nqueues += sets[i].dirs[k].selected;
