@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "esc.h"
+#include "grow.h"
 #include "report.h"
 #include "report_ci.h"
 
@@ -104,18 +105,10 @@ note_add(struct ci_report *ci, struct ci_note *nt, const char *first,
 		nt->dropped++;
 		return;
 	}
-	if (nt->len + l + 2 > nt->cap) {
-		size_t cap = nt->cap ? nt->cap * 2 : 256;
-		char *t;
-
-		while (cap < nt->len + l + 2)
-			cap *= 2;
-		if ((t = realloc(nt->text, cap)) == NULL) {
-			nt->dropped++;
-			return;
-		}
-		nt->text = t;
-		nt->cap = cap;
+	if (grow_array((void **)&nt->text, &nt->cap, nt->len + l + 2, 1,
+		256) < 0) {
+		nt->dropped++;
+		return;
 	}
 	memcpy(nt->text + nt->len, line, l);
 	nt->len += l;
