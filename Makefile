@@ -105,7 +105,7 @@ PROG_SRC = $(FSCK_SRC) $(SYSTEM_SRC) $(MODEL_SRC) $(FORMAT_SRC) $(REPAIR_SRC)
 
 # Unit tests: tests/unit/test_<name>.c, each linked with what it tests.
 UNIT_TESTS = qid qf corpus esc sio sio_write sysinfo cf problem select dirlist arc_write arc_read \
-             arc_list arc_restore inomap plan repair closer
+             arc_list arc_restore inomap plan repair closer trust
 UNIT_SRC_qid = format/qid.c format/err.c
 UNIT_SRC_qf = $(QF_SRC) format/err.c tests/unit/qf_expect.c
 UNIT_SRC_corpus = $(QF_SRC) format/err.c tests/unit/qf_expect.c
@@ -125,6 +125,7 @@ UNIT_SRC_arc_list = $(ARC_TEST_SRC)
 UNIT_SRC_arc_restore = $(ARC_TEST_SRC)
 UNIT_SRC_inomap = model/inomap.c
 UNIT_SRC_closer = repair/closer.c tests/unit/scratch.c
+UNIT_SRC_trust = fsck/trust.c $(SIO_SRC) format/esc.c format/err.c tests/unit/scratch.c
 UNIT_SRC_plan = model/plan.c model/problem_table.c format/err.c
 UNIT_SRC_select = fsck/select.c model/problem_table.c format/qid.c format/grow.c format/err.c
 UNIT_SRC_repair = $(REPAIR_SRC) $(MODEL_SRC) $(FORMAT_SRC) tests/unit/scratch.c

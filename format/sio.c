@@ -539,31 +539,38 @@ out:
 	return ret;
 }
 
-/* sio_birth_time - a file's creation time, where the file system has it */
+/* sio_entry_times - when a file (or the directory itself) was created
+ * and last written, where the file system keeps a creation time */
 int
-sio_birth_time(int dirfd, const char *name, struct timespec *bt,
+sio_entry_times(int dirfd, const char *name, struct sio_times *t,
     struct qerr *err)
 {
 	struct statx sx;
+	int flags = AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC;
 
-	REQUIRE(name != NULL && bt != NULL);
-	if (!siop_entry_name_ok(name, err))
+	REQUIRE(t != NULL);
+	if (name == NULL) {
+		name = "";
+		flags |= AT_EMPTY_PATH;
+	} else if (!siop_entry_name_ok(name, err))
 		return -1;
-	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC,
-		STATX_BTIME, &sx) < 0) {
+	if (statx(dirfd, name, flags, STATX_BTIME | STATX_MTIME, &sx) < 0) {
 		int e = errno;
 		char vis[MSG_NAME_MAX];
 
 		if (e == ENOSYS || e == EOPNOTSUPP)
 			return 1;
-		qerr_set(err, e, "statx %s: %s", siop_msg_name(name, vis, sizeof(vis)),
+		qerr_set(err, e, "statx %s: %s",
+		    *name != '\0' ? siop_msg_name(name, vis, sizeof(vis)) : "directory",
 		    strerror(e));
 		return -1;
 	}
-	if (!(sx.stx_mask & STATX_BTIME))
+	if (!(sx.stx_mask & STATX_BTIME) || !(sx.stx_mask & STATX_MTIME))
 		return 1;
-	bt->tv_sec = (time_t)sx.stx_btime.tv_sec;
-	bt->tv_nsec = (long)sx.stx_btime.tv_nsec;
+	t->birth.tv_sec = (time_t)sx.stx_btime.tv_sec;
+	t->birth.tv_nsec = (long)sx.stx_btime.tv_nsec;
+	t->modify.tv_sec = (time_t)sx.stx_mtime.tv_sec;
+	t->modify.tv_nsec = (long)sx.stx_mtime.tv_nsec;
 	return 0;
 }
 

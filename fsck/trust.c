@@ -22,21 +22,35 @@ trust_owner(const struct policy *p, const struct stat *st)
 	return p->use_msp && (p->qfm & S_IWGRP) && st->st_gid == p->runner_gid;
 }
 
+/* ts_after - a is later than b */
+static bool
+ts_after(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec ||
+	    (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
+}
+
 /* body_born_for - the file can be the df an I line recorded */
 bool
 body_born_for(int dirfd, const char *name, long long ctime_T,
     const struct timespec *ctrl_mtime)
 {
-	struct timespec bt;
+	struct sio_times file, dir;
 	struct qerr err;
 
-	if (sio_birth_time(dirfd, name, &bt, &err) != 0)
+	if (sio_entry_times(dirfd, name, &file, &err) != 0)
 		return false;
-	if (bt.tv_sec > ctrl_mtime->tv_sec ||
-	    (bt.tv_sec == ctrl_mtime->tv_sec && bt.tv_nsec > ctrl_mtime->tv_nsec))
+	/* Made, or written, after the control file that records it. */
+	if (ts_after(&file.birth, ctrl_mtime) || ts_after(&file.modify, ctrl_mtime))
 		return false;
-	return ctime_T <= 0 || ((long long)bt.tv_sec >= ctime_T - 300 &&
-	    (long long)bt.tv_sec <= ctime_T + 3600);
+	if (ctime_T <= 0)
+		return true;
+	if ((long long)file.birth.tv_sec < ctime_T - 300 ||
+	    (long long)file.birth.tv_sec > ctime_T + 3600)
+		return false;
+	/* Made in a directory that was itself made after the job came in. */
+	return sio_entry_times(dirfd, NULL, &dir, &err) != 0 ||
+	    (long long)dir.birth.tv_sec <= ctime_T || ts_after(&dir.birth, &file.birth);
 }
 
 /* trust_control - a control file only trusted users could have written */

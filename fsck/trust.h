@@ -33,13 +33,19 @@ bool trust_control(const struct policy *p, const struct stat *st);
  * body_born_for - whether entry `name` of dirfd can be the data file an
  * I line recorded: an inode number is reused once its file is gone (a
  * restore on the same file system recreates every file, often on the
- * numbers the old ones had), so the number alone proves nothing.  The
- * file must have been created before the control file recording it was
- * last written (ctrl_mtime, to the nanosecond: sendmail commits the df
- * before it writes the qf, and a rewrite records the df it found; a
- * restore recreates the df after that), and around when the job
- * came in (T; 0 if not known): collect() makes the df while the message
- * comes in, so from 5 minutes before to an hour after.
+ * numbers the old ones had), so the number alone proves nothing.
+ * collect() makes the df as the message comes in and writes all of it
+ * before queueup() writes a control file, and a rewrite records the df
+ * it found; a restore recreates the df, and a copy writes it, after
+ * that.  So the file must have been created, and last written, no later
+ * than the control file recording it was last written (ctrl_mtime, to
+ * the nanosecond: a creation time comes from the kernel's coarse clock
+ * and can equal the time of a write made just before it, so the write
+ * time is what tells a copy made in that tick); created around when the
+ * job came in (T; 0 if not known): from 5 minutes before to an hour
+ * after; and not in a directory that was itself made after the job came
+ * in (a queue directory is there before the mail put into it; a file
+ * moved in keeps its older creation time).
  * A file system that keeps no creation time gives no such evidence:
  * false.
  */
