@@ -539,8 +539,9 @@ out:
 	return ret;
 }
 
-/* sio_entry_times - when a file (or the directory itself) was created
- * and last written, where the file system keeps a creation time */
+/* sio_entry_times - when a file (or the directory itself) was created,
+ * last written and last changed, where the file system keeps a creation
+ * time */
 int
 sio_entry_times(int dirfd, const char *name, struct sio_times *t,
     struct qerr *err)
@@ -554,7 +555,8 @@ sio_entry_times(int dirfd, const char *name, struct sio_times *t,
 		flags |= AT_EMPTY_PATH;
 	} else if (!siop_entry_name_ok(name, err))
 		return -1;
-	if (statx(dirfd, name, flags, STATX_BTIME | STATX_MTIME, &sx) < 0) {
+	if (statx(dirfd, name, flags, STATX_BTIME | STATX_MTIME | STATX_CTIME,
+		&sx) < 0) {
 		int e = errno;
 		char vis[MSG_NAME_MAX];
 
@@ -565,12 +567,15 @@ sio_entry_times(int dirfd, const char *name, struct sio_times *t,
 		    strerror(e));
 		return -1;
 	}
-	if (!(sx.stx_mask & STATX_BTIME) || !(sx.stx_mask & STATX_MTIME))
+	if ((sx.stx_mask & (STATX_BTIME | STATX_MTIME | STATX_CTIME)) !=
+	    (STATX_BTIME | STATX_MTIME | STATX_CTIME))
 		return 1;
 	t->birth.tv_sec = (time_t)sx.stx_btime.tv_sec;
 	t->birth.tv_nsec = (long)sx.stx_btime.tv_nsec;
 	t->modify.tv_sec = (time_t)sx.stx_mtime.tv_sec;
 	t->modify.tv_nsec = (long)sx.stx_mtime.tv_nsec;
+	t->change.tv_sec = (time_t)sx.stx_ctime.tv_sec;
+	t->change.tv_nsec = (long)sx.stx_ctime.tv_nsec;
 	return 0;
 }
 

@@ -105,18 +105,19 @@ typedef bool (*sio_link_ok_fn)(void *arg, const char *prefix,
 int sio_open_path_links(int atfd, const char *path, sio_path_visit_fn visit,
     sio_link_ok_fn link_ok, void *arg, struct qerr *err);
 
-/* when a file was created and last written (statx() STATX_BTIME and
- * STATX_MTIME) */
+/* when a file was created, last written and last changed (its name,
+ * links, owner or mode: statx() STATX_BTIME, STATX_MTIME, STATX_CTIME) */
 struct sio_times {
 	struct timespec birth;
 	struct timespec modify;
+	struct timespec change;
 };
 
 /*
  * sio_entry_times - when entry `name` of dirfd (not followed), or with
- * name NULL the directory dirfd itself, was created and last written,
- * into *t.  Returns 1 when the file system does not say when it was
- * created, 0 when it does, -1 on an error.
+ * name NULL the directory dirfd itself, was created, last written and
+ * last changed, into *t.  Returns 1 when the file system does not say
+ * when it was created, 0 when it does, -1 on an error.
  */
 int sio_entry_times(int dirfd, const char *name, struct sio_times *t,
     struct qerr *err);

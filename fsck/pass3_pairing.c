@@ -333,7 +333,8 @@ p3_pairing_build(const struct qset *set, struct pairing *pr)
 		}
 		if (ctrl == NULL ||
 		    !body_born_for(p3_file_dirfd(set, h), name,
-			(long long)idx->jobs[u->job].ctime_T, &mt)) {
+			(long long)idx->jobs[u->job].ctime_T, &mt,
+			BODY_VIA_RENAME)) {
 			u->holder = u->holder_job = u->nholders = 0;
 			continue;
 		}

@@ -440,7 +440,7 @@ born_for(const struct lf_scan *ls, const char *name, const struct job *jb)
 		}
 	}
 	return mt.tv_sec != 0 && body_born_for(ls->set->lfs[ls->lfi].fd, name,
-	    (long long)jb->ctime_T, &mt);
+	    (long long)jb->ctime_T, &mt, BODY_VIA_FSCK);
 }
 
 /* take_data - entry `name`, if it is the df a job's I line records */

@@ -33,7 +33,7 @@ ts_after(const struct timespec *a, const struct timespec *b)
 /* body_born_for - the file can be the df an I line recorded */
 bool
 body_born_for(int dirfd, const char *name, long long ctime_T,
-    const struct timespec *ctrl_mtime)
+    const struct timespec *ctrl_mtime, enum body_route route)
 {
 	struct sio_times file, dir;
 	struct qerr err;
@@ -43,6 +43,9 @@ body_born_for(int dirfd, const char *name, long long ctime_T,
 	/* Made, or written, after the control file that records it. */
 	if (ts_after(&file.birth, ctrl_mtime) || ts_after(&file.modify, ctrl_mtime))
 		return false;
+	/* Moved under this name, but not changed since the record. */
+	if (route == BODY_VIA_RENAME && ts_after(ctrl_mtime, &file.change))
+		return false;
 	if (ctime_T <= 0)
 		return true;
 	if ((long long)file.birth.tv_sec < ctime_T - 300 ||
@@ -50,7 +53,8 @@ body_born_for(int dirfd, const char *name, long long ctime_T,
 		return false;
 	/* Made in a directory that was itself made after the job came in. */
 	return sio_entry_times(dirfd, NULL, &dir, &err) != 0 ||
-	    (long long)dir.birth.tv_sec <= ctime_T || ts_after(&dir.birth, &file.birth);
+	    (long long)dir.birth.tv_sec <= ctime_T ||
+	    ts_after(&dir.birth, &file.birth);
 }
 
 /* trust_control - a control file only trusted users could have written */

@@ -442,10 +442,11 @@ t_split_owners() {
 # ---------------------------------------------------------------------
 # restores
 
-# restore_queue HOW: the queue copied out and back the way a restore
-# does it: the directory made afresh with mkdir (root:root 0755, no
-# setgid), the files put back in reverse order (new inodes, often on the
-# numbers the old ones had, in another order), by
+# restore_queue HOW ORDER: the queue copied out and back the way a
+# restore does it: the directory made afresh with mkdir (root:root 0755,
+# no setgid), the files put back in name order (ORDER "sort": the data
+# files first, as sendmail makes them) or reversed ("sort -r"), with new
+# inodes, often on the numbers the old ones had, in another order, by
 #   cp      cp without -p: root:root 0644, new times
 #   tar     cp -p, then chown -R smmta:smmsp (Debian's update_sys)
 #   user    cp -p, then chown -R nobody (restored as another user)
@@ -455,7 +456,7 @@ restore_queue() {
 	rm -rf "$QROOT"
 	mkdir "$QROOT"
 	chmod 0755 "$QROOT"
-	for bz_f in $(cd "$T/backup" && ls | sort -r); do
+	for bz_f in $(cd "$T/backup" && ls | $2); do
 		case $1 in
 		cp) cp "$T/backup/$bz_f" "$QROOT/$bz_f" ;;
 		*) cp -p "$T/backup/$bz_f" "$QROOT/$bz_f" ;;
@@ -487,7 +488,10 @@ t_restore() {
 	2) bz_how=user ;;
 	*) bz_how=user-adopt ;;
 	esac
-	restore_queue "${bz_how%-adopt}"
+	rnd 2
+	bz_order="sort -r"
+	[ "$RV" -eq 0 ] || bz_order=sort
+	restore_queue "${bz_how%-adopt}" "$bz_order"
 	mq_check "$T/log/check.json"
 	problems "$T/log/check.json" | grep -q '^problem queue-' ||
 	    why "mqfsck -n did not report the queue directory's owner or mode"
@@ -532,7 +536,7 @@ t_restore() {
 		fi
 		;;
 	esac
-	verdict "$TNAME" "restored by $bz_how"
+	verdict "$TNAME" "restored by $bz_how, $bz_order"
 }
 
 # ---------------------------------------------------------------------

@@ -5,7 +5,9 @@
  * control file is not, even when its creation time (the kernel's coarse
  * clock) is not after the control file's write; a file made in a
  * directory that was made after the job came in is not, one moved into
- * it is; a creation time far from the T line is not.
+ * it is; one under another job's name that was not renamed since its
+ * control file was written is not; a creation time far from the T line
+ * is not.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -116,9 +118,9 @@ test_body_written_before_its_control_file(void **state)
 	write_file(s->dfd, "qfA");
 	qf = times_of(s->dfd, "qfA");
 	assert_true(body_born_for(s->dfd, "dfA", (long long)df.birth.tv_sec,
-	    &qf.modify));
+	    &qf.modify, BODY_VIA_FSCK));
 	/* Without a T line only the order counts. */
-	assert_true(body_born_for(s->dfd, "dfA", 0, &qf.modify));
+	assert_true(body_born_for(s->dfd, "dfA", 0, &qf.modify, BODY_VIA_FSCK));
 }
 
 /* A restore that copies the control file first: the df is newer. */
@@ -134,7 +136,7 @@ test_copy_made_after_control_file(void **state)
 	write_file(s->dfd, "dfB");
 	df = times_of(s->dfd, "dfB");
 	assert_false(body_born_for(s->dfd, "dfB", (long long)df.birth.tv_sec,
-	    &qf.modify));
+	    &qf.modify, BODY_VIA_FSCK));
 }
 
 /* Created before the control file was written but written after it:
@@ -158,7 +160,7 @@ test_written_after_control_file(void **state)
 	    (df.birth.tv_sec == qf.modify.tv_sec &&
 		df.birth.tv_nsec > qf.modify.tv_nsec));
 	assert_false(body_born_for(s->dfd, "dfB", (long long)df.birth.tv_sec,
-	    &qf.modify));
+	    &qf.modify, BODY_VIA_FSCK));
 }
 
 /* Far from when the job came in (its T line). */
@@ -174,13 +176,13 @@ test_born_far_from_T(void **state)
 	write_file(s->dfd, "qfA");
 	qf = times_of(s->dfd, "qfA");
 	assert_true(body_born_for(s->dfd, "dfA", (long long)df.birth.tv_sec + 300,
-	    &qf.modify));
+	    &qf.modify, BODY_VIA_FSCK));
 	assert_false(body_born_for(s->dfd, "dfA",
-	    (long long)df.birth.tv_sec + 301, &qf.modify));
+	    (long long)df.birth.tv_sec + 301, &qf.modify, BODY_VIA_FSCK));
 	/* (An hour before is inside the window, but this directory was
 	 * made after it: test_directory_made_after_the_job().) */
 	assert_false(body_born_for(s->dfd, "dfA",
-	    (long long)df.birth.tv_sec - 3601, &qf.modify));
+	    (long long)df.birth.tv_sec - 3601, &qf.modify, BODY_VIA_FSCK));
 }
 
 /* A queue directory made after the job came in (T before its creation):
@@ -212,12 +214,37 @@ test_directory_made_after_the_job(void **state)
 
 	/* The job came in the second before the directory was made. */
 	T = (long long)dir.birth.tv_sec - 1;
-	assert_false(body_born_for(qfd, "dfCopied", T, &qf.modify));
-	assert_true(body_born_for(qfd, "dfMoved", T, &qf.modify));
+	assert_false(body_born_for(qfd, "dfCopied", T, &qf.modify, BODY_VIA_FSCK));
+	assert_true(body_born_for(qfd, "dfMoved", T, &qf.modify, BODY_VIA_FSCK));
 	/* In the second the directory was made: no evidence either way. */
 	T = (long long)dir.birth.tv_sec;
-	assert_true(body_born_for(qfd, "dfCopied", T, &qf.modify));
+	assert_true(body_born_for(qfd, "dfCopied", T, &qf.modify, BODY_VIA_FSCK));
 	assert_int_equal(close(qfd), 0);
+}
+
+/* A body under another job's name got it by a rename after its control
+ * file recorded it: one not changed since was made where it is (a
+ * restore that copies the data files first, as sendmail makes them) */
+static void
+test_renamed_after_the_record(void **state)
+{
+	struct scratch *s = *state;
+	struct sio_times df, qf;
+
+	write_file(s->dfd, "dfB");
+	df = times_of(s->dfd, "dfB");
+	wait_past(&df.change);
+	write_file(s->dfd, "qfA");
+	qf = times_of(s->dfd, "qfA");
+	assert_true(body_born_for(s->dfd, "dfB", (long long)df.birth.tv_sec,
+	    &qf.modify, BODY_VIA_FSCK));
+	assert_false(body_born_for(s->dfd, "dfB", (long long)df.birth.tv_sec,
+	    &qf.modify, BODY_VIA_RENAME));
+	/* Renamed after the control file was written: it can be A's. */
+	wait_past(&qf.modify);
+	assert_int_equal(renameat(s->dfd, "dfB", s->dfd, "dfC"), 0);
+	assert_true(body_born_for(s->dfd, "dfC", (long long)df.birth.tv_sec,
+	    &qf.modify, BODY_VIA_RENAME));
 }
 
 /* The file is not there, or is not a name: nothing proves it. */
@@ -228,8 +255,8 @@ test_no_such_file(void **state)
 	struct timespec now;
 
 	assert_int_equal(clock_gettime(CLOCK_REALTIME, &now), 0);
-	assert_false(body_born_for(s->dfd, "dfNone", 0, &now));
-	assert_false(body_born_for(s->dfd, "../dfNone", 0, &now));
+	assert_false(body_born_for(s->dfd, "dfNone", 0, &now, BODY_VIA_FSCK));
+	assert_false(body_born_for(s->dfd, "../dfNone", 0, &now, BODY_VIA_FSCK));
 }
 
 int
@@ -245,6 +272,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_born_far_from_T, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_directory_made_after_the_job,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renamed_after_the_record,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_such_file, setup, teardown),
 	};
