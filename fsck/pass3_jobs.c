@@ -453,8 +453,8 @@ df_file_of(struct fsck_ctx *ctx, const struct qset *set, const struct job *jb,
 
 /*
  * plan_exchanges - give the dfs of a cycle of jobs back.  In the cycle
- * J0 -> J1 -> ... -> J(n-1) -> J0 (J0 the first id), the name df<J(k+1)>
- * holds J(k)'s body.  Exchanging df<J(k)> and df<J(k+1)> for k = 0 ..
+ * J0 -> J1 -> ... -> J(n-1) -> J0 (J0 the job that gets the fix), the
+ * name df<J(k+1)> holds J(k)'s body.  Exchanging df<J(k)> and df<J(k+1)> for k = 0 ..
  * n-2 (renameat2 RENAME_EXCHANGE) gives df<J(k)> its own body and passes
  * on the one it held, which is J0's first inode: at every step every job
  * has a df, and a rerun after a crash finds the shorter cycle left.
@@ -529,9 +529,15 @@ check_pairing(struct fsck_ctx *ctx, const struct qset *set,
 		    prev != NULL ? (int)job_of(set, prev)->idlen : 1,
 		    prev != NULL ? job_of(set, prev)->id : "?");
 		pc.str = other;
-		/* The cycle's first job (judged first) gets the fix. */
-		pc.covered = u->first != v->j && ctx->plan != NULL;
-		if (pr_fix(ctx, PR_3_DF_SWAPPED, &pc) && u->first == v->j)
+		/*
+		 * The cycle's last job (judged, and repaired, last) gets the
+		 * fix: plan_order() runs every other job's fixes of the cycle
+		 * before it, and each job's owner and mode fixes before its
+		 * renames, so they find the dfs they checked under the names
+		 * they checked them, before the exchanges move them.
+		 */
+		pc.covered = u->last != v->j && ctx->plan != NULL;
+		if (pr_fix(ctx, PR_3_DF_SWAPPED, &pc) && u->last == v->j)
 			plan_exchanges(ctx, set, v, pr, &pc);
 		break;
 	case PAIR_MISNAMED:
@@ -1428,7 +1434,7 @@ pass3_jobs(struct fsck_ctx *ctx, const struct scan_env *env, struct qset *set)
 	memset(&pr, 0, sizeof(pr));
 	order = index_sorted(&set->idx);
 	if (order == NULL || p3_shared_build(set, &sh) < 0 ||
-	    p3_pairing_build(set, &pr) < 0) {
+	    p3_pairing_build(set, &ctx->opts.sel, &pr) < 0) {
 		ctx_error(ctx, set->source, "out of memory judging the jobs");
 		p3_shared_free(&sh);
 		p3_pairing_free(&pr);

@@ -209,6 +209,16 @@ p3_held_for(const struct qset *set, const struct pairing *pr,
 	return e != 0 ? &pr->u[e - 1] : NULL;
 }
 
+/* judged - job j is one this run judges (--job) */
+static bool
+judged(const struct qset *set, const struct selection *sel, uint32_t j)
+{
+	const struct job *jb = &set->idx.jobs[j];
+
+	return sel == NULL || !sel->jobs_given ||
+	    select_has_job(sel, jb->id, jb->idlen);
+}
+
 /*
  * pairing_cycles - follow each entry's successor (the job whose df holds
  * its body): where they close into a cycle of jobs each holding the
@@ -216,14 +226,15 @@ p3_held_for(const struct qset *set, const struct pairing *pr,
  * exchanging the names back gives each its own
  */
 static void
-pairing_cycles(const struct qset *set, struct pairing *pr)
+pairing_cycles(const struct qset *set, const struct selection *sel,
+    struct pairing *pr)
 {
 	size_t i, k;
 
 	for (i = 0; i < pr->n; i++) {
 		struct unpaired *e = &pr->u[i];
 		int32_t c = (int32_t)i;
-		uint32_t first = e->job;
+		uint32_t last = 0;
 
 		if (e->kind != PAIR_NONE || e->succ < 0)
 			continue;
@@ -233,8 +244,9 @@ pairing_cycles(const struct qset *set, struct pairing *pr)
 			if (m->succ < 0 || m->nholders != 1 ||
 			    set->idx.files[m->holder].nlink != 1)
 				break;
-			if (id_less(&set->idx, m->job, first))
-				first = m->job;
+			if (judged(set, sel, m->job) &&
+			    (last == 0 || id_less(&set->idx, last, m->job)))
+				last = m->job;
 			c = m->succ;
 			if (c == (int32_t)i)
 				break;
@@ -244,7 +256,7 @@ pairing_cycles(const struct qset *set, struct pairing *pr)
 		c = (int32_t)i;
 		do {
 			pr->u[c].kind = PAIR_CYCLE;
-			pr->u[c].first = first;
+			pr->u[c].last = last;
 			c = pr->u[c].succ;
 		} while (c != (int32_t)i);
 	}
@@ -256,7 +268,8 @@ pairing_cycles(const struct qset *set, struct pairing *pr)
  * which queue df holds each such inode.  A healthy queue asks nothing.
  */
 int
-p3_pairing_build(const struct qset *set, struct pairing *pr)
+p3_pairing_build(const struct qset *set, const struct selection *sel,
+    struct pairing *pr)
 {
 	const struct index *idx = &set->idx;
 	struct inomap asked;
@@ -361,7 +374,7 @@ p3_pairing_build(const struct qset *set, struct pairing *pr)
 		else
 			u->kind = PAIR_CLAIMED;
 	}
-	pairing_cycles(set, pr);
+	pairing_cycles(set, sel, pr);
 	/* Outside a cycle, a job whose own df is the body another job's I
 	 * line records is not rewritten to match it: a human decides. */
 	for (i = 0; i < pr->n; i++) {

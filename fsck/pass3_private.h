@@ -49,8 +49,9 @@ struct unpaired {
 	uint32_t nholders;	/* names holding it */
 	int32_t succ;		/* the entry of the holder's job, -1: none */
 	enum pair_kind kind;
-	uint32_t first;		/* PAIR_CYCLE: the cycle's job with the
-				   lowest id, which gets the fix */
+	uint32_t last;		/* PAIR_CYCLE: the cycle's job with the
+				   highest id of those judged (--job),
+				   which gets the fix; 0: none judged */
 };
 
 /* The pairing: its answers, and the maps to find them by. */
@@ -124,8 +125,11 @@ const struct unpaired *p3_held_for(const struct qset *set,
  * p3_pairing_build - one pass over the jobs: which have a control file whose
  * I line records another inode than their df's (or have no df), and
  * which queue df holds each such inode.  A healthy queue asks nothing.
+ * A cycle's fix goes to its last job in id order that sel (NULL: all)
+ * judges.
  */
-int p3_pairing_build(const struct qset *set, struct pairing *pr);
+int p3_pairing_build(const struct qset *set, const struct selection *sel,
+    struct pairing *pr);
 
 /* p3_pairing_free - release */
 void p3_pairing_free(struct pairing *pr);

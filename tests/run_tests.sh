@@ -107,7 +107,9 @@ repair() {
 	[ -n "${MQ_MQFSCK:-}" ] || return 0
 	script_suite repair/repair_modes.sh env MQ_MQFSCK="$MQ_MQFSCK" \
 	    ASAN_OPTIONS=detect_leaks=1 sh tests/e2e/repair_modes.sh
-	for fx in n_many_problems n_damage_beyond_crashes; do
+	# (f_df_swapped_modes: owner and mode fixes before an exchange of
+	# names, stopped between them)
+	for fx in n_many_problems n_damage_beyond_crashes f_df_swapped_modes; do
 		script_suite fault/$fx env MQ_MQFSCK="$MQ_MQFSCK" \
 		    ASAN_OPTIONS=detect_leaks=1 sh tests/e2e/fault.sh fixtures/$fx
 	done
