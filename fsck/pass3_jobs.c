@@ -454,10 +454,11 @@ df_file_of(struct fsck_ctx *ctx, const struct qset *set, const struct job *jb,
 /*
  * plan_exchanges - give the dfs of a cycle of jobs back.  In the cycle
  * J0 -> J1 -> ... -> J(n-1) -> J0 (J0 the job that gets the fix), the
- * name df<J(k+1)> holds J(k)'s body.  Exchanging df<J(k)> and df<J(k+1)> for k = 0 ..
- * n-2 (renameat2 RENAME_EXCHANGE) gives df<J(k)> its own body and passes
- * on the one it held, which is J0's first inode: at every step every job
- * has a df, and a rerun after a crash finds the shorter cycle left.
+ * name df<J(k+1)> holds J(k)'s body.  Exchanging df<J(k)> and
+ * df<J(k+1)> for k = 0 .. n-2 (renameat2 RENAME_EXCHANGE) gives df<J(k)>
+ * its own body and passes on the one it held, which is J0's first inode:
+ * at every step every job has a df, and a rerun after a crash finds the
+ * shorter cycle left.
  */
 static void
 plan_exchanges(struct fsck_ctx *ctx, const struct qset *set,
