@@ -81,6 +81,19 @@ wait_past(const struct timespec *t)
 	}
 }
 
+/* write_in_turn - dfd/first written, then, once the clock has passed
+ * that write, dfd/second; their times in *t1 and *t2 */
+static void
+write_in_turn(int dfd, const char *first, struct sio_times *t1,
+    const char *second, struct sio_times *t2)
+{
+	write_file(dfd, first);
+	*t1 = times_of(dfd, first);
+	wait_past(&t1->modify);
+	write_file(dfd, second);
+	*t2 = times_of(dfd, second);
+}
+
 struct scratch {
 	char path[PATH_MAX];
 	int dfd, nfds;
@@ -112,11 +125,7 @@ test_body_written_before_its_control_file(void **state)
 	struct scratch *s = *state;
 	struct sio_times df, qf;
 
-	write_file(s->dfd, "dfA");
-	df = times_of(s->dfd, "dfA");
-	wait_past(&df.modify);
-	write_file(s->dfd, "qfA");
-	qf = times_of(s->dfd, "qfA");
+	write_in_turn(s->dfd, "dfA", &df, "qfA", &qf);
 	assert_true(body_born_for(s->dfd, "dfA", (long long)df.birth.tv_sec,
 	    &qf.modify, BODY_VIA_FSCK));
 	/* Without a T line only the order counts. */
@@ -130,11 +139,7 @@ test_copy_made_after_control_file(void **state)
 	struct scratch *s = *state;
 	struct sio_times df, qf;
 
-	write_file(s->dfd, "qfA");
-	qf = times_of(s->dfd, "qfA");
-	wait_past(&qf.modify);
-	write_file(s->dfd, "dfB");
-	df = times_of(s->dfd, "dfB");
+	write_in_turn(s->dfd, "qfA", &qf, "dfB", &df);
 	assert_false(body_born_for(s->dfd, "dfB", (long long)df.birth.tv_sec,
 	    &qf.modify, BODY_VIA_FSCK));
 }
@@ -151,11 +156,7 @@ test_written_after_control_file(void **state)
 	create_empty(s->dfd, "dfB");
 	df = times_of(s->dfd, "dfB");
 	wait_past(&df.birth);
-	write_file(s->dfd, "qfA");
-	qf = times_of(s->dfd, "qfA");
-	wait_past(&qf.modify);
-	write_file(s->dfd, "dfB");
-	df = times_of(s->dfd, "dfB");
+	write_in_turn(s->dfd, "qfA", &qf, "dfB", &df);
 	assert_false(df.birth.tv_sec > qf.modify.tv_sec ||
 	    (df.birth.tv_sec == qf.modify.tv_sec &&
 		df.birth.tv_nsec > qf.modify.tv_nsec));
@@ -170,11 +171,7 @@ test_born_far_from_T(void **state)
 	struct scratch *s = *state;
 	struct sio_times df, qf;
 
-	write_file(s->dfd, "dfA");
-	df = times_of(s->dfd, "dfA");
-	wait_past(&df.modify);
-	write_file(s->dfd, "qfA");
-	qf = times_of(s->dfd, "qfA");
+	write_in_turn(s->dfd, "dfA", &df, "qfA", &qf);
 	assert_true(body_born_for(s->dfd, "dfA", (long long)df.birth.tv_sec + 300,
 	    &qf.modify, BODY_VIA_FSCK));
 	assert_false(body_born_for(s->dfd, "dfA",
@@ -231,11 +228,7 @@ test_renamed_after_the_record(void **state)
 	struct scratch *s = *state;
 	struct sio_times df, qf;
 
-	write_file(s->dfd, "dfB");
-	df = times_of(s->dfd, "dfB");
-	wait_past(&df.change);
-	write_file(s->dfd, "qfA");
-	qf = times_of(s->dfd, "qfA");
+	write_in_turn(s->dfd, "dfB", &df, "qfA", &qf);
 	assert_true(body_born_for(s->dfd, "dfB", (long long)df.birth.tv_sec,
 	    &qf.modify, BODY_VIA_FSCK));
 	assert_false(body_born_for(s->dfd, "dfB", (long long)df.birth.tv_sec,
