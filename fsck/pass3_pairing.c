@@ -263,6 +263,47 @@ pairing_cycles(const struct qset *set, const struct selection *sel,
 }
 
 /*
+ * keep_born_holders - a holder counts only if it was born as the body the
+ * I line recorded (trust.h body_born_for()): not a reused inode number.
+ * The others are forgotten; the kept ones are mapped in pr->held.
+ * -1: no memory.
+ */
+static int
+keep_born_holders(const struct qset *set, struct pairing *pr)
+{
+	const struct index *idx = &set->idx;
+	size_t i;
+
+	for (i = 0; i < pr->n; i++) {
+		struct unpaired *u = &pr->u[i];
+		const struct jfile *h = &idx->files[u->holder], *ctrl;
+		struct timespec mt = { 0, 0 };
+		char name[64];
+
+		if (u->holder == 0)
+			continue;
+		ctrl = control_of(set, &idx->jobs[u->job]);
+		(void)snprintf(name, sizeof(name), "df%.*s",
+		    (int)idx->jobs[u->holder_job].idlen, idx->jobs[u->holder_job].id);
+		if (ctrl != NULL) {
+			mt.tv_sec = (time_t)ctrl->mtime;
+			mt.tv_nsec = (long)ctrl->mtime_ns;
+		}
+		if (ctrl == NULL ||
+		    !body_born_for(p3_file_dirfd(set, h), name,
+			(long long)idx->jobs[u->job].ctime_T, &mt,
+			BODY_VIA_RENAME)) {
+			u->holder = u->holder_job = u->nholders = 0;
+			continue;
+		}
+		if (inomap_put(&pr->held, (uint64_t)p3_file_dev(set, h), h->ino,
+			(uint32_t)i + 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * p3_pairing_build - one pass over the jobs: which have a control file whose
  * I line records another inode than their df's (or have no df), and
  * which queue df holds each such inode.  A healthy queue asks nothing.
@@ -327,34 +368,8 @@ p3_pairing_build(const struct qset *set, const struct selection *sel,
 			u->nholders++;
 			(void)n;
 		}
-	/* A holder counts only if it was born as the body the I line
-	 * recorded (trust.h body_born_for()): not a reused inode number. */
-	for (i = 0; i < pr->n; i++) {
-		struct unpaired *u = &pr->u[i];
-		const struct jfile *h = &idx->files[u->holder], *ctrl;
-		struct timespec mt = { 0, 0 };
-		char name[64];
-
-		if (u->holder == 0)
-			continue;
-		ctrl = control_of(set, &idx->jobs[u->job]);
-		(void)snprintf(name, sizeof(name), "df%.*s",
-		    (int)idx->jobs[u->holder_job].idlen, idx->jobs[u->holder_job].id);
-		if (ctrl != NULL) {
-			mt.tv_sec = (time_t)ctrl->mtime;
-			mt.tv_nsec = (long)ctrl->mtime_ns;
-		}
-		if (ctrl == NULL ||
-		    !body_born_for(p3_file_dirfd(set, h), name,
-			(long long)idx->jobs[u->job].ctime_T, &mt,
-			BODY_VIA_RENAME)) {
-			u->holder = u->holder_job = u->nholders = 0;
-			continue;
-		}
-		if (inomap_put(&pr->held, (uint64_t)p3_file_dev(set, h), h->ino,
-			(uint32_t)i + 1) < 0)
-			goto out;
-	}
+	if (keep_born_holders(set, pr) < 0)
+		goto out;
 	/* Whose df each holder is. */
 	for (i = 0; i < pr->n; i++) {
 		struct unpaired *u = &pr->u[i];
