@@ -219,47 +219,63 @@ judged(const struct qset *set, const struct selection *sel, uint32_t j)
 	    select_has_job(sel, jb->id, jb->idlen);
 }
 
+/* cycle_edge - entry m's body is in one df of one link, its successor's */
+static bool
+cycle_edge(const struct qset *set, const struct unpaired *m)
+{
+	return m->succ >= 0 && m->nholders == 1 &&
+	    set->idx.files[m->holder].nlink == 1;
+}
+
 /*
  * pairing_cycles - follow each entry's successor (the job whose df holds
  * its body): where they close into a cycle of jobs each holding the
  * next's body in a df of one name, the bodies were exchanged, and
- * exchanging the names back gives each its own
+ * exchanging the names back gives each its own.  Each entry has one
+ * successor, so one walk from every entry not yet seen, marking what it
+ * passes, finds every cycle and visits each entry once (a long chain of
+ * shifted names costs its length, not its square).  -1: no memory.
  */
-static void
+static int
 pairing_cycles(const struct qset *set, const struct selection *sel,
     struct pairing *pr)
 {
-	size_t i, k;
+	uint32_t *walk = calloc(pr->n, sizeof(*walk)), last;
+	size_t i;
+	int32_t c, start;
 
+	if (walk == NULL)
+		return -1;
 	for (i = 0; i < pr->n; i++) {
-		struct unpaired *e = &pr->u[i];
-		int32_t c = (int32_t)i;
-		uint32_t last = 0;
-
-		if (e->kind != PAIR_NONE || e->succ < 0)
+		if (walk[i] != 0)
 			continue;
-		for (k = 0; k <= pr->n; k++) {
-			const struct unpaired *m = &pr->u[c];
-
-			if (m->succ < 0 || m->nholders != 1 ||
-			    set->idx.files[m->holder].nlink != 1)
-				break;
-			if (judged(set, sel, m->job) &&
-			    (last == 0 || id_less(&set->idx, last, m->job)))
-				last = m->job;
-			c = m->succ;
-			if (c == (int32_t)i)
+		/* Walk i: until an edge no cycle takes, or an entry seen. */
+		for (c = (int32_t)i; walk[c] == 0; c = pr->u[c].succ) {
+			walk[c] = (uint32_t)i + 1;
+			if (!cycle_edge(set, &pr->u[c]))
 				break;
 		}
-		if (c != (int32_t)i || k > pr->n)
+		/* Back to an entry of this walk, over cycle edges only. */
+		if (walk[c] != (uint32_t)i + 1 || !cycle_edge(set, &pr->u[c]))
 			continue;
-		c = (int32_t)i;
+		start = c;
+		last = 0;
+		do {
+			uint32_t j = pr->u[c].job;
+
+			if (judged(set, sel, j) &&
+			    (last == 0 || id_less(&set->idx, last, j)))
+				last = j;
+			c = pr->u[c].succ;
+		} while (c != start);
 		do {
 			pr->u[c].kind = PAIR_CYCLE;
 			pr->u[c].last = last;
 			c = pr->u[c].succ;
-		} while (c != (int32_t)i);
+		} while (c != start);
 	}
+	free(walk);
+	return 0;
 }
 
 /*
@@ -389,7 +405,8 @@ p3_pairing_build(const struct qset *set, const struct selection *sel,
 		else
 			u->kind = PAIR_CLAIMED;
 	}
-	pairing_cycles(set, sel, pr);
+	if (pairing_cycles(set, sel, pr) < 0)
+		goto out;
 	/* Outside a cycle, a job whose own df is the body another job's I
 	 * line records is not rewritten to match it: a human decides. */
 	for (i = 0; i < pr->n; i++) {
