@@ -1296,8 +1296,7 @@ job_views(struct fsck_ctx *ctx, const struct qset *set, const struct jview *v,
 
 	if (ctx->rechecking || (!out_records(ctx->opts.format) &&
 	    !ctx->opts.show && ctx->shape == NULL) ||
-	    (ctx->opts.sel.jobs_given &&
-	    !select_has_job(&ctx->opts.sel, v->jb->id, v->jb->idlen)))
+	    !select_wants_job(&ctx->opts.sel, v->jb->id, v->jb->idlen))
 		return;
 	if (ctx->shape != NULL)
 		shape_job(ctx->shape, set, v, ctx->now);

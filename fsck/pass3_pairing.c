@@ -209,16 +209,6 @@ p3_held_for(const struct qset *set, const struct pairing *pr,
 	return e != 0 ? &pr->u[e - 1] : NULL;
 }
 
-/* judged - job j is one this run judges (--job) */
-static bool
-judged(const struct qset *set, const struct selection *sel, uint32_t j)
-{
-	const struct job *jb = &set->idx.jobs[j];
-
-	return sel == NULL || !sel->jobs_given ||
-	    select_has_job(sel, jb->id, jb->idlen);
-}
-
 /* cycle_edge - entry m's body is in one df of one link, its successor's */
 static bool
 cycle_edge(const struct qset *set, const struct unpaired *m)
@@ -262,8 +252,9 @@ pairing_cycles(const struct qset *set, const struct selection *sel,
 		last = 0;
 		do {
 			uint32_t j = pr->u[c].job;
+			const struct job *jb = &set->idx.jobs[j];
 
-			if (judged(set, sel, j) &&
+			if (select_wants_job(sel, jb->id, jb->idlen) &&
 			    (last == 0 || id_less(&set->idx, last, j)))
 				last = j;
 			c = pr->u[c].succ;

@@ -125,8 +125,7 @@ const struct unpaired *p3_held_for(const struct qset *set,
  * p3_pairing_build - one pass over the jobs: which have a control file whose
  * I line records another inode than their df's (or have no df), and
  * which queue df holds each such inode.  A healthy queue asks nothing.
- * A cycle's fix goes to its last job in id order that sel (NULL: all)
- * judges.
+ * A cycle's fix goes to its last job in id order that sel wants.
  */
 int p3_pairing_build(const struct qset *set, const struct selection *sel,
     struct pairing *pr);

@@ -179,6 +179,13 @@ select_has_job(const struct selection *sel, const char *id, size_t len)
 	return false;
 }
 
+/* select_wants_job - see select.h */
+bool
+select_wants_job(const struct selection *sel, const char *id, size_t len)
+{
+	return !sel->jobs_given || select_has_job(sel, id, len);
+}
+
 /* select_problem - see select.h */
 bool
 select_problem(const struct selection *sel, enum problem_id id,
@@ -188,8 +195,7 @@ select_problem(const struct selection *sel, enum problem_id id,
 		return false;
 	if (sel->skip[id])
 		return false;
-	return !sel->jobs_given || job == NULL ||
-	    select_has_job(sel, job, joblen);
+	return job == NULL || select_wants_job(sel, job, joblen);
 }
 
 /* select_free - see select.h */

@@ -49,6 +49,10 @@ void select_done(struct selection *sel);
 /* select_has_job - the id (len bytes) is one --job names */
 bool select_has_job(const struct selection *sel, const char *id, size_t len);
 
+/* select_wants_job - the job is one the run reports and repairs: every
+ * job without --job, else the ones it names */
+bool select_wants_job(const struct selection *sel, const char *id, size_t len);
+
 /*
  * select_problem - whether problem `id` of job `job` (NULL: a finding
  * that is not about one job) is one the run reports, counts and fixes.

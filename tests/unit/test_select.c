@@ -66,6 +66,13 @@ test_jobs(void **state)
 	assert_true(select_problem(&sel, PR_3_ORPHAN_DF, "6AN5aaaa000006", 14));
 	assert_false(select_problem(&sel, PR_3_ORPHAN_DF, "6AN5aaaa000007", 14));
 	assert_true(select_problem(&sel, PR_0_QDIR_MODE, NULL, 0));
+	assert_true(select_wants_job(&sel, "6AN5aaaa000006", 14));
+	assert_false(select_wants_job(&sel, "6AN5aaaa000007", 14));
+	select_free(&sel);
+	/* Without --job, every job. */
+	memset(&sel, 0, sizeof(sel));
+	select_done(&sel);
+	assert_true(select_wants_job(&sel, "6AN5aaaa000007", 14));
 	select_free(&sel);
 }
 
